@@ -1,0 +1,31 @@
+"""Roles are Django groups; these helpers are the one place that says what each may do."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+EDITOR = "editor"
+REPORTER = "reporter"
+ADMIN = "admin"
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def _groups(user: AnyUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached: set[str] | None = getattr(user, "_newsdesk_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        user._newsdesk_groups = cached  # type: ignore[union-attr]
+    return cached
+
+
+def user_is_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or ADMIN in _groups(user)))  # type: ignore[union-attr]
+
+
+def user_can_review(user: AnyUser) -> bool:
+    return user_is_admin(user) or EDITOR in _groups(user)
+
+
+def user_can_read(user: AnyUser) -> bool:
+    return user_can_review(user) or REPORTER in _groups(user)

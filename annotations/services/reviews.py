@@ -1,0 +1,78 @@
+from collections.abc import Callable, Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotations import roles
+from annotations.errors import PermissionDeniedError, QuoteVersionConflict
+from annotations.models import Quote, Review
+
+# Called (after commit) with every accepted review; the webhook/change-feed layer registers here
+# so that a slow receiver never sits inside a reviewer's transaction.
+REVIEW_LISTENERS: list[Callable[[Review], None]] = []
+
+
+def _notify_after_commit(review: Review) -> None:
+    for listener in REVIEW_LISTENERS:
+        transaction.on_commit(lambda listener=listener: listener(review))  # type: ignore[misc]
+
+
+@transaction.atomic
+def quote_review_submit(
+    *,
+    quote: Quote,
+    user: AbstractBaseUser,
+    to_status: str,
+    expected_version: int,
+    note: str = "",
+    evidence: Sequence[str] = (),
+) -> Review:
+    """Record an editor's decision on a quote, refusing it if the quote changed meanwhile.
+
+    The version check and the status change are one conditional UPDATE, so two editors deciding
+    the same quote at once can never both win: the loser gets QuoteVersionConflict and nothing is
+    written for them.
+    """
+    if not roles.user_can_review(user):
+        raise PermissionDeniedError("Only editors can review quotes.")
+    if to_status not in Quote.Status.values:
+        raise ValidationError({"to_status": f"Unknown status {to_status!r}."})
+    note = note.strip()
+    if to_status == Quote.Status.DISPUTED and not note:
+        raise ValidationError({"note": "A dispute needs a note saying what is wrong."})
+
+    current = Quote.objects.select_related("updated_by").get(pk=quote.pk)
+    if current.version != expected_version:
+        raise QuoteVersionConflict(quote=current, expected_version=expected_version)
+
+    review = Review(
+        quote=current,
+        reviewer=user,
+        from_status=current.status,
+        to_status=to_status,
+        note=note,
+        evidence=list(evidence),
+        quote_version=expected_version + 1,
+    )
+    review.full_clean(exclude=["quote"])
+
+    updated = Quote.objects.filter(pk=current.pk, version=expected_version).update(
+        status=to_status,
+        version=F("version") + 1,
+        updated_by=user,
+        updated_at=timezone.now(),
+        # A fresh decision settles a "quoted text changed" flag raised by a body edit.
+        anchor=(
+            Quote.Anchor.ANCHORED if current.anchor == Quote.Anchor.CHANGED else current.anchor
+        ),
+    )
+    if updated != 1:
+        raced = Quote.objects.select_related("updated_by").get(pk=current.pk)
+        raise QuoteVersionConflict(quote=raced, expected_version=expected_version)
+    review.save()
+    quote.refresh_from_db()
+    _notify_after_commit(review)
+    return review

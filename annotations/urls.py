@@ -1,0 +1,13 @@
+from django.urls import path
+
+from annotations import urls_review, urls_search
+from annotations import views
+
+app_name = "annotations"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    *urls_review.urlpatterns,
+    *urls_search.urlpatterns,
+]

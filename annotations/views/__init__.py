@@ -1,0 +1,3 @@
+from .core import healthz, home
+
+__all__ = ["healthz", "home"]
