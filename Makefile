@@ -30,8 +30,9 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "The browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)." >&2; exit 1; fi; }
 
+# Tests keep to Redis database 1 so that they never touch the queue of a running `make run`.
 test: install browser
-	$(PY) -m newsdesk.devservices exec -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m newsdesk.devservices exec -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS); \
 	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status
 
 lint: install

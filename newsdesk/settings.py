@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "newsdesk.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "newsdesk.urls"
@@ -141,6 +142,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+NEWSDESK_LOGIN_MAX_FAILURES = env.int("NEWSDESK_LOGIN_MAX_FAILURES", default=10)
+NEWSDESK_LOGIN_FAILURE_WINDOW = env.int("NEWSDESK_LOGIN_FAILURE_WINDOW", default=900)
 
 # --- Limits enforced at the boundary (forms, serializers, CLI) ---
 NEWSDESK_MAX_ARTICLE_CHARS = env.int("NEWSDESK_MAX_ARTICLE_CHARS", default=500_000)
