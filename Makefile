@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast lint typecheck check bench-extraction bench-pipeline \
-        bench-review bench-search bench-api browser clean
+        bench-review bench-search bench-api browser backup restore clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ bench-search: install
 
 bench-api: install
 	$(PY) -m newsdesk.devservices exec -- $(PY) bench/api.py
+
+# pg_dump / pg_restore of the database behind DATABASE_URL (see newsdesk/backup.py).
+backup: install
+	$(PY) -m newsdesk.devservices exec -- $(PY) -m newsdesk.backup dump $(if $(FILE),--output $(FILE))
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/newsdesk-....dump" >&2; exit 2; }
+	$(PY) -m newsdesk.devservices exec -- $(PY) -m newsdesk.backup restore $(FILE) $(if $(YES),--yes)
 
 clean:
 	rm -rf $(VENV) .data logs staticfiles test-artifacts

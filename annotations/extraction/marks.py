@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-DOUBLE_MARKS = "\"\u201c\u201d\u201e\u201f\u00ab\u00bb"
+DOUBLE_MARKS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb'
 SINGLE_MARKS = "'\u2018\u2019\u201a\u201b"
 OPEN_HINT = "\u201c\u201e\u201f\u00ab\u2018\u201a\u201b"
 CLOSE_HINT = "\u201d\u00bb\u2019"
@@ -18,7 +18,8 @@ CLOSE_HINT = "\u201d\u00bb\u2019"
 CURLY = "\u201c\u201d\u201e\u201f\u00ab\u00bb"
 
 _PARA_RE = re.compile(r"[^\n]+")
-_MARK_RE = re.compile("[" + DOUBLE_MARKS + SINGLE_MARKS + "]")
+# Two apostrophes stand for a double mark in some wire copy (`''Yes,'' he said`).
+_MARK_RE = re.compile("''|[" + DOUBLE_MARKS + SINGLE_MARKS + "]")
 _OPENER_PUNCT = "([{\u2014\u2013-/\u2026:" + DOUBLE_MARKS + SINGLE_MARKS
 _CLOSER_FOLLOW = ".,;:!?)]}\u2014\u2013-/\u2026" + DOUBLE_MARKS + SINGLE_MARKS
 _SENT_END = ".!?"
@@ -52,11 +53,11 @@ def _is_space(ch: str) -> bool:
     return ch.isspace()
 
 
-def _flanks(text: str, i: int, ps: int, pe: int) -> tuple[bool, bool]:
+def _flanks(text: str, i: int, ps: int, pe: int, width: int = 1) -> tuple[bool, bool]:
     prev = text[i - 1] if i > ps else " "
-    nxt = text[i + 1] if i + 1 < pe else " "
-    can_open = not _is_space(nxt) and nxt not in ".,;!?" and (
-        _is_space(prev) or prev in _OPENER_PUNCT
+    nxt = text[i + width] if i + width < pe else " "
+    can_open = (
+        not _is_space(nxt) and nxt not in ".,;!?" and (_is_space(prev) or prev in _OPENER_PUNCT)
     )
     can_close = not _is_space(prev) and (_is_space(nxt) or nxt in _CLOSER_FOLLOW)
     return can_open, can_close
@@ -70,10 +71,27 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-_GLUE_RE = re.compile(r"[A-Za-z]{3,}ed(?=[a-z]{4,}\b)|(?:said|says|told)(?=[a-z]{3,}\b)")
+_GLUE_RE = re.compile(r"[A-Za-z]{3,}ed(?=[a-z]{3,}\b)|(?:said|says|told)(?=[a-z]{3,}\b)")
 _CLAUSE_WORDS = frozenset(
-    "said says say told tells added adds asked wrote writes noted stated declared "
-    "called described that as".split()
+    [
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "added",
+        "adds",
+        "asked",
+        "wrote",
+        "writes",
+        "noted",
+        "stated",
+        "declared",
+        "called",
+        "described",
+        "that",
+        "as",
+    ]
 )
 
 
@@ -128,7 +146,10 @@ def _scan_paragraph(
     for m in _MARK_RE.finditer(text, ps, pe):
         i = m.start()
         ch = text[i]
-        can_open, can_close = _flanks(text, i, ps, pe)
+        width = m.end() - i
+        if width == 2:
+            ch = '"'
+        can_open, can_close = _flanks(text, i, ps, pe, width)
         if ch in SINGLE_MARKS:
             if cur is not None:
                 continue  # nested single quotes stay part of the outer quotation
@@ -144,7 +165,7 @@ def _scan_paragraph(
                 if e > s:
                     out.append(RawQuote(s, e, single_open, i, ps, pe, PAIRED, single=True))
                 single_open = -1
-                floor = i + 1
+                floor = i + width
             continue
         family = ch in CURLY
         if can_open and not can_close:
@@ -160,7 +181,7 @@ def _scan_paragraph(
         if cur is None:
             single_open = -1
             if opening:
-                cur = RawQuote(i + 1, pe, i, -1, ps, pe, PAIRED)
+                cur = RawQuote(i + width, pe, i, -1, ps, pe, PAIRED)
                 cur_family = family
                 if i == first and prev_open is not None:
                     cur.continues = True
@@ -170,14 +191,17 @@ def _scan_paragraph(
                 s, e = _trim(text, s, i)
                 if e > s:
                     out.append(RawQuote(s, e, -1, i, ps, pe, RECOVERED))
-                floor = i + 1
+                floor = i + width
             continue
         if nested_open >= 0:
             if not opening or family == nested_family:
                 nested_open = -1
             continue
         if opening:
-            if family != cur_family:
+            j = i - 1
+            while j > cur.start and text[j].isspace():
+                j -= 1
+            if family != cur_family or text[j] not in ".!?,:;":
                 nested_open = i
                 nested_family = family
                 continue
@@ -185,7 +209,7 @@ def _scan_paragraph(
             cur.start, cur.end, cur.status = s, e, BROKEN
             if e > s:
                 out.append(cur)
-            cur = RawQuote(i + 1, pe, i, -1, ps, pe, PAIRED)
+            cur = RawQuote(i + width, pe, i, -1, ps, pe, PAIRED)
             cur_family = family
             continue
         s, e = _trim(text, cur.start, i)
@@ -193,7 +217,7 @@ def _scan_paragraph(
         if e > s:
             out.append(cur)
         cur = None
-        floor = i + 1
+        floor = i + width
     if cur is not None:
         s, e = _trim(text, cur.start, pe)
         cur.start, cur.end, cur.status = s, e, OPEN_END

@@ -26,17 +26,136 @@ _NAME_RE = re.compile(
 _SENT_BREAK_RE = re.compile(r"[.!?][\"\u201d\u2019']?\s|\n")
 
 FUNCTION_WORDS = frozenset(
-    "the a an but and or however in on at for to of from by with as if when while after "
-    "before since despite although though yet so this that these those there here it "
-    "its he she they we i his her their our my your you what who why how where which "
-    "mr mrs ms not no all some many most more one two earlier later last next "
-    "meanwhile still even also then now today yesterday tomorrow monday tuesday "
-    "wednesday thursday friday saturday sunday january february march april may june "
-    "july august september october november december according during under over "
-    "among between against through into about like unlike just only both either "
-    "neither each every other another such instead rather asked said says".split()
+    [
+        "the",
+        "a",
+        "an",
+        "but",
+        "and",
+        "or",
+        "however",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "of",
+        "from",
+        "by",
+        "with",
+        "as",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "since",
+        "despite",
+        "although",
+        "though",
+        "yet",
+        "so",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "your",
+        "you",
+        "what",
+        "who",
+        "why",
+        "how",
+        "where",
+        "which",
+        "mr",
+        "mrs",
+        "ms",
+        "not",
+        "no",
+        "all",
+        "some",
+        "many",
+        "most",
+        "more",
+        "one",
+        "two",
+        "earlier",
+        "later",
+        "last",
+        "next",
+        "meanwhile",
+        "still",
+        "even",
+        "also",
+        "then",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "according",
+        "during",
+        "under",
+        "over",
+        "among",
+        "between",
+        "against",
+        "through",
+        "into",
+        "about",
+        "like",
+        "unlike",
+        "just",
+        "only",
+        "both",
+        "either",
+        "neither",
+        "each",
+        "every",
+        "other",
+        "another",
+        "such",
+        "instead",
+        "rather",
+        "asked",
+        "said",
+        "says",
+    ]
 )
 
+_KEEP_DOT = frozenset(["jr", "sr", "inc", "corp", "co", "st"])
 _POSSESSIVE = ("\u2019s", "'s", "\u2019", "'")
 
 
@@ -75,11 +194,11 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
                 break
     if i >= j:
         return "", "other", None, 0
+    last = toks[j - 1]
+    if last.endswith(".") and last[:-1].lower() not in _KEEP_DOT and len(last) > 2:
+        toks = [*toks[: j - 1], last[:-1]]
     gender: str | None = None
     kind = "other"
-    low = [t.lower() for t in toks[i:j]]
-    if any(w in ORG_WORDS for w in low) or (toks[j - 1].isupper() and len(toks[j - 1]) > 1):
-        kind = "org"
     last_title = -1
     for k in range(i, j):
         w = toks[k].lower()
@@ -89,9 +208,12 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
                 gender = "m"
             elif w in FEMALE_TITLES:
                 gender = "f"
-    if kind != "org" and 0 <= last_title < j - 1:
+    if 0 <= last_title < j - 1:
         i = last_title + 1
         kind = "person"
+    low = [t.lower() for t in toks[i:j]]
+    if any(w in ORG_WORDS for w in low) or (toks[j - 1].isupper() and len(toks[j - 1]) > 1):
+        kind = "org"
     body = toks[i:j]
     low = [t.lower() for t in body]
     if kind == "other":

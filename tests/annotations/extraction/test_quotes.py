@@ -1,0 +1,324 @@
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotations.extraction import QuoteCandidate, SpeakerRecord, extract_quotes
+
+REPO = Path(__file__).resolve().parents[3]
+PACKAGE = REPO / "annotations" / "extraction"
+
+
+def by_text(text, speakers=None):
+    return {q.text: q for q in extract_quotes(text, speakers)}
+
+
+def test_extract_quotes_curly_quote_with_trailing_attribution():
+    text = "Mayor Ada Lindqvist spoke on Friday.\n\n“We will rebuild the bridge,” Lindqvist said."
+    (q,) = extract_quotes(text)
+    assert q.text == "We will rebuild the bridge,"
+    assert text[q.start : q.end] == q.text
+    assert q.speaker == "Ada Lindqvist"
+    assert text[q.speaker_start : q.speaker_end] == "Lindqvist"
+    assert q.cue == "said"
+    assert isinstance(q, QuoteCandidate)
+
+
+def test_extract_quotes_straight_quotes_and_said_name():
+    text = '"The budget is balanced," said Omar Haddad, the city treasurer.'
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+    assert q.cue == "said"
+
+
+def test_extract_quotes_pronoun_resolves_to_named_person():
+    text = "Senator Maria Okafor visited the plant on Monday.\n\n“Jobs come first,” she said."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Maria Okafor"
+    assert text[q.speaker_start : q.speaker_end] == "she"
+
+
+def test_extract_quotes_split_quote_shares_speaker():
+    text = "“The plan is ready,” Dr. Lena Park said, “and we start tomorrow.”"
+    quotes = extract_quotes(text)
+    assert [q.text for q in quotes] == ["The plan is ready,", "and we start tomorrow."]
+    assert [q.speaker for q in quotes] == ["Lena Park", "Lena Park"]
+
+
+def test_extract_quotes_partial_quote_in_reported_speech():
+    text = "Governor Tom Reyes said the storm caused “unprecedented damage” to the coast."
+    (q,) = extract_quotes(text)
+    assert q.text == "unprecedented damage"
+    assert q.speaker == "Tom Reyes"
+
+
+def test_extract_quotes_second_partial_via_he_noted():
+    text = (
+        "President Tom Reyes said he had “no plans to resign,” though he noted "
+        "that there “will be changes soon.”"
+    )
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Tom Reyes", "Tom Reyes"]
+    assert quotes[1].cue == "noted"
+
+
+def test_extract_quotes_multi_paragraph_quote_is_two_quotes_same_speaker():
+    text = (
+        "“We opened three clinics this year,” an agency spokeswoman told reporters. "
+        "“More will follow.\n\n“The funding is secured through 2030.”"
+    )
+    quotes = extract_quotes(text)
+    assert [q.text for q in quotes] == [
+        "We opened three clinics this year,",
+        "More will follow.",
+        "The funding is secured through 2030.",
+    ]
+    assert {q.speaker for q in quotes} == {"an agency spokeswoman"}
+    assert quotes[0].cue == "told reporters"
+
+
+def test_extract_quotes_according_to():
+    text = "The river will crest on Sunday, “well above flood stage,” according to Ines Moreau."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ines Moreau"
+    assert q.cue == "according to"
+
+
+def test_extract_quotes_title_before_name_is_stripped():
+    text = "UN Special Envoy Karl Brandt said: “The talks will resume.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Karl Brandt"
+
+
+def test_extract_quotes_organisation_speaker():
+    text = "The Ministry of Health said it was “monitoring the situation closely.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker.endswith("Health")
+
+
+def test_extract_quotes_apostrophes_are_not_quotes():
+    text = "It’s the farmers’ market, and we don’t close on Sundays, Ms. Ruiz’s team said."
+    assert extract_quotes(text) == []
+
+
+def test_extract_quotes_single_quoted_headline_keeps_apostrophe_inside():
+    text = "Minister says deal ‘won’t survive the winter’\n\nBody text."
+    (q,) = extract_quotes(text)
+    assert q.text == "won’t survive the winter"
+
+
+def test_extract_quotes_nested_quote_stays_inside_outer():
+    text = "“She told me ‘never again’ and left,” said Paul Novak."
+    (q,) = extract_quotes(text)
+    assert q.text == "She told me ‘never again’ and left,"
+    assert q.speaker == "Paul Novak"
+
+
+def test_extract_quotes_missing_opening_mark_does_not_swallow_text():
+    text = (
+        "The first paragraph talks about weather.\n\n"
+        "On Monday, Chancellor Vera Holm orderedall nonessential staff” to stay home."
+    )
+    (q,) = extract_quotes(text)
+    assert q.text == "all nonessential staff"
+    assert q.confidence < 0.9
+
+
+def test_extract_quotes_unclosed_quote_stops_at_paragraph_end():
+    text = "“This never closes, said nobody.\n\nA new paragraph with no quotes at all."
+    (q,) = extract_quotes(text)
+    assert q.end <= text.index("\n")
+
+
+def test_extract_quotes_all_caps_headline_gets_low_confidence():
+    text = "Intro.\n\nMAYOR ‘WON’T BACK DOWN’ ON TRANSIT PLAN, AIDES SAY\n\nMore."
+    (q,) = extract_quotes(text)
+    assert q.confidence <= 0.1
+
+
+def test_extract_quotes_scare_quote_gets_low_confidence():
+    text = "The so-called “experts” were nowhere to be found at the hearing."
+    (q,) = extract_quotes(text)
+    assert q.confidence < 0.5
+
+
+def test_extract_quotes_known_speaker_alias_canonicalises():
+    speakers = [SpeakerRecord("Ministry of Transport", "organisation", ("the ministry",))]
+    text = "“Trains will run on time,” the ministry said."
+    (q,) = extract_quotes(text, speakers)
+    assert q.speaker == "Ministry of Transport"
+    assert q.speaker_kind == "organisation"
+
+
+def test_extract_quotes_surname_maps_to_full_name():
+    text = "Celebrity chef Rosa Bianchi opened a bistro.\n\n“Pasta is life,” Bianchi said."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Bianchi"
+
+
+def test_extract_quotes_no_name_gives_null_speaker():
+    (q,) = extract_quotes("“Nothing to add.”")
+    assert q.speaker is None
+
+
+def test_extract_quotes_double_apostrophe_wire_style():
+    text = "''We won,'' said coach Dana Whitfield."
+    (q,) = extract_quotes(text)
+    assert q.text == "We won,"
+    assert q.speaker == "Dana Whitfield"
+
+
+# -- seed-like article ----------------------------------------------------------------
+
+SEED_LIKE = (
+    "Alliance rules out sending troops\n\n"
+    "Alliance Secretary General Ola Brekke announced the decision on Monday.\n\n"
+    "“We will not send troops, but our commitment is firm,” Brekke said on the radio.\n\n"
+    "Despite the pressure, Brekke noted there is “still room for talks.” However, he noted "
+    "such an outcome “requires restraint from both sides.”\n\n"
+    "The ministry said it was concerned “an attack could come at any point” and warned of a "
+    "“staged provocation” to justify force.\n\n"
+    "Earlier, the alliance agreed to send ships as a “deterrent measure,” according to a "
+    "statement.\n\n"
+    "Foreign Minister Hana Kovac orderedall embassy staff” to leave.\n\n"
+    "PREMIER ‘WON’T GIVE AN INCH’ ON BORDER, AIDES SAY\n\n"
+    "CLICK HERE TO READ MORE FROM THE DAILY PLANET"
+)
+
+
+def test_extract_quotes_seed_like_article():
+    quotes = by_text(SEED_LIKE)
+    assert quotes["We will not send troops, but our commitment is firm,"].speaker == "Ola Brekke"
+    assert quotes["still room for talks."].speaker == "Ola Brekke"
+    assert quotes["requires restraint from both sides."].speaker == "Ola Brekke"
+    assert quotes["requires restraint from both sides."].cue == "noted"
+    assert quotes["an attack could come at any point"].speaker == "The ministry"
+    assert quotes["staged provocation"].speaker == "The ministry"
+    assert quotes["all embassy staff"].speaker == "Hana Kovac"
+    assert quotes["WON’T GIVE AN INCH"].confidence <= 0.1
+    assert quotes["deterrent measure,"].cue == "according to"
+
+
+# -- properties -----------------------------------------------------------------------
+
+ALPHABET = st.sampled_from([*list("ab Z.,:;\n\"'“”‘’«»—-"), "said", " he ", "Ann Lee", "''"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ALPHABET, max_size=80).map("".join))
+def test_extract_quotes_offsets_are_consistent(text):
+    quotes = extract_quotes(text)
+    assert quotes == extract_quotes(text)
+    for q in quotes:
+        assert 0 <= q.start < q.end <= len(text)
+        assert text[q.start : q.end] == q.text
+        assert 0.0 <= q.confidence <= 1.0
+        assert (q.speaker_start is None) == (q.speaker_end is None)
+        assert 0 <= (q.speaker_start or 0) <= (q.speaker_end or 0) <= len(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_extract_quotes_any_unicode_text_never_raises(text):
+    for q in extract_quotes(text):
+        assert text[q.start : q.end] == q.text
+
+
+def test_extract_quotes_pathological_unbalanced_marks_finish():
+    text = ("“a ‘b \" ' ” ’ " * 15000)[:200_000]
+    quotes = extract_quotes(text)
+    assert all(text[q.start : q.end] == q.text for q in quotes)
+    long_word = "x" * 200_000 + "”"
+    assert all(q.end <= len(long_word) for q in extract_quotes(long_word))
+
+
+# -- imports --------------------------------------------------------------------------
+
+
+def test_extraction_package_imports_only_stdlib():
+    for path in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level > 0:
+                    continue
+                roots = [(node.module or "").split(".")[0]]
+            else:
+                continue
+            for root in roots:
+                assert root in sys.stdlib_module_names, f"{path.name} imports {root}"
+
+
+# -- CLI ------------------------------------------------------------------------------
+
+
+def run_cli(stdin, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "annotations.extraction", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def test_cli_outputs_one_line_per_input_in_order():
+    lines = [
+        json.dumps({"id": "a", "text": "“Hello there,” said Ann Lee.", "extra": 1}),
+        json.dumps({"id": "b", "text": "No quotes here."}),
+    ]
+    res = run_cli("\n".join(lines) + "\n")
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert res.returncode == 0
+    assert [r["id"] for r in out] == ["a", "b"]
+    assert out[0]["quotes"][0]["text"] == "Hello there,"
+    assert out[0]["quotes"][0]["speaker"] == "Ann Lee"
+    assert set(out[0]["quotes"][0]) >= {
+        "start",
+        "end",
+        "text",
+        "speaker",
+        "speaker_start",
+        "speaker_end",
+        "cue",
+        "confidence",
+    }
+    assert out[1]["quotes"] == []
+
+
+def test_cli_bad_lines_are_reported_and_run_continues():
+    lines = [
+        json.dumps({"id": "a", "text": "“One,” said Ann Lee."}),
+        "{not json",
+        json.dumps({"id": "c"}),
+        json.dumps({"id": "d", "text": 42}),
+        json.dumps({"id": "e", "text": "“Two,” said Ann Lee."}),
+    ]
+    res = run_cli("\n".join(lines) + "\n")
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert res.returncode == 1
+    assert "line 2" in res.stderr
+    assert "line 3" in res.stderr
+    assert "line 4" in res.stderr
+    assert [r["id"] for r in out] == ["a", None, "c", "d", "e"]
+    assert "error" in out[1]
+    assert out[4]["quotes"][0]["text"] == "Two,"
+
+
+def test_cli_speakers_file_canonicalises(tmp_path):
+    path = tmp_path / "speakers.json"
+    path.write_text(
+        json.dumps([{"name": "Ann Lee-Smith", "kind": "person", "aliases": ["Ann Lee"]}])
+    )
+    res = run_cli(
+        json.dumps({"id": "a", "text": "“Yes,” said Ann Lee."}) + "\n", "--speakers", str(path)
+    )
+    assert res.returncode == 0
+    assert json.loads(res.stdout)["quotes"][0]["speaker"] == "Ann Lee-Smith"
