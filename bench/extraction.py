@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotations.extraction import extract_quotes  # noqa: E402
+from annotations.extraction.__main__ import DEFAULT_MIN_CONFIDENCE  # noqa: E402
 
 DEFAULT_INPUT = REPO.parent / "shared" / "corpora" / "polnear-direct-dev.jsonl"
 DEFAULT_SCORER = REPO.parent / "shared" / "eval" / "score_quotes.py"
@@ -46,7 +47,8 @@ def baseline(text: str) -> list[dict[str, object]]:
 
 
 def ours(text: str) -> list[dict[str, object]]:
-    return [q.as_dict() for q in extract_quotes(text)]
+    """What the CLI writes by default (quotations at or above its default confidence)."""
+    return [q.as_dict() for q in extract_quotes(text) if q.confidence >= DEFAULT_MIN_CONFIDENCE]
 
 
 def load(path: Path) -> list[dict[str, object]]:

@@ -1,4 +1,8 @@
-"""CLI: python -m annotations.extraction [--speakers SPEAKERS.json] < IN.jsonl > OUT.jsonl
+"""CLI: python -m annotations.extraction [--speakers SPEAKERS.json] [--min-confidence C]
+                                      [--double-apostrophe-quotes] < IN.jsonl > OUT.jsonl
+
+Quotations below `--min-confidence` (default 0.15: drops all-caps promo headlines and
+"click here" lines, which score 0.1 or less) are left out of the output.
 
 A bad input line (not JSON, not an object, no string `text`) is reported on stderr
 with its line number and echoed as `{"id": ..., "error": "..."}` so output lines stay
@@ -37,7 +41,17 @@ def load_speakers(path: str) -> list[SpeakerRecord]:
     return out
 
 
-def run(inp: TextIO, out: TextIO, err: TextIO, speakers: Sequence[SpeakerRecord] | None) -> int:
+DEFAULT_MIN_CONFIDENCE = 0.15
+
+
+def run(
+    inp: TextIO,
+    out: TextIO,
+    err: TextIO,
+    speakers: Sequence[SpeakerRecord] | None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    double_apostrophe_quotes: bool = False,
+) -> int:
     status = 0
     for lineno, line in enumerate(inp, 1):
         if not line.strip():
@@ -56,7 +70,8 @@ def run(inp: TextIO, out: TextIO, err: TextIO, speakers: Sequence[SpeakerRecord]
             out.write(json.dumps({"id": rid, "error": str(exc)}, ensure_ascii=False) + "\n")
             status = 1
             continue
-        quotes = [q.as_dict() for q in extract_quotes(text, speakers)]
+        found = extract_quotes(text, speakers, double_apostrophe_quotes=double_apostrophe_quotes)
+        quotes = [q.as_dict() for q in found if q.confidence >= min_confidence]
         out.write(json.dumps({"id": rid, "quotes": quotes}, ensure_ascii=False) + "\n")
     return status
 
@@ -64,6 +79,17 @@ def run(inp: TextIO, out: TextIO, err: TextIO, speakers: Sequence[SpeakerRecord]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m annotations.extraction")
     parser.add_argument("--speakers", help="JSON list of {name, kind, aliases}")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=DEFAULT_MIN_CONFIDENCE,
+        help="leave out quotations below this confidence (default %(default)s; 0 keeps all)",
+    )
+    parser.add_argument(
+        "--double-apostrophe-quotes",
+        action="store_true",
+        help="read '' as a double quotation mark (LexisNexis/wire-archive copy)",
+    )
     args = parser.parse_args(argv)
     speakers = None
     if args.speakers:
@@ -72,7 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError) as exc:
             sys.stderr.write(f"{args.speakers}: {exc}\n")
             return 2
-    return run(sys.stdin, sys.stdout, sys.stderr, speakers)
+    return run(
+        sys.stdin,
+        sys.stdout,
+        sys.stderr,
+        speakers,
+        min_confidence=args.min_confidence,
+        double_apostrophe_quotes=args.double_apostrophe_quotes,
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ CLOSE_HINT = "\u201d\u00bb\u2019"
 CURLY = "\u201c\u201d\u201e\u201f\u00ab\u00bb"
 
 _PARA_RE = re.compile(r"[^\n]+")
-# Two apostrophes stand for a double mark in some wire copy (`''Yes,'' he said`).
+# Two apostrophes stand for a double mark in some wire copy (`''Yes,'' he said`); they
+# are matched as one token so that, when that reading is off, they are skipped whole.
 _MARK_RE = re.compile("''|[" + DOUBLE_MARKS + SINGLE_MARKS + "]")
 _OPENER_PUNCT = "([{\u2014\u2013-/\u2026:" + DOUBLE_MARKS + SINGLE_MARKS
 _CLOSER_FOLLOW = ".,;:!?)]}\u2014\u2013-/\u2026" + DOUBLE_MARKS + SINGLE_MARKS
@@ -123,16 +124,26 @@ def _recover_start(text: str, ps: int, close: int, floor: int) -> int:
     return start
 
 
-def find_quotes(text: str) -> list[RawQuote]:
+def find_quotes(text: str, double_apostrophe: bool = False) -> list[RawQuote]:
+    """Quoted regions of `text` in order.
+
+    `double_apostrophe`: read `''` as a double quotation mark (wire-archive copy). By
+    default two apostrophes are left alone, neither a mark nor two single marks.
+    """
     out: list[RawQuote] = []
     prev_open: RawQuote | None = None  # quotation left open by the previous paragraph
     for ps, pe in paragraphs(text):
-        prev_open = _scan_paragraph(text, ps, pe, out, prev_open)
+        prev_open = _scan_paragraph(text, ps, pe, out, prev_open, double_apostrophe)
     return out
 
 
 def _scan_paragraph(
-    text: str, ps: int, pe: int, out: list[RawQuote], prev_open: RawQuote | None
+    text: str,
+    ps: int,
+    pe: int,
+    out: list[RawQuote],
+    prev_open: RawQuote | None,
+    double_apostrophe: bool = False,
 ) -> RawQuote | None:
     first = ps
     while first < pe and text[first].isspace():
@@ -148,6 +159,8 @@ def _scan_paragraph(
         ch = text[i]
         width = m.end() - i
         if width == 2:
+            if not double_apostrophe:
+                continue
             ch = '"'
         can_open, can_close = _flanks(text, i, ps, pe, width)
         if ch in SINGLE_MARKS:

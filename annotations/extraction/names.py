@@ -155,7 +155,70 @@ FUNCTION_WORDS = frozenset(
     ]
 )
 
+_FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
 _KEEP_DOT = frozenset(["jr", "sr", "inc", "corp", "co", "st"])
+_PLACE_BEFORE_RE = re.compile(r"\b(the|in|at|from|near|on|of)[ \u00a0]$")
+_APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
+_ROLE_ALIASES = {
+    "sen": "senator",
+    "sen.": "senator",
+    "sens.": "senator",
+    "rep": "congressman",
+    "rep.": "congressman",
+    "representative": "congressman",
+    "congresswoman": "congressman",
+    "gov": "governor",
+    "gov.": "governor",
+    "chairwoman": "chairman",
+    "chair": "chairman",
+    "spokeswoman": "spokesman",
+    "spokesperson": "spokesman",
+    "secretary-general": "secretary",
+    "nominee": "nominee",
+}
+
+
+def role_word(w: str) -> str:
+    w = w.lower()
+    return _ROLE_ALIASES.get(w, w)
+
+
+def _roles(text: str, ms: int, s: int, me: int) -> tuple[str, ...]:
+    """Role words introduced with a person: titles before the name ("Mayor", "Sen.")
+    and the head words of an appositive after it ("Kim Lee, the city's mayor,")."""
+    out = [role_word(w) for w in text[ms:s].split() if w.lower() in TITLES]
+    m = _APPOS_RE.match(text, me)
+    if m is not None:
+        out.extend(role_word(w) for w in m.group(1).split() if w[:1].islower())
+    return tuple(out)
+
+
+_DOT_SPLIT_RE = re.compile(r"([\w\u2019'\-]+)\.[ \u00a0]+")
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Capitalised runs, split where a full stop after a word ends a sentence
+    ("... Obama. Trump said" is two names; "Mary J. Blige" and "Sen. Lee" are one)."""
+    out: list[tuple[int, int]] = []
+    for m in _NAME_RE.finditer(text):
+        s, e = m.span()
+        if ". " in m.group(0) or ".\u00a0" in m.group(0):
+            for d in _DOT_SPLIT_RE.finditer(text, s, e):
+                w = d.group(1).lower()
+                if (
+                    len(w) > 2
+                    and "." not in w
+                    and w not in TITLES
+                    and w + "." not in TITLES
+                    and w not in _KEEP_DOT
+                ):
+                    out.append((s, d.start(1) + len(d.group(1)) + 1))
+                    s = d.end()
+        if s < e:
+            out.append((s, e))
+    return out
+
+
 _POSSESSIVE = ("\u2019s", "'s", "\u2019", "'")
 
 
@@ -168,6 +231,8 @@ class Mention:
     gender: str | None
     subject: bool = False
     in_quote: bool = False
+    strong: bool = False  # titled, a known first name, or a surname used on its own
+    roles: tuple[str, ...] = ()
 
 
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
@@ -184,6 +249,8 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
         pos += len(t)
     i = 0
     while i < len(toks) and toks[i].lower().rstrip(".") in FUNCTION_WORDS:
+        if toks[i].lower() in TITLES and i + 1 < len(toks):
+            break  # "Mr. Haddad": a title, not a function word
         i += 1
     j = len(toks)
     if i < j:
@@ -241,6 +308,7 @@ class Mentions:
         # a different Clinton in different parts of one article.
         self.full: dict[str, list[tuple[int, str]]] = {}
         self.gender: dict[str, str] = {}  # full name -> "m" / "f"
+        self.titled: set[str] = set()  # bare surnames seen with a title
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
@@ -249,19 +317,46 @@ class Mentions:
         qi = 0
         prev_end = 0
         sentence_has_person = False
-        for m in _NAME_RE.finditer(text):
-            name, kind, gender, skip = clean_name(m.group(0))
+        singles: set[str] = set()
+        cache: dict[str, tuple[str, str, str | None, int]] = {}  # names recur a lot
+        for ms, me in _name_spans(text):
+            raw = text[ms:me]
+            if " " not in raw and raw.lower().rstrip(".") in FUNCTION_WORDS:
+                continue  # "The", "But", "He": most capitalised words are these
+            hit = cache.get(raw)
+            if hit is None:
+                hit = cache[raw] = clean_name(raw)
+            name, kind, gender, skip = hit
             if not name:
                 continue
-            s = m.start() + skip
+            s = ms + skip
             if _SENT_BREAK_RE.search(text, prev_end, s) is not None:
                 sentence_has_person = False
             while qi < len(quote_spans) and quote_spans[qi][1] <= s:
                 qi += 1
             in_quote = qi < len(quote_spans) and quote_spans[qi][0] <= s
             surname = last_token(name)
-            if kind != "person" and " " not in name and surname in self.full:
+            single = " " not in name
+            strong = gender is not None or (skip > 0 and kind == "person")
+            if single and kind == "person":
+                # "Mr. Obama", "Sen. Lee": the bare surname is a person from now on
+                self.titled.add(name)
+            if kind != "person" and single and (surname in self.full or name in self.titled):
                 kind = "person"
+                strong = True
+            if kind == "person" and not single and name.split()[0].lower() in _FIRST_NAMES:
+                strong = True
+            roles = _roles(text, ms, s, me) if kind == "person" else ()
+            before = _PLACE_BEFORE_RE.search(text, max(0, s - 6), s)
+            if (
+                kind == "person"
+                and not roles
+                and before is not None
+                and (not strong or before.group(1) not in ("on", "of"))
+            ):
+                kind = "other"  # "the Pacific Ocean", "in Fort Wayne": not a person
+            if single:
+                singles.add(name)
             if kind == "person":
                 if " " in name:
                     hist = self.full.setdefault(surname, [])
@@ -272,12 +367,17 @@ class Mentions:
                     gender = self.gender.get(full)
                 elif full not in self.gender:
                     self.gender[full] = gender
-            mention = Mention(s, m.end(), name, kind, gender, in_quote=in_quote)
+            mention = Mention(
+                s, me, name, kind, gender, in_quote=in_quote, strong=strong, roles=roles
+            )
             if kind == "person" and not in_quote:
                 mention.subject = not sentence_has_person
                 sentence_has_person = True
             self.items.append(mention)
-            prev_end = m.end()
+            prev_end = me
+        for mention in self.items:
+            if mention.kind == "person" and not mention.strong:
+                mention.strong = last_token(mention.name) in singles
 
     def canonical(self, name: str, pos: int) -> str:
         if " " in name:
@@ -296,13 +396,16 @@ class Mentions:
         """Most salient person mention before `pos`: the first-in-sentence (subject)
         mention of the nearest sentence that has a compatible one, else the nearest
         compatible mention."""
+        return self._resolve(pos, gender, window, False)
+
+    def _resolve(self, pos: int, gender: str | None, window: int, strong: bool) -> Mention | None:
         i = bisect_left(self.starts, pos) - 1
         lo = pos - window
         fallback: Mention | None = None
         while i >= 0 and self.items[i].start >= lo:
             m = self.items[i]
             i -= 1
-            if m.kind != "person" or m.in_quote:
+            if m.kind != "person" or m.in_quote or (strong and not m.strong):
                 continue
             g = m.gender or self.gender.get(self.canonical(m.name, m.start))
             if gender is not None and g is not None and g != gender:
@@ -314,6 +417,25 @@ class Mentions:
             if fallback is None:
                 fallback = m
         return fallback
+
+    def resolve_role(self, pos: int, role: str, window: int = 4000) -> Mention | None:
+        """`the mayor`: the latest person introduced with that role before `pos`."""
+        role = role_word(role)
+        i = bisect_left(self.starts, pos) - 1
+        lo = pos - window
+        while i >= 0 and self.items[i].start >= lo:
+            m = self.items[i]
+            i -= 1
+            if m.kind == "person" and not m.in_quote and role in m.roles:
+                return m
+        # the role may have been given to an earlier mention of the same person
+        return None
+
+    def is_person_surname(self, word: str, after: int) -> bool:
+        """Is `word` the surname of a person mentioned after offset `after`?"""
+        i = bisect_left(self.starts, after)
+        items = self.items[i : i + 400]
+        return any(m.kind == "person" and last_token(m.name) == word for m in items)
 
     def set_gender(self, name: str, pos: int, gender: str) -> None:
         self.gender.setdefault(self.canonical(name, pos), gender)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,9 +12,11 @@ from .lexicon import (
     DOC_WORDS,
     FEMALE,
     MALE,
+    ORG_WORDS,
     PERSON_ROLES,
     PRONOUNS,
     SKIP_BEFORE_VERB,
+    SPEECH_NOUNS,
     SPEECH_VERBS,
     STOP_CONJ,
     WEAK_VERBS,
@@ -67,7 +70,14 @@ _ABBREV = frozenset(
     ]
 )
 _MARK_CHARS = DOUBLE_MARKS + SINGLE_MARKS
+_HEAD_LABEL_RE = re.compile(r"[ \t]*([A-Z][\w\u2019'.\-]*(?: [A-Z][\w\u2019'.\-]*){0,3}):\s")
+_HEAD_SAYS_RE = re.compile(
+    r",[\u2019\u201d'\"]?\s+([A-Z][\w\u2019'.\-]*(?: [A-Z][\w\u2019'.\-]*){0,3})"
+    r"\s+(?:Says|Said)\.?\s*$"
+)
+_NAME_LINKS = frozenset(["de", "van", "von", "al", "la", "le", "da", "di", "bin", "del"])
 _ALL_CAPS_LINE_MIN = 12
+_DENSE_PARAGRAPH = 40  # quotations in one paragraph beyond which it is not prose
 _LABEL_RE = re.compile(r"([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+)?):\s")
 
 
@@ -113,15 +123,41 @@ def _tokens(text: str, s: int, e: int) -> list[Tok]:
 def _is_sentence_end(text: str, s: int, e: int) -> list[int]:
     """Offsets of sentence ends in [s, e)."""
     out: list[int] = []
-    for m in re.finditer(r"[.!?](?=[\"\u201d\u2019')]*\s)", text[s:e]):
-        i = s + m.start()
+    for m in _SENT_END_RE.finditer(text, s, e):
+        i = m.start()
         j = i
         while j > s and not text[j - 1].isspace():
             j -= 1
         word = text[j:i].lower().strip("(\"'\u201c\u2018")
         if text[i] == "." and (word in _ABBREV or (len(word) == 1 and word.isalpha())):
             continue
+        if text[i] == "." and i + 1 < len(text) and text[i + 1] == ")":
+            continue  # "(D-Md.) said": an abbreviation closing a parenthesis
         out.append(i + 1)
+    return out
+
+
+_SENT_END_RE = re.compile(r"[.!?](?=[\"\u201d\u2019')]*\s)")
+
+
+def _drop_parens(toks: list[Tok]) -> list[Tok]:
+    """Remove short parenthesised groups: party-state tags "(D-Md.)", ages, acronyms."""
+    if not any(t.word == "(" for t in toks):
+        return toks
+    out: list[Tok] = []
+    k = 0
+    n = len(toks)
+    while k < n:
+        t = toks[k]
+        if t.word == "(":
+            j = k + 1
+            while j < n and j - k <= 8 and toks[j].word not in "()":
+                j += 1
+            if j < n and toks[j].word == ")":
+                k = j + 1
+                continue
+        out.append(t)
+        k += 1
     return out
 
 
@@ -197,12 +233,18 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         close = toks[j - 1].word
         opener = "," if close == "," else "("
         i = j - 2
-        while i >= 0 and j - i < 14 and toks[i].word != opener:
-            if toks[i].word in ".;:" or (close == "," and toks[i].low in STOP_CONJ):
+        conj = False
+        while i >= 0 and j - i < 32 and toks[i].word != opener:
+            if toks[i].word in ".;:":
                 i = -1
                 break
+            conj = conj or (close == "," and toks[i].low in STOP_CONJ)
             i -= 1
-        if i <= 0:
+        if i <= 0 or j - i >= 32:
+            return []
+        # a relative clause or "and" is fine inside "Kim Lee, a lawyer who ..., said",
+        # but not after a lowercase phrase ("the bill, which passed, said" is no speaker)
+        if (conj or j - i >= 14) and not toks[i - 1].cap:
             return []
         j = i
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
@@ -370,6 +412,9 @@ _NOT_BEFORE_VERB = frozenset(
         "of",
         "for",
         "with",
+        "via",
+        "by",
+        "in",
     ]
 )
 _GROUPS = frozenset(
@@ -409,10 +454,158 @@ _GROUPS = frozenset(
 )
 
 
+_POSS = ("\u2019s", "'s", "s\u2019", "s'")
+_LEAD_ADVERBS = frozenset(
+    [
+        "but",
+        "and",
+        "so",
+        "yet",
+        "still",
+        "now",
+        "also",
+        "then",
+        "meanwhile",
+        "instead",
+        "however",
+        "later",
+        "earlier",
+        "separately",
+        "previously",
+        "indeed",
+        "again",
+    ]
+)
+_INTRO_WORDS = frozenset(
+    [
+        "in",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+        "since",
+        "while",
+        "when",
+        "as",
+        "despite",
+        "although",
+        "though",
+        "if",
+        "because",
+        "with",
+        "without",
+        "following",
+        "amid",
+        "for",
+        "from",
+        "under",
+        "over",
+        "by",
+        "like",
+        "unlike",
+        "last",
+        "this",
+        "throughout",
+        "once",
+        "asked",
+        "pressed",
+        "unless",
+        "until",
+        "whether",
+        "to",
+        "according",
+        "within",
+        "across",
+        "upon",
+        "about",
+        "outside",
+        "inside",
+        "near",
+        "among",
+        "against",
+        "through",
+        "speaking",
+    ]
+)
+_SUBJECT_DETS = frozenset(["the", "a", "an", "his", "her", "their", "its", "our", "my", "one"])
+_AUX = frozenset(
+    [
+        "is",
+        "was",
+        "are",
+        "were",
+        "has",
+        "had",
+        "have",
+        "will",
+        "would",
+        "could",
+        "should",
+        "can",
+        "may",
+        "might",
+        "must",
+        "did",
+        "does",
+        "do",
+        "who",
+        "which",
+        "that",
+    ]
+)
+
+
+def _possessor(toks: list[Tok], k: int) -> tuple[int, int] | None:
+    """`Kim Lee's repeated claim`: the offsets of "Kim Lee" for the noun at toks[k]."""
+    j = k - 1
+    while j >= 0 and k - j <= 3 and not toks[j].word.endswith(_POSS):
+        if toks[j].cap or toks[j].word in ",;:()":
+            return None
+        j -= 1
+    if j < 0 or k - j > 3 or not toks[j].cap:
+        return None
+    w = toks[j].word
+    end = toks[j].start + len(w) - (2 if w.endswith("s") else 1)
+    i = j
+    while i > 0 and (toks[i - 1].cap or toks[i - 1].low in _NAME_LINKS):
+        i -= 1
+    if end <= toks[i].start:
+        return None
+    return toks[i].start, end
+
+
+def _intro_word(toks: list[Tok], i: int) -> bool:
+    """Does the sentence open with an introductory phrase ("In a statement, ...")?"""
+    t = toks[i]
+    if t.low in _INTRO_WORDS:
+        return True
+    # a participle opening the sentence: "Bemoaning the cuts, ..."
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    return t.cap and len(t.word) > 5 and t.low.endswith("ing") and nxt is not None and not nxt.cap
+
+
+def _verbish(t: Tok) -> bool:
+    w = t.low
+    return (
+        w in SPEECH_VERBS
+        or w in _SUBJECT_VERBS
+        or w in _AUX
+        or w in SKIP_BEFORE_VERB
+        or (t.word[:1].islower() and w.endswith("ed") and len(w) > 4)
+    )
+
+
+def _role_head(w: str) -> bool:
+    return w in PERSON_ROLES or w in _GROUPS or w in DOC_WORDS or w in ORG_WORDS
+
+
 def _verb_position(toks: list[Tok], k: int) -> bool:
     if k == 0:
         return True
     p = toks[k - 1]
+    if p.word.islower() and "-" in p.word:
+        return False  # "late-night tweets": a noun
     return p.low not in _NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
 
 
@@ -459,7 +652,7 @@ class _Extractor:
         while k0 < len(toks) and toks[k0].word in ",\u2014\u2013:\u2015":
             k0 += 1
         dashed = k0 > 0 and toks[k0 - 1].word in "\u2015\u2014"
-        toks = toks[k0:]
+        toks = _drop_parens(toks[k0:])
         if not toks or toks[0].word in ".;":
             return None
         if dashed and toks[0].cap:
@@ -482,11 +675,28 @@ class _Extractor:
                 return None
             cue, _ = _cue(toks, 0, text)
             return Attribution(text[np[0] : np[1]], np[0], np[1], cue, 0.95)
+        # `"...," Kim Lee, a lawyer for the group, who ..., said`: a long appositive
+        appos = False
+        if limit == 16 and toks[0].cap and toks[0].low not in PRONOUNS:
+            for k in range(1, min(len(toks), 7)):
+                if toks[k].word == ",":
+                    appos = k > 0 and toks[k - 1].cap
+                    break
+                if not toks[k].cap and toks[k].low not in _NAME_LINKS:
+                    break
+            if appos:
+                limit = 45
         for k in range(1, min(len(toks), limit)):
             t = toks[k]
-            if t.word in ".!?;" or t.low in ("that", "because", "which"):
+            if t.word in ".!?;" or (t.low in ("that", "because", "which") and not appos):
                 return None
             if _speech_verb(t) and t.low not in WEAK_VERBS and _verb_position(toks, k):
+                if appos and k > 6:
+                    j = k
+                    while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
+                        j -= 1
+                    if toks[j - 1].word != ",":
+                        return None  # a verb inside the appositive's relative clause
                 chunk = []
                 for x in toks[:k]:
                     if x.word in ",(;\u2014\u2013":
@@ -530,11 +740,26 @@ class _Extractor:
         ends = _is_sentence_end(text, s, e)
         if ends:
             s = ends[-1]
-        toks = _tokens(text, s, e)
+        toks = _drop_parens(_tokens(text, s, e))
         if not toks:
             return None
+        # inverted and capitalised: `Said Kim Lee: "..."`
+        if toks[0].low in ("said", "says", "added", "asked", "wrote") and toks[0].cap:
+            chunk = _chunk_after(toks, 1)
+            np = _np_from_chunk(chunk)
+            if np is not None and chunk and chunk[-1].cap:
+                return Attribution(text[np[0] : np[1]], np[0], np[1], toks[0].word, 0.9)
         for k in range(len(toks) - 1, -1, -1):
             t = toks[k]
+            if (
+                t.low in SPEECH_NOUNS
+                and len(toks) - k <= 8
+                and (k + 1 == len(toks) or toks[k + 1].low in ("that", ":", ",", "of"))
+            ):
+                poss = _possessor(toks, k)
+                if poss is not None:
+                    a, b = poss
+                    return Attribution(text[a:b], a, b, text[t.start : t.end], 0.8)
             if t.low == "to" and k > 0 and toks[k - 1].low == "according":
                 r = self._according(toks, k + 1, q, text, toks[k - 1].start, t.end)
                 if r is not None:
@@ -549,6 +774,10 @@ class _Extractor:
                 continue
             cue, _ = _cue(toks, k, text)
             if t.low.endswith("ing"):
+                # "X said, adding ..." / "said X, adding": the finite verb's subject
+                fin = self._finite_before(toks, k)
+                if fin is not None:
+                    return Attribution(fin[0], fin[1], fin[2], cue, 0.8)
                 subj = self.subject(q)
                 if subj is None:
                     continue
@@ -561,44 +790,158 @@ class _Extractor:
             return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
         return None
 
+    def _finite_before(self, toks: list[Tok], k: int) -> tuple[str, int, int] | None:
+        """Speaker of the nearest finite speech verb before toks[k] in the same clause."""
+        text = self.text
+        for j in range(k - 1, max(-1, k - 25), -1):
+            tj = toks[j]
+            if tj.word in ".;:!?":
+                return None
+            if not _speech_verb(tj) or tj.low.endswith("ing") or not _verb_position(toks, j):
+                continue
+            chunk = _chunk_before(toks, j)
+            np = _np_from_chunk(chunk) if _valid_np(chunk) else None
+            if np is None:
+                after = _chunk_after(toks, j + 1)
+                if after and (after[-1].cap or after[0].low in DETERMINERS):
+                    np = _np_from_chunk(after)
+            if np is None:
+                return None
+            return text[np[0] : np[1]], np[0], np[1]
+        return None
+
+    def _outside_quotes(self, toks: list[Tok]) -> list[Tok]:
+        """Drop tokens that lie inside a quotation (names there are not the subject)."""
+        spans = self.spans
+        if not spans or not toks:
+            return toks
+        out: list[Tok] = []
+        i = bisect_right(spans, (toks[0].start, len(self.text))) - 1
+        i = max(i, 0)
+        for t in toks:
+            while i < len(spans) and spans[i][1] <= t.start:
+                i += 1
+            if i < len(spans) and spans[i][0] <= t.start < spans[i][1]:
+                continue
+            out.append(t)
+        return out
+
     def subject(self, q: RawQuote) -> Attribution | None:
-        """The first noun phrase of the quotation's sentence."""
+        """The subject of the main clause of the quotation's sentence."""
         text = self.text
         e = q.open_pos if q.open_pos >= 0 else q.start
         s = max(q.para_start, e - 400)
         ends = _is_sentence_end(text, s, e)
         if ends:
             s = ends[-1]
-        toks = _tokens(text, s, e)
-        # skip an introductory phrase ("Last weekend, ...")
-        for k, t in enumerate(toks[:8]):
-            if t.word == ",":
-                toks = toks[k + 1 :]
-                break
+        toks = _drop_parens(self._outside_quotes(_tokens(text, s, e)))
+        i = 0
+        n = len(toks)
+        while i < n and (toks[i].low in _LEAD_ADVERBS or toks[i].word == ","):
+            i += 1
+        if i < n and _intro_word(toks, i):
+            c = i + 1
+            while c < n and toks[c].word != ",":
+                c += 1
+            if c >= n:
+                return self._subject_after(q)
+            i = c + 1
+        return self._np_at(toks[i:])
+
+    def _subject_after(self, q: RawQuote) -> Attribution | None:
+        """`Bemoaning the "phony system," Kim accused ...`: the subject follows the quote."""
+        if q.close_pos < 0:
+            return None
+        text = self.text
+        a = q.close_pos + 1
+        toks = _drop_parens(_tokens(text, a, min(q.para_end, a + 200)))
+        while toks and toks[0].word in ",\u2014\u2013":
+            toks = toks[1:]
+        return self._np_at(toks)
+
+    def _np_at(self, toks: list[Tok]) -> Attribution | None:
+        """A subject noun phrase at the start of `toks`, if it is followed by a verb."""
+        text = self.text
         if not toks:
             return None
-        k = 0
-        while k < len(toks) and toks[k].cap and toks[k].low in _LEAD_SKIP:
-            k += 1
-        toks = toks[k:]
-        if toks and toks[0].low in PRONOUNS:
-            return Attribution(toks[0].word, toks[0].start, toks[0].end, None, 0.5)
-        if toks and toks[0].cap:
-            j = 0
-            while j + 1 < len(toks) and (toks[j + 1].cap or toks[j + 1].low in ("of",)):
+        first = toks[0]
+        if first.low in PRONOUNS:
+            return Attribution(first.word, first.start, first.end, None, 0.5)
+        if first.low in _SUBJECT_DETS:
+            j = 1
+            while j < len(toks) and j < 7 and not _verbish(toks[j]) and toks[j].word not in ",;:":
                 j += 1
-            while j > 0 and toks[j].low == "of":
+            head = toks[j - 1].low
+            if j > 1 and j < len(toks) and _verbish(toks[j]) and _role_head(head):
+                return Attribution(
+                    text[first.start : toks[j - 1].end], first.start, toks[j - 1].end, None, 0.5
+                )
+            return None
+        if first.cap:
+            j = 0
+            while j + 1 < len(toks) and (
+                toks[j + 1].cap or toks[j + 1].low == "of" or toks[j + 1].low in _NAME_LINKS
+            ):
+                if toks[j].word.endswith(_POSS):
+                    break
+                j += 1
+            while j > 0 and (toks[j].low == "of" or toks[j].low in _NAME_LINKS):
                 j -= 1
             nxt = toks[j + 1] if j + 1 < len(toks) else None
+            last = toks[j]
+            if last.word.endswith(_POSS) and nxt is not None and not nxt.cap:
+                # "Kim Lee's campaign said": the possessor speaks through it
+                k = j + 1
+                while k < len(toks) and k < j + 4 and not _verbish(toks[k]):
+                    k += 1
+                if k < len(toks) and _verbish(toks[k]) and _role_head(toks[k - 1].low):
+                    cut = len(last.word) - (2 if last.word.endswith("s") else 1)
+                    return Attribution(
+                        text[first.start : last.start + cut],
+                        first.start,
+                        last.start + cut,
+                        None,
+                        0.5,
+                    )
+                return None
             if (
                 nxt is None
                 or nxt.word in ",("
                 or (nxt.word[:1].islower() and nxt.low not in STOP_CONJ and nxt.low not in _PREP)
             ):
-                chunk = toks[: j + 1]
-                np = _np_from_chunk(chunk)
+                np = _np_from_chunk(toks[: j + 1])
                 if np is not None:
                     return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.5)
+        return None
+
+    def headline(self, q: RawQuote) -> Attribution | None:
+        """A quotation in the headline: `Lee: ... "..."`, `..., Kim Lee Says`, or a
+        headline opening with the name of a person the story mentions."""
+        text = self.text
+        ps, pe = q.para_start, q.para_end
+        if pe - ps > 200:
+            return None
+        m = _HEAD_LABEL_RE.match(text, ps, pe)
+        if m is not None and m.end(1) <= q.open_pos:
+            return Attribution(m.group(1), m.start(1), m.end(1), None, 0.7)
+        m = _HEAD_SAYS_RE.search(text, ps, pe)
+        if m is not None and m.start(1) > q.end:
+            return Attribution(m.group(1), m.start(1), m.end(1), "says", 0.7)
+        toks = _tokens(text, ps, q.open_pos if q.open_pos >= 0 else q.start)
+        run: list[Tok] = []
+        for t in toks:
+            if not t.cap or len(run) == 3:
+                break
+            run.append(t)
+        mentions = self.mentions
+        for size in range(len(run), 0, -1):
+            cand = run[size - 1]
+            if cand.word.endswith(_POSS):
+                continue
+            # the same surname recurs in the story as a person
+            if mentions.is_person_surname(cand.word, pe):
+                a, b = run[0].start, cand.end
+                return Attribution(text[a:b], a, b, None, 0.6)
         return None
 
     def label(self, q: RawQuote) -> Attribution | None:
@@ -646,7 +989,9 @@ class _Extractor:
         if low0 in DETERMINERS or not words[0][:1].isupper():
             head = words[-1].lower()
             if low0 == "the" and head in PERSON_ROLES and len(words) <= 4:
-                m = self.mentions.resolve(att.start, None)
+                m = self.mentions.resolve_role(att.start, head)
+                if m is None:
+                    m = self.mentions.resolve(att.start, None)
                 if m is not None:
                     name = self.mentions.canonical(m.name, m.start)
                     rec = self.index.lookup(name)
@@ -668,8 +1013,7 @@ def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     if pe - ps > 200:
         return False  # headlines and promo lines are short; also keeps this O(1) per quote
     line = text[ps:pe]
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) >= _ALL_CAPS_LINE_MIN and all(c.isupper() for c in letters):
+    if line.isupper() and sum(1 for c in line if c.isalpha()) >= _ALL_CAPS_LINE_MIN:
         return True
     low = line.lower()
     return low.startswith(("click here", "read more", "related:", "sign up", "subscribe"))
@@ -680,9 +1024,23 @@ def _word_count(text: str, s: int, e: int) -> int:
 
 
 def extract_quotes(
-    text: str, speakers: Sequence[SpeakerRecord] | None = None
+    text: str,
+    speakers: Sequence[SpeakerRecord] | None = None,
+    *,
+    double_apostrophe_quotes: bool = False,
 ) -> list[QuoteCandidate]:
-    raws = find_quotes(text)
+    """Quotations in `text` with their speakers, in text order.
+
+    `double_apostrophe_quotes`: treat `''` as a double quotation mark, as in
+    LexisNexis/wire-archive copy (`''We won,'' he said`). Off by default: modern text
+    uses real marks, and there `''` is usually two apostrophes or a typo.
+    """
+    # markup attribute values (`author="..."`) are not quotations
+    raws = [
+        r
+        for r in find_quotes(text, double_apostrophe_quotes)
+        if not (r.open_pos > 0 and text[r.open_pos - 1] == "=")
+    ]
     if not raws:
         return []
     index = SpeakerIndex(speakers or ())
@@ -690,6 +1048,7 @@ def extract_quotes(
     ex.spans = [(r.start, r.end) for r in raws]
     ex.spans.sort()
     n = len(raws)
+    first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     atts: list[Attribution | None] = [None] * n
     subject_only = [False] * n
     for i, q in enumerate(raws):
@@ -707,6 +1066,13 @@ def extract_quotes(
             att = ex.label(q)
         if att is None and _standalone(text, q) and not q.continues:
             att = ex.intro(q)
+        if att is None and _after_colon(text, q):
+            # `The letter put it bluntly: "..."`: the sentence subject introduces it
+            att = ex.subject(q)
+            if att is not None:
+                att.strength = 0.75
+        if att is None and q.para_start == first_para:
+            att = ex.headline(q)
         atts[i] = att
     # Inherit along quotation chains: continued paragraphs, and quotes standing alone
     # right after an attributed one ("A," he said. "B.").
@@ -741,8 +1107,14 @@ def extract_quotes(
             and _same_sentence(text, raws[i - 1], q)
         ):
             atts[i] = atts[i - 1]
+    # Prose has a handful of quotations per paragraph; a paragraph with dozens is a list,
+    # a table or garbage, and the sentence-subject fallback (a window per quotation)
+    # would only add cost there.
+    per_para: dict[int, int] = {}
+    for q in raws:
+        per_para[q.para_start] = per_para.get(q.para_start, 0) + 1
     for i, q in enumerate(raws):
-        if atts[i] is None and not q.single:
+        if atts[i] is None and not q.single and per_para[q.para_start] <= _DENSE_PARAGRAPH:
             s = ex.subject(q)
             if s is not None:
                 atts[i] = s
@@ -790,6 +1162,13 @@ def extract_quotes(
             )
         )
     return out
+
+
+def _after_colon(text: str, q: RawQuote) -> bool:
+    j = (q.open_pos if q.open_pos >= 0 else q.start) - 1
+    while j > q.para_start and text[j].isspace():
+        j -= 1
+    return j > q.para_start and text[j] == ":"
 
 
 def _sentence_initial(text: str, q: RawQuote) -> bool:

@@ -1,21 +1,38 @@
-from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from annotations import selectors
+from annotations.forms import QueueFilterForm
+from annotations.selectors import review as review_selectors
+from annotations.views.review import HtmxHttpRequest, login_required_htmx
+
+QUEUE_PAGE_SIZE = 25
 
 
 @require_GET
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    articles = selectors.article_list_with_counts(user=request.user)
-    return render(request, "annotations/home.html", {"articles": articles})
+@login_required_htmx
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The review queue: articles with open candidates first, filterable and bookmarkable."""
+    form = QueueFilterForm(request.GET or None)
+    form.is_valid()
+    articles = review_selectors.review_queue(user=request.user, filters=form.filters())
+    page = Paginator(articles, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "articles": page.object_list}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "annotations/partials/article_list_body.html", context)
+    else:
+        context["outlets"] = review_selectors.review_outlets(user=request.user)
+        response = render(request, "annotations/home.html", context)
+    # The same URL answers with a fragment or a page; caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})

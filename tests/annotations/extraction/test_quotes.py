@@ -165,11 +165,161 @@ def test_extract_quotes_no_name_gives_null_speaker():
     assert q.speaker is None
 
 
-def test_extract_quotes_double_apostrophe_wire_style():
+def test_extract_quotes_double_apostrophe_wire_style_is_opt_in():
     text = "''We won,'' said coach Dana Whitfield."
-    (q,) = extract_quotes(text)
+    (q,) = extract_quotes(text, double_apostrophe_quotes=True)
     assert q.text == "We won,"
     assert q.speaker == "Dana Whitfield"
+
+
+def test_extract_quotes_double_apostrophe_is_not_a_mark_by_default():
+    text = "''We won,'' said coach Dana Whitfield. The team's fans cheered."
+    assert extract_quotes(text) == []
+    # real marks around it still work, and the apostrophes stay inside the quotation
+    text = "“Call it ''luck'' if you like,” said coach Dana Whitfield."
+    (q,) = extract_quotes(text)
+    assert q.text == "Call it ''luck'' if you like,"
+    assert q.speaker == "Dana Whitfield"
+
+
+# -- attribution rules (hand-written sentences) ---------------------------------------
+
+
+def test_party_state_tag_after_name_is_skipped():
+    text = "“We need more buses,” Rep. Dana Ortiz (D-Ore.) said Tuesday. “Now.”"
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Dana Ortiz", "Dana Ortiz"]
+
+
+def test_long_appositive_after_quote():
+    text = (
+        "“The river is rising,” Tomas Berg, a hydrologist at the state water board, "
+        "who has studied the basin for years, said on Monday."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Tomas Berg"
+
+
+def test_appositive_with_relative_clause_before_verb():
+    text = "Lena Fox, a historian who attended the hearing, recalled, “Nobody expected it.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Lena Fox"
+
+
+def test_participle_takes_the_speaker_of_the_finite_verb():
+    text = "“We are ready,” Ines Moreau said, adding that the team needed “more practice time.”"
+    quotes = extract_quotes(text)
+    assert [q.speaker for q in quotes] == ["Ines Moreau", "Ines Moreau"]
+    assert quotes[1].cue == "adding"
+
+
+def test_long_introductory_phrase_is_skipped_for_the_subject():
+    text = (
+        "During a long speech in the capital on Monday, Governor Paulo Reis called "
+        "the plan “a betrayal of voters.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Paulo Reis"
+
+
+def test_participle_opening_puts_the_subject_after_the_quote():
+    text = "Criticising the “reckless spending,” Mayor Olga Brandt demanded an audit."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Olga Brandt"
+
+
+def test_capitalised_inverted_said_before_colon():
+    text = "The debate is not over. Said Karl Weiss: “We will appeal.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Karl Weiss"
+
+
+def test_possessive_speech_noun_names_the_source():
+    text = "Analysts doubted Omar Haddad’s claim that the budget was “fully balanced.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+
+
+def test_speech_noun_as_sentence_subject_is_not_the_source():
+    text = "The auditors said Omar Haddad’s statement was “mostly accurate.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker != "Omar Haddad"
+
+
+def test_colon_introduced_quote_takes_the_sentence_subject():
+    text = "The editorial put it bluntly: “The council has failed.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "The editorial"
+
+
+def test_headline_label_and_says_forms():
+    text = "Brekke: Talks Are ‘Still Possible’\n\nAlliance chief Ola Brekke spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ola Brekke"
+    text = (
+        "Bridge Will Be ‘Rebuilt Soon,’ Mayor Lindqvist Says\n\n"
+        "Mayor Ada Lindqvist spoke on Friday."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ada Lindqvist"
+
+
+def test_name_does_not_run_across_a_sentence_end():
+    text = "The minister met Ana Duarte. Kovac then said the deal was “nearly done.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Kovac"
+
+
+def test_titled_surname_is_a_person_for_pronouns():
+    text = (
+        "Mr. Haddad drove along the Pacific Coast Highway on Monday.\n\n"
+        "“We will not sell,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Haddad"
+
+
+def test_place_after_preposition_is_not_a_person():
+    text = (
+        "Governor Maria Okafor toured the state on Friday.\n\n"
+        "At a rally in Fort Collins, the governor said the state was “ready.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Maria Okafor"
+
+
+def test_role_noun_resolves_to_the_person_with_that_role():
+    text = (
+        "Mayor Ada Lindqvist and Senator Tom Reyes met on Friday. Reyes left early.\n\n"
+        "“The bridge stays open,” the mayor said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ada Lindqvist"
+
+
+def test_markup_attribute_values_are_not_quotes():
+    text = '<tweet author="someone" id="123">Rain again</tweet> “It is wet,” said Ann Lee.'
+    (q,) = extract_quotes(text)
+    assert q.text == "It is wet,"
+
+
+def test_hyphenated_adjective_makes_a_noun_not_a_verb():
+    text = "Ann Lee says Kim Park’s late-night tweets were “unhinged.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ann Lee"
+
+
+def test_via_email_is_not_a_speech_verb():
+    text = "Spokeswoman Rosa Bianchi said via email that “the review is complete.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Bianchi"
+    assert q.cue == "said"
+
+
+def test_never_outputs_a_bare_pronoun():
+    (q,) = extract_quotes("“Nothing to add,” he said.")
+    assert q.speaker is None
+    assert q.speaker_start is not None  # the mention is still pointed at
 
 
 # -- seed-like article ----------------------------------------------------------------
@@ -322,3 +472,21 @@ def test_cli_speakers_file_canonicalises(tmp_path):
     )
     assert res.returncode == 0
     assert json.loads(res.stdout)["quotes"][0]["speaker"] == "Ann Lee-Smith"
+
+
+def test_cli_double_apostrophe_flag():
+    line = json.dumps({"id": "a", "text": "''We won,'' said coach Dana Whitfield."}) + "\n"
+    assert json.loads(run_cli(line).stdout)["quotes"] == []
+    res = run_cli(line, "--double-apostrophe-quotes")
+    (q,) = json.loads(res.stdout)["quotes"]
+    assert q["text"] == "We won,"
+    assert q["speaker"] == "Dana Whitfield"
+
+
+def test_cli_min_confidence_filters_promo_headlines_by_default():
+    text = "Intro.\n\nMAYOR ‘WON’T BACK DOWN’ ON TRANSIT PLAN, AIDES SAY\n\n“Go,” said Ann Lee."
+    line = json.dumps({"id": "a", "text": text}) + "\n"
+    default = json.loads(run_cli(line).stdout)["quotes"]
+    assert [q["text"] for q in default] == ["Go,"]
+    everything = json.loads(run_cli(line, "--min-confidence", "0").stdout)["quotes"]
+    assert [q["text"] for q in everything] == ["WON’T BACK DOWN", "Go,"]

@@ -1,0 +1,131 @@
+"""Parse and validate browser input for the review desk; services do the writing."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from annotations.models import Quote, Speaker
+from annotations.selectors.review import QUEUE_STATUS_FILTERS, QueueFilters
+from annotations.validators import validate_http_url, validate_text
+
+MAX_EVIDENCE_LINKS = 20
+
+# The buttons of the decision form post `action=<target status>`; "reopen" is candidate.
+DECISIONS = {
+    "verified": Quote.Status.VERIFIED,
+    "disputed": Quote.Status.DISPUTED,
+    "not_a_quote": Quote.Status.NOT_A_QUOTE,
+    "reopen": Quote.Status.CANDIDATE,
+}
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *Quote.Status.choices, ("orphaned", "Orphaned")],
+    )
+    speaker = forms.CharField(required=False, max_length=200)
+    outlet = forms.CharField(required=False, max_length=200)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise ValidationError("The start date is after the end date.")
+        return data
+
+    def filters(self) -> QueueFilters:
+        """The valid filters; an invalid field is ignored (and reported by the form)."""
+        data = self.cleaned_data if self.is_bound else {}
+        status = data.get("status") or ""
+        return QueueFilters(
+            status=status if status in QUEUE_STATUS_FILTERS else "",
+            speaker=data.get("speaker") or "",
+            outlet=data.get("outlet") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ReviewForm(VersionForm):
+    action = forms.ChoiceField(choices=[(key, key) for key in DECISIONS])
+    note = forms.CharField(
+        required=False,
+        max_length=settings.NEWSDESK_MAX_NOTE_CHARS,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence = forms.CharField(
+        required=False,
+        label="Evidence links (one per line)",
+        max_length=MAX_EVIDENCE_LINKS * 2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_evidence(self) -> list[str]:
+        links = [line.strip() for line in self.cleaned_data["evidence"].splitlines()]
+        links = [link for link in links if link]
+        if len(links) > MAX_EVIDENCE_LINKS:
+            raise ValidationError(f"At most {MAX_EVIDENCE_LINKS} evidence links.")
+        errors = []
+        for number, link in enumerate(links, start=1):
+            try:
+                validate_http_url(link)
+            except ValidationError as error:
+                errors.append(f"Link {number} ({link[:80]}): {' '.join(error.messages)}")
+        if errors:
+            raise ValidationError(errors)
+        return links
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "disputed" and not (data.get("note") or "").strip():
+            self.add_error("note", "A dispute needs a note saying what is wrong.")
+        return data
+
+    @property
+    def to_status(self) -> str:
+        return DECISIONS[self.cleaned_data["action"]]
+
+
+class SpeakerForm(VersionForm):
+    speaker = forms.IntegerField(required=False, min_value=1)
+    speaker_query = forms.CharField(required=False, max_length=300, label="Speaker")
+    clear = forms.BooleanField(required=False)
+    create = forms.BooleanField(required=False)
+    name = forms.CharField(required=False, max_length=300, validators=[validate_text])
+    kind = forms.ChoiceField(required=False, choices=Speaker.Kind.choices)
+    title = forms.CharField(required=False, max_length=300, validators=[validate_text])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("create") and not (data.get("name") or "").strip():
+            self.add_error("name", "The new speaker needs a name.")
+        chosen = data.get("speaker") or (data.get("speaker_query") or "").strip()
+        if not (data.get("create") or data.get("clear") or chosen):
+            raise ValidationError("Pick a speaker from the list, type a name, or create one.")
+        return data
+
+
+class SpanForm(forms.Form):
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start is not None and end is not None and start >= end:
+            raise ValidationError("The selection is empty: the start must come before the end.")
+        return data
+
+
+class SpanFixForm(SpanForm, VersionForm):
+    pass

@@ -1,0 +1,316 @@
+"""Reporter search: a live htmx page over the shared search core, plus CSV / JSON Lines export.
+
+The page is a plain GET form, so it works without JavaScript and every result list has a
+shareable URL; htmx only swaps the results region and keeps the address bar in step.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from annotations import roles
+from annotations.errors import PermissionDeniedError
+from annotations.models import Article, Quote
+from annotations.selectors import search as search_core
+from annotations.selectors.search import (
+    SORT_DATE,
+    SORT_RELEVANCE,
+    QuoteSearchParams,
+    headline_html,
+    quote_search,
+    quote_search_count,
+    quote_search_params_from_query,
+    quote_status_label,
+    speaker_match,
+    speaker_suggestions,
+)
+from annotations.views.review import HtmxHttpRequest, login_required_htmx
+
+PAGE_SIZE = 20
+# Deep offsets get slow and nobody reads page 500; narrow the search instead.
+MAX_PAGE = 500
+EXPORT_CHUNK = 2000
+_CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_FIELDS = (
+    "quote_id",
+    "status",
+    "text",
+    "speaker",
+    "speaker_title",
+    "article_id",
+    "article_title",
+    "outlet",
+    "published_at",
+    "article_url",
+    "quote_url",
+)
+
+
+def _require_reader(request: HtmxHttpRequest) -> None:
+    if not roles.user_can_read(request.user):
+        raise PermissionDeniedError("You need the reporter or editor role to search quotes.")
+
+
+def article_path(article_id: int) -> str:
+    try:
+        return reverse("annotations:article_detail", args=[article_id])
+    except NoReverseMatch:
+        return f"/articles/{article_id}/"
+
+
+def quote_path(*, article_id: int, quote_id: int) -> str:
+    return f"{article_path(article_id)}#quote-{quote_id}"
+
+
+def _page_number(raw: str) -> tuple[int, str | None]:
+    if not raw:
+        return 1, None
+    if not raw.isdigit() or not 1 <= int(raw[:6]) <= MAX_PAGE or len(raw) > 6:
+        return (
+            1,
+            f"Pages run from 1 to {MAX_PAGE}; showing page 1. Narrow the search to go further.",
+        )
+    return int(raw), None
+
+
+def _querystring(request: HtmxHttpRequest, **changes: str | None) -> str:
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return query.urlencode()
+
+
+def _result_rows(quotes: list[Quote]) -> list[dict[str, Any]]:
+    return [
+        {
+            "quote": quote,
+            "headline": headline_html(headline=quote.headline, text=quote.text),  # type: ignore[attr-defined]
+            "status_label": quote_status_label(quote.status),
+            "url": quote_path(article_id=quote.article_id, quote_id=quote.pk),
+        }
+        for quote in quotes
+    ]
+
+
+def _outlets() -> list[str]:
+    return list(
+        Article.objects.exclude(outlet="")
+        .order_by("outlet")
+        .values_list("outlet", flat=True)
+        .distinct()[:200]
+    )
+
+
+@require_GET
+@login_required_htmx
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    _require_reader(request)
+    errors: dict[str, list[str]] = {}
+    params = QuoteSearchParams()
+    try:
+        params = quote_search_params_from_query(
+            request.GET, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict
+    page, page_error = _page_number(request.GET.get("page", ""))
+    if page_error:
+        errors.setdefault("page", []).append(page_error)
+
+    context: dict[str, Any] = {
+        "form": request.GET,
+        "errors": errors,
+        "statuses": [(value, quote_status_label(value)) for value in Quote.Status.values],
+        "selected_status": request.GET.getlist("status"),
+        "sorts": [(SORT_RELEVANCE, "Relevance"), (SORT_DATE, "Newest first")],
+        "max_query_chars": settings.NEWSDESK_MAX_QUERY_CHARS,
+        "page": page,
+        "rows": [],
+        "rank_candidates": search_core.RANK_CANDIDATES,
+    }
+    if not errors or set(errors) == {"page"}:
+        results = quote_search(user=request.user, params=params)
+        offset = (page - 1) * PAGE_SIZE
+        quotes = list(results[offset : offset + PAGE_SIZE + 1])
+        if page == 1 and len(quotes) <= PAGE_SIZE:
+            count = len(quotes)
+        else:
+            count = quote_search_count(results=results, cap=search_core.RANK_CANDIDATES)
+        speaker_text = params.speaker
+        context.update(
+            {
+                "searched": True,
+                "rows": _result_rows(quotes[:PAGE_SIZE]),
+                "count": count,
+                # Counting stops at the cap (and relevance ranks only that many of the newest
+                # matches), so the page says "at least".
+                "count_capped": count >= search_core.RANK_CANDIDATES,
+                "ranked_newest_only": bool(params.q)
+                and params.sort == SORT_RELEVANCE
+                and count >= search_core.RANK_CANDIDATES,
+                "first_index": offset + 1,
+                "last_index": offset + min(len(quotes), PAGE_SIZE),
+                "next_query": _querystring(request, page=str(page + 1))
+                if len(quotes) > PAGE_SIZE
+                else None,
+                "prev_query": _querystring(request, page=str(page - 1) if page > 2 else None)
+                if page > 1
+                else None,
+                "matched_speakers": speaker_match(text=speaker_text) if speaker_text else None,
+                "speaker_text": speaker_text,
+                "export_query": _querystring(request, page=None),
+            }
+        )
+
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "annotations/partials/search_results.html", context)
+    else:
+        context["outlets"] = _outlets()
+        status = 400 if errors and not context.get("searched") else 200
+        response = render(request, "annotations/search.html", context, status=status)
+    # The same URL answers with the page or the partial: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@login_required_htmx
+def search_speaker_options(request: HtmxHttpRequest) -> HttpResponse:
+    _require_reader(request)
+    text = request.GET.get("speaker", "")[: settings.NEWSDESK_MAX_QUERY_CHARS]
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return render(
+        request,
+        "annotations/partials/search_speaker_options.html",
+        {"speakers": speaker_suggestions(prefix=text)},
+    )
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def _csv_safe(value: object) -> object:
+    # Spreadsheet apps execute cells that start like a formula; a leading ' makes them text.
+    if isinstance(value, str) and value.startswith(_CSV_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
+    rows = results.values_list(
+        "id",
+        "status",
+        "text",
+        "speaker__name",
+        "speaker__title",
+        "article_id",
+        "article__title",
+        "article__outlet",
+        "article__published_at",
+        "article__url",
+    )
+    # A server-side cursor streams the rows: memory stays flat however many quotes match.
+    for (
+        pk,
+        status,
+        text,
+        speaker,
+        title,
+        article_id,
+        article_title,
+        outlet,
+        published,
+        url,
+    ) in rows.iterator(chunk_size=EXPORT_CHUNK):
+        yield {
+            "quote_id": pk,
+            "status": quote_status_label(status),
+            "text": text,
+            "speaker": speaker or "",
+            "speaker_title": title or "",
+            "article_id": article_id,
+            "article_title": article_title,
+            "outlet": outlet,
+            "published_at": published.isoformat() if published else "",
+            "article_url": url or "",
+            "quote_url": quote_path(article_id=article_id, quote_id=pk),
+        }
+
+
+def _export_results(request: HtmxHttpRequest) -> QuerySet[Quote] | HttpResponse:
+    _require_reader(request)
+    try:
+        params = quote_search_params_from_query(
+            request.GET, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
+        )
+    except ValidationError as exc:
+        lines = [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]
+        return HttpResponse(
+            "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    return quote_search(user=request.user, params=params)
+
+
+def _export_filename(extension: str) -> str:
+    return f"quotes-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
+
+
+# Downloads are plain links, never htmx requests: the stock decorator fits.
+@require_GET
+@login_required
+def search_export_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    results = _export_results(request)
+    if isinstance(results, HttpResponse):
+        return results
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_FIELDS)
+        for record in _export_records(results):
+            writer.writerow([_csv_safe(record[field]) for field in EXPORT_FIELDS])
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_filename("csv")}"'
+    return response
+
+
+@require_GET
+@login_required
+def search_export_jsonl(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    results = _export_results(request)
+    if isinstance(results, HttpResponse):
+        return results
+
+    def lines() -> Iterator[str]:
+        batch: list[str] = []
+        for record in _export_records(results):
+            batch.append(json.dumps(record, ensure_ascii=False) + "\n")
+            if len(batch) >= 500:
+                yield "".join(batch)
+                batch = []
+        yield "".join(batch)
+
+    response = StreamingHttpResponse(lines(), content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_filename("jsonl")}"'
+    return response

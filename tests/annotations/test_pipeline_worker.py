@@ -1,0 +1,258 @@
+"""End to end through the real Redis broker and real Celery workers (in-thread and subprocess).
+
+Run with your own REDIS_URL database (see /tmp/p2.md): the tests purge its Celery queue.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connection
+
+from annotations import roles
+from annotations.models import Article, Quote, Review
+from annotations.services.articles import article_create, article_update
+from annotations.services.demo import demo_load
+from annotations.services.reviews import quote_review_submit
+from newsdesk.celery_app import app as celery_app
+
+pytestmark = [pytest.mark.worker]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+TWO_SPEAKERS = (
+    "“We will build the new bridge before the winter,” Ana Reyes said on Monday.\n\n"
+    "“The budget is balanced and the books are open,” said Tom Okafor, the treasurer."
+)
+
+
+def wait_for(predicate, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def status_of(article):
+    return Article.objects.values_list("prehighlight_status", flat=True).get(pk=article.pk)
+
+
+def reset_producer_pools():
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def pipeline_db(transactional_db):
+    # Workers need committed rows, hence the transactional database; its flush also empties
+    # the role groups the data migration made, so they are recreated here.
+    for role in (roles.EDITOR, roles.REPORTER, roles.ADMIN):
+        Group.objects.get_or_create(name=role)
+    celery_app.control.purge()
+    yield
+    celery_app.control.purge()
+    # Close what the worker threads/processes left open so the test database can be flushed.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@contextmanager
+def thread_worker():
+    with start_worker(
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ) as worker:
+        yield worker
+
+
+def worker_env(**extra):
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+        f"{db['NAME']}",
+        "DJANGO_CONN_MAX_AGE": "0",
+    }
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+@contextmanager
+def subprocess_worker(pool="solo", **env):
+    log = (BASE_DIR / "test-artifacts").joinpath(f"worker-{uuid.uuid4().hex[:8]}.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "newsdesk",
+                "worker",
+                "-P",
+                pool,
+                "-c",
+                "1",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-l",
+                "INFO",
+                "-n",
+                f"pipeline-test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=worker_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def test_pipeline_worker_prehighlights_the_seed_article(pipeline_db):
+    with thread_worker():
+        demo_load(with_users=False)
+        article = Article.objects.get(url__endswith="nato-ukraine-2022-01")
+        wait_for(lambda: status_of(article) == "done", what="pre-highlighting")
+
+    quotes = {
+        q.text[:24]: q for q in Quote.objects.filter(article=article).select_related("speaker")
+    }
+    assert quotes["NATO will not deploy NAT"].speaker.name == "Jens Stoltenberg"
+    assert quotes["heightened alert"].speaker.name == "John Kirby"
+    assert quotes["no intention of putting "].speaker.name == "Joe Biden"
+    assert all(q.origin == "machine" and q.status == "candidate" for q in quotes.values())
+    article.refresh_from_db()
+    assert (article.prehighlight_revision, article.prehighlight_error) == (1, "")
+
+
+def test_pipeline_worker_reextraction_after_edit_keeps_editor_decisions(pipeline_db, editor):
+    with thread_worker():
+        article = article_create(title="Council", body=TWO_SPEAKERS)
+        wait_for(lambda: status_of(article) == "done", what="first run")
+        bridge = Quote.objects.get(article=article, text__startswith="We will build")
+        quote_review_submit(quote=bridge, user=editor, to_status="verified", expected_version=1)
+        new_body = "“Taxes will not rise,” said Ana Reyes.\n\n" + TWO_SPEAKERS.replace(
+            "books are open", "books are closed"
+        )
+
+        article_update(article=article, data={"body": new_body})
+        wait_for(
+            lambda: Article.objects.filter(
+                pk=article.pk, prehighlight_status="done", prehighlight_revision=2
+            ).exists(),
+            what="second run",
+        )
+
+    bridge.refresh_from_db()
+    assert (bridge.status, bridge.anchor) == ("verified", "anchored")
+    assert new_body[bridge.start : bridge.end] == bridge.text
+    texts = sorted(Quote.objects.filter(article=article).values_list("text", flat=True))
+    assert texts == [
+        "Taxes will not rise,",
+        "The budget is balanced and the books are closed,",
+        "We will build the new bridge before the winter,",
+    ]
+
+
+def test_pipeline_article_saved_while_redis_is_down_is_picked_up_by_the_sweep(
+    pipeline_db, monkeypatch
+):
+    # Publishing goes to a closed port; the worker (reading) still uses the real Redis.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:1/2")
+    reset_producer_pools()
+    started = time.monotonic()
+    article = article_create(title="Council", body=TWO_SPEAKERS)
+    save_seconds = time.monotonic() - started
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL")
+    reset_producer_pools()
+
+    # Not a speed test: a publish that hung on the dead broker would block the save for good.
+    assert save_seconds < 15
+    assert status_of(article) == "queued"
+    assert Quote.objects.filter(article=article).count() == 0
+
+    with thread_worker():
+        call_command("prehighlight_sweep", "--older-than", "0")
+        wait_for(lambda: status_of(article) == "done", what="sweep re-queue")
+
+    assert Quote.objects.filter(article=article).count() == 2
+
+
+def idle_in_transaction_sessions():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_pipeline_worker_killed_mid_write_leaves_nothing_and_work_is_redelivered(pipeline_db):
+    # The first worker sleeps inside its open write transaction (test hook, docs/pipeline.md).
+    with subprocess_worker(NEWSDESK_PREHIGHLIGHT_TEST_DELAY=120) as doomed:
+        article = article_create(title="Council", body=TWO_SPEAKERS)
+        wait_for(
+            lambda: idle_in_transaction_sessions() == 1,
+            timeout=90,
+            what="the worker to sit inside its write transaction",
+        )
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=10)
+    wait_for(lambda: idle_in_transaction_sessions() == 0, what="PostgreSQL to roll back")
+
+    assert Quote.objects.filter(article=article).count() == 0
+    assert status_of(article) == "running"
+
+    # acks_late + the Redis visibility timeout: the unacknowledged task comes back.
+    with subprocess_worker(
+        CELERY_BROKER_VISIBILITY_TIMEOUT=2, NEWSDESK_PREHIGHLIGHT_STALE_SECONDS=1
+    ):
+        wait_for(lambda: status_of(article) == "done", timeout=90, what="redelivery")
+
+    assert Quote.objects.filter(article=article).count() == 2
+
+
+def test_pipeline_worker_soft_time_limit_marks_article_failed(pipeline_db):
+    # Time limits need the prefork pool; the hook makes the write outlast the soft limit.
+    with subprocess_worker(
+        pool="prefork",
+        NEWSDESK_PREHIGHLIGHT_TEST_DELAY=20,
+        CELERY_TASK_SOFT_TIME_LIMIT=2,
+        CELERY_TASK_TIME_LIMIT=30,
+    ):
+        article = article_create(title="Council", body=TWO_SPEAKERS)
+        wait_for(lambda: status_of(article) == "failed", timeout=90, what="failure")
+
+    article.refresh_from_db()
+    assert "time limit" in article.prehighlight_error
+    assert article.prehighlight_revision == 1
+    assert Quote.objects.filter(article=article).count() == 0
+    assert Review.objects.count() == 0

@@ -1,0 +1,283 @@
+"""The review desk in a real Chromium: keyboard flow, two editors at once, hostile text."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect, sync_playwright
+
+from annotations.models import Article, Quote, Review, Speaker
+from annotations.services.demo import demo_load
+from tests.factories import ArticleFactory, QuoteFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "correct-horse-battery"
+
+pytestmark = [
+    pytest.mark.browser,
+    # Flushing after a live-server test would drop the role groups created by a data migration;
+    # serialized rollback restores them for the tests that run afterwards.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def editor_user(username):
+    Group.objects.get_or_create(name="editor")
+    return UserFactory(username=username, role="editor")
+
+
+def log_in(browser, live_server, username, next_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+    return page
+
+
+def demo_article_with_quotes():
+    """The demo article with a candidate over every “…” passage, attributed like the pipeline."""
+    demo_load(with_users=False)
+    article = Article.objects.get()
+    Article.objects.filter(pk=article.pk).update(prehighlight_status="done")
+    body = article.body
+    speakers = list(Speaker.objects.all())
+    position = 0
+    while (opening := body.find("“", position)) >= 0:
+        closing = body.find("”", opening + 1)
+        if closing < 0:
+            break
+        start, end = opening + 1, closing
+        paragraph_start = body.rfind("\n\n", 0, start) + 1
+        paragraph = body[paragraph_start : body.find("\n\n", end) % (len(body) + 1)]
+        speaker = next((s for s in speakers if s.name.split()[-1] in paragraph), None)
+        QuoteFactory(
+            article=article,
+            start=start,
+            end=end,
+            speaker=speaker,
+            speaker_mention="" if speaker else "a statement",
+        )
+        position = closing + 1
+    return article
+
+
+def current_quote_pk(page):
+    return page.evaluate("document.activeElement && document.activeElement.dataset.quote")
+
+
+def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
+    editor = editor_user("alice")
+    article = demo_article_with_quotes()
+    quotes = list(Quote.objects.filter(article=article).order_by("start"))
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    expect(page.locator("mark.hl")).to_have_count(len(quotes))
+    first = page.locator(f"#hl-{quotes[0].pk}")
+    expect(first).to_have_attribute("aria-label", "Quote by Jens Stoltenberg, candidate")
+    expect(first.locator(".hl-speaker")).to_have_text("Jens Stoltenberg")
+
+    page.keyboard.press("j")
+    assert current_quote_pk(page) == str(quotes[0].pk)
+    page.keyboard.press("v")
+    expect(page.locator(f"#quote-{quotes[0].pk}")).to_have_attribute("data-status", "verified")
+    expect(page.locator(f"#hl-{quotes[0].pk}")).to_have_class(re.compile(r"hl-verified"))
+    expect(page.locator("#review-status")).to_contain_text("marked verified")
+    # Approve and advance: the keyboard is now on the next open quote.
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quotes[1].pk}'")
+    assert Quote.objects.get(pk=quotes[0].pk).status == "verified"
+
+    page.keyboard.press("d")
+    expect(page.locator(f"#note-{quotes[1].pk}")).to_be_focused()
+    page.keyboard.type("Kirby said this, not the speaker shown.")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#quote-{quotes[1].pk}")).to_have_attribute("data-status", "disputed")
+    review = Review.objects.get(quote=quotes[1])
+    assert (review.to_status, review.note, review.reviewer) == (
+        "disputed",
+        "Kirby said this, not the speaker shown.",
+        editor,
+    )
+
+    page.keyboard.press("u")
+    expect(page.locator(f"#quote-{quotes[1].pk}")).to_have_attribute("data-status", "candidate")
+    assert Quote.objects.get(pk=quotes[1].pk).status == "candidate"
+    assert Quote.objects.get(pk=quotes[0].pk).status == "verified"
+    assert Review.objects.filter(quote=quotes[1]).count() == 2
+
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts-dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts-dialog")).to_be_hidden()
+
+    page.keyboard.press("j")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-page.png"), full_page=False)
+    shutil.copyfile(ARTIFACTS / "review-page.png", ROOT / "docs" / "review-page.png")
+    page.context.close()
+
+
+def test_review_desk_dispute_without_note_shows_the_error(browser, live_server):
+    editor_user("alice")
+    article = demo_article_with_quotes()
+    quote = Quote.objects.filter(article=article).order_by("start").first()
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    page.keyboard.press("j")
+    page.keyboard.press("d")
+    page.keyboard.press("Enter")
+
+    expect(page.locator(f"#quote-{quote.pk} .field-errors")).to_contain_text(
+        "A dispute needs a note"
+    )
+    assert Review.objects.count() == 0
+    page.context.close()
+
+
+def test_review_desk_two_editors_deciding_the_same_quote(browser, live_server):
+    editor_user("alice")
+    bob = editor_user("bob")
+    article = demo_article_with_quotes()
+    quote = Quote.objects.filter(article=article).order_by("start").first()
+    alice_page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+    bob_page = log_in(browser, live_server, "bob", f"/articles/{article.pk}/")
+
+    bob_page.click(f"#quote-{quote.pk} [data-decision='verified']")
+    expect(bob_page.locator(f"#quote-{quote.pk}")).to_have_attribute("data-status", "verified")
+    alice_page.click(f"#quote-{quote.pk} [data-decision='not_a_quote']")
+
+    banner = alice_page.locator(f"#quote-{quote.pk} .banner")
+    expect(banner).to_contain_text("changed by bob")
+    expect(alice_page.locator(f"#quote-{quote.pk}")).to_have_attribute("data-status", "verified")
+    fresh = Quote.objects.get(pk=quote.pk)
+    assert (fresh.status, fresh.updated_by, fresh.version) == ("verified", bob, 2)
+    assert Review.objects.filter(quote=quote).count() == 1
+    alice_page.context.close()
+    bob_page.context.close()
+
+
+def test_review_desk_renders_hostile_text_inert(browser, live_server):
+    editor_user("alice")
+    article = ArticleFactory(
+        title="<script>alert(1)</script>",
+        body=(
+            "Intro <img src=x onerror=alert(2)> text.\n\n"
+            "“<script>alert(3)</script> is fine,” said <b>Someone</b>."
+        ),
+        prehighlight_status="done",
+    )
+    QuoteFactory(article=article, speaker=None, speaker_mention="<img src=y onerror=alert(4)>")
+    page = log_in(browser, live_server, "alice", "/")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+
+    expect(page.locator("#article-title")).to_have_text("<script>alert(1)</script>")
+    expect(page.locator("#article-body")).to_contain_text("<img src=x onerror=alert(2)>")
+    expect(page.locator("mark.hl")).to_contain_text("<script>alert(3)</script> is fine,")
+    assert page.locator("#article-body img, #article-body script, #article-body b").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    page.context.close()
+
+
+def test_review_desk_adds_a_quote_from_a_text_selection(browser, live_server):
+    editor = editor_user("alice")
+    article = ArticleFactory(
+        title="Selection",
+        prehighlight_status="done",
+        body=(
+            "First paragraph.\n\n"
+            "Critics called the plan “a fantasy” and said 😀 “it won’t survive”."
+        ),
+    )
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    # Select from inside the closing paragraph, including the quotation marks, as a mouse would.
+    page.evaluate(
+        """(needle) => {
+            const seg = [...document.querySelectorAll('#article-body .seg')]
+                .find((s) => s.textContent.includes(needle));
+            const text = seg.firstChild;
+            const start = text.data.indexOf(needle);
+            const range = document.createRange();
+            range.setStart(text, start);
+            range.setEnd(text, start + needle.length);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+        }""",
+        "“it won’t survive”",
+    )
+    expect(page.locator("[data-selection-status]")).to_contain_text("Selected characters")
+    page.keyboard.press("a")
+
+    expect(page.locator("mark.hl")).to_have_count(1)
+    quote = Quote.objects.get(article=article)
+    assert (quote.text, quote.origin, quote.updated_by) == ("it won’t survive", "editor", editor)
+    assert article.body[quote.start : quote.end] == quote.text
+    page.context.close()
+
+
+def test_review_desk_deep_link_focuses_the_quote(browser, live_server):
+    editor_user("alice")
+    article = demo_article_with_quotes()
+    last = Quote.objects.filter(article=article).order_by("start").last()
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    page.goto(f"{live_server.url}/articles/{article.pk}/#quote-{last.pk}")
+    page.reload()
+
+    expect(page.locator(f"#quote-{last.pk}")).to_be_focused()
+    expect(page.locator(f"#quote-{last.pk}")).to_be_in_viewport()
+    page.context.close()
+
+
+def test_review_desk_changes_the_speaker_through_autocomplete(browser, live_server):
+    editor = editor_user("alice")
+    article = demo_article_with_quotes()
+    quote = Quote.objects.filter(article=article).order_by("start").first()
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    page.keyboard.press("j")
+    page.keyboard.press("s")
+    search = page.locator(f"#speaker-q-{quote.pk}")
+    expect(search).to_be_focused()
+    search.type("psak")
+    option = page.locator(f"#speaker-results-{quote.pk} button", has_text="Jen Psaki")
+    option.click()
+
+    expect(page.locator(f"#hl-{quote.pk}")).to_have_attribute(
+        "aria-label", "Quote by Jen Psaki, candidate"
+    )
+    fresh = Quote.objects.get(pk=quote.pk)
+    assert (fresh.speaker.name, fresh.version, fresh.updated_by) == ("Jen Psaki", 2, editor)
+    page.context.close()
