@@ -1,0 +1,437 @@
+"""Quote search: the one core shared by the HTML search page, its exports and the REST API.
+
+The document (Quote.search_vector) is maintained by triggers, see migration 0004_search and
+docs/search.md for the query language and the ranking plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, FloatField, OrderBy, QuerySet, Value
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from annotations import roles
+from annotations.errors import PermissionDeniedError
+from annotations.models import Quote, Speaker, SpeakerAlias, normalize_alias
+
+SEARCH_CONFIG = "english"
+SORT_RELEVANCE = "relevance"
+SORT_DATE = "date"
+SORTS = (SORT_RELEVANCE, SORT_DATE)
+
+# Relevance ranks only the newest RANK_CANDIDATES matches (found by walking the publication
+# index), so latency follows the page, not the number of matches: finding them costs about
+# RANK_CANDIDATES / (share of quotes matching) row visits, whatever the corpus size. Older
+# matches stay reachable by sorting by date or narrowing the dates. 500 keeps the p95 at 1M
+# quotes within 3x of 100k (bench/search.py); see docs/search.md.
+RANK_CANDIDATES: int = getattr(settings, "NEWSDESK_SEARCH_RANK_CANDIDATES", 500)
+
+# word_similarity() of a typed name against a speaker name or alias. "Psacki" scores 0.44
+# against "Psaki" and "Stoltenburg" 0.67 against "Stoltenberg"; unrelated names stay below 0.3.
+SPEAKER_SIMILARITY_THRESHOLD = 0.4
+# Fuzzy matches this far below the best one are dropped, so a typo does not pull in every
+# speaker that shares a few letters.
+SPEAKER_SIMILARITY_BAND = 0.1
+
+# ts_headline marks matches with these; the quote text is untrusted, so the headline is
+# escaped first and only then are the sentinels turned into <mark>. Control characters never
+# survive into article text through the editor, and stray ones are removed, not trusted.
+_MARK_START = "\x02"
+_MARK_STOP = "\x03"
+_MARK_RE = re.compile(f"{_MARK_START}(.*?){_MARK_STOP}", re.DOTALL)
+
+_SPEAKER_TOKEN_RE = re.compile(r'(?<!\S)speaker:(?:"([^"]*)"?|(\S*))', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuoteSearchParams:
+    q: str = ""
+    speaker: str = ""  # a speaker id, or a name/alias matched fuzzily
+    status: tuple[str, ...] = ()
+    outlet: str = ""
+    article: int | None = None
+    published_from: datetime | None = None  # inclusive
+    published_to: datetime | None = None  # exclusive
+    sort: str = SORT_RELEVANCE  # or "date"
+
+    @property
+    def is_empty(self) -> bool:
+        return self == QuoteSearchParams(sort=self.sort)
+
+
+def _scalar(data: Mapping[str, str | list[str]], key: str) -> str:
+    value = data.get(key, "")
+    if isinstance(value, list | tuple):
+        # Like QueryDict.get: the last value wins.
+        value = value[-1] if value else ""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({key: "Must be text."})
+    return value
+
+
+def _many(data: Mapping[str, str | list[str]], key: str) -> list[str]:
+    getlist = getattr(data, "getlist", None)
+    raw = getlist(key) if getlist is not None else data.get(key, [])
+    if isinstance(raw, str):
+        raw = [raw]
+    values: list[str] = []
+    for item in raw or []:
+        if not isinstance(item, str):
+            raise ValidationError({key: "Must be text."})
+        # "status=verified,disputed" and repeated "status=" both work.
+        values.extend(part.strip() for part in item.split(",") if part.strip())
+    return values
+
+
+def _text_problem(value: str, *, limit: int, label: str) -> str | None:
+    if "\x00" in value:
+        return f"{label} contains a NUL character; remove it and try again."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{label} contains invalid Unicode (a lone surrogate); retype it and try again."
+    if len(value) > limit:
+        return f"{label} is limited to {limit:,} characters; yours has {len(value):,}."
+    return None
+
+
+def _parse_datetime(value: str, *, label: str) -> datetime:
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            parsed = parse_datetime(f"{value}T00:00")
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError(
+            f"{label}: “{value[:40]}” is not a date and time; use YYYY-MM-DDTHH:MM."
+        )
+    if timezone.is_naive(parsed):
+        # datetime-local inputs carry no offset: they are read in the newsroom's time zone.
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def split_speaker_token(q: str) -> tuple[str, str | None]:
+    """Take `speaker:kirby` / `speaker:"jen psaki"` out of the query text.
+
+    Returns the remaining text and the speaker value (None when there is no token, "" when the
+    token has no name). More than one token is an error.
+    """
+    matches = list(_SPEAKER_TOKEN_RE.finditer(q))
+    if not matches:
+        return q, None
+    if len(matches) > 1:
+        raise ValidationError({"q": "Use speaker: once per search."})
+    match = matches[0]
+    value = (match.group(1) if match.group(1) is not None else match.group(2)) or ""
+    rest = (q[: match.start()] + " " + q[match.end() :]).strip()
+    return " ".join(rest.split(" ")).strip(), value.strip()
+
+
+def _tsquery_has_lexemes(q: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s))", [SEARCH_CONFIG, q]
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def quote_search_params_from_query(
+    data: Mapping[str, str | list[str]], *, max_query_chars: int
+) -> QuoteSearchParams:
+    """Parse and validate search parameters (GET query or API input).
+
+    Raises ValidationError with one clear message per offending field.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    fields: dict[str, str] = {}
+    for key, label in (("q", "The search"), ("speaker", "Speaker"), ("outlet", "Outlet")):
+        try:
+            value = _scalar(data, key)
+        except ValidationError as exc:
+            fail(key, exc.message_dict[key][0])
+            continue
+        problem = _text_problem(value, limit=max_query_chars, label=label)
+        if problem:
+            fail(key, problem)
+            continue
+        fields[key] = " ".join(value.split())
+
+    q = fields.get("q", "")
+    speaker = fields.get("speaker", "")
+    if "q" not in errors:
+        try:
+            q, token_speaker = split_speaker_token(q)
+        except ValidationError as exc:
+            fail("q", exc.message_dict["q"][0])
+            token_speaker = None
+        if token_speaker == "":
+            fail("q", 'speaker: needs a name, e.g. speaker:kirby or speaker:"jen psaki".')
+        elif token_speaker is not None:
+            if speaker and speaker.casefold() != token_speaker.casefold():
+                fail(
+                    "speaker",
+                    f"The query names speaker “{token_speaker}” and the speaker field "
+                    f"“{speaker}”; give one of them.",
+                )
+            speaker = token_speaker
+        if q and not errors.get("q") and not _tsquery_has_lexemes(q):
+            fail(
+                "q",
+                "The search has no searchable words: very common words such as “the” or "
+                "“and” and punctuation are not indexed. Add a more specific word.",
+            )
+
+    status: list[str] = []
+    try:
+        for value in _many(data, "status"):
+            if value not in Quote.Status.values:
+                fail(
+                    "status",
+                    f"Unknown status “{value[:40]}”; choose from {', '.join(Quote.Status.values)}.",
+                )
+            elif value not in status:
+                status.append(value)
+    except ValidationError as exc:
+        fail("status", exc.message_dict["status"][0])
+
+    article: int | None = None
+    try:
+        raw_article = _scalar(data, "article").strip()
+        if raw_article:
+            if not re.fullmatch(r"[0-9]{1,18}", raw_article) or int(raw_article) < 1:
+                fail("article", "The article must be given by its number (a positive integer).")
+            else:
+                article = int(raw_article)
+    except ValidationError as exc:
+        fail("article", exc.message_dict["article"][0])
+
+    dates: dict[str, datetime | None] = {"published_from": None, "published_to": None}
+    labels = {"published_from": "Published from", "published_to": "Published before"}
+    for key in dates:
+        try:
+            raw = _scalar(data, key).strip()
+            if len(raw) > 64:
+                raise ValidationError(f"{labels[key]}: use YYYY-MM-DDTHH:MM.")
+            if raw:
+                dates[key] = _parse_datetime(raw, label=labels[key])
+        except ValidationError as exc:
+            fail(key, exc.messages[0])
+    start, end = dates["published_from"], dates["published_to"]
+    if start is not None and end is not None and end <= start:
+        fail("published_to", "“Published before” must be later than “Published from”.")
+
+    sort = SORT_RELEVANCE
+    try:
+        sort = _scalar(data, "sort").strip() or SORT_RELEVANCE
+        if sort not in SORTS:
+            fail("sort", f"Sort by {' or '.join(SORTS)}.")
+    except ValidationError as exc:
+        fail("sort", exc.message_dict["sort"][0])
+
+    if errors:
+        raise ValidationError(errors)
+    return QuoteSearchParams(
+        q=q,
+        speaker=speaker,
+        status=tuple(status),
+        outlet=fields.get("outlet", ""),
+        article=article,
+        published_from=start,
+        published_to=end,
+        sort=sort,
+    )
+
+
+def speaker_match(*, text: str) -> list[Speaker]:
+    """Speakers a typed name refers to: by id, by whole-word name/alias match, else fuzzily.
+
+    Whole-word matches (word_similarity 1, "kirby" in "John Kirby") win over fuzzy ones, so
+    `speaker:jen` means Jen Psaki and not also Jens Stoltenberg.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return []
+    if text.isdigit():
+        return list(Speaker.objects.filter(pk=int(text))) if len(text) <= 18 else []
+    needle = normalize_alias(text)
+    with transaction.atomic():
+        # The % / %> operators use this threshold, which lets the trigram GIN indexes answer.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(SPEAKER_SIMILARITY_THRESHOLD)],
+            )
+        scores: dict[int, float] = {}
+        by_name = (
+            Speaker.objects.filter(name__trigram_word_similar=needle)
+            .annotate(score=TrigramWordSimilarity(needle, "name"))
+            .values_list("pk", "score")
+        )
+        by_alias = (
+            SpeakerAlias.objects.filter(normalized__trigram_word_similar=needle)
+            .annotate(score=TrigramWordSimilarity(needle, "normalized"))
+            .values_list("speaker_id", "score")
+        )
+        for pk, score in [*by_name, *by_alias]:
+            scores[pk] = max(scores.get(pk, 0.0), float(score))
+    if not scores:
+        return []
+    best = max(scores.values())
+    floor = best if best >= 0.999 else best - SPEAKER_SIMILARITY_BAND
+    chosen = [pk for pk, score in scores.items() if score >= floor]
+    return list(Speaker.objects.filter(pk__in=chosen).order_by("name"))
+
+
+@contextmanager
+def _without_parallel_workers() -> Iterator[None]:
+    """Run the candidate query on one process.
+
+    It is a LIMIT query built to stop early; bench/search.py measured parallel workers' start-up
+    dominating it at 1M quotes (a no-match search took 22 ms instead of 1 ms, a common word 94 ms
+    instead of 32 ms). The setting is restored, not left for the rest of an outer transaction.
+    """
+    name = "max_parallel_workers_per_gather"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s), set_config(%s, '0', true)", [name, name])
+        row = cursor.fetchone()
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, row[0] if row else "2"])
+
+
+def _date_order() -> list[OrderBy]:
+    # id breaks ties so pages never overlap or skip rows with equal dates or ranks.
+    return [F("article__published_at").desc(nulls_last=True), F("id").desc()]
+
+
+def quote_search(*, user: roles.AnyUser, params: QuoteSearchParams) -> QuerySet[Quote]:
+    """Matching quotes, annotated with `rank` and `headline`, in a stable order.
+
+    `headline` is ts_headline over the quote text with sentinel marks (render it with
+    headline_html). PostgreSQL evaluates it after ORDER BY/LIMIT (its cost puts it above the
+    sort), so it is only computed for the rows of the page that is fetched.
+    """
+    if not roles.user_can_read(user):
+        raise PermissionDeniedError("You need the reporter or editor role to search quotes.")
+
+    q, token_speaker = split_speaker_token(params.q)
+    speaker_text = params.speaker or token_speaker or ""
+
+    matches = Quote.objects.all()
+    if params.status:
+        matches = matches.filter(status__in=params.status)
+    if params.article is not None:
+        matches = matches.filter(article_id=params.article)
+    if params.outlet:
+        matches = matches.filter(article__outlet__iexact=params.outlet)
+    if params.published_from is not None:
+        matches = matches.filter(article__published_at__gte=params.published_from)
+    if params.published_to is not None:
+        matches = matches.filter(article__published_at__lt=params.published_to)
+    if speaker_text:
+        matches = matches.filter(speaker_id__in=[s.pk for s in speaker_match(text=speaker_text)])
+
+    related = ("speaker", "article")
+    # Article bodies can be half a megabyte and the vector is internal: never load either.
+    unneeded = ("article__body", "search_vector")
+    if not q.strip():
+        return (
+            matches.select_related(*related)
+            .defer(*unneeded)
+            .annotate(rank=Value(0.0, output_field=FloatField()), headline=F("text"))
+            .order_by(*_date_order())
+        )
+
+    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+    matches = matches.filter(search_vector=query)
+    # Cover density rewards the query words appearing close together (a phrase beats the same
+    # words scattered); normalization 1 divides by log(document length).
+    rank = SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1))
+    headline = SearchHeadline(
+        "text",
+        query,
+        config=SEARCH_CONFIG,
+        start_sel=_MARK_START,
+        stop_sel=_MARK_STOP,
+        max_words=60,
+        min_words=30,
+    )
+    if params.sort == SORT_DATE:
+        results = matches
+        ordering = _date_order()
+    else:
+        # Phase 1: the newest matches, found by walking the publication index (or the GIN
+        # bitmap when the word is rare), fetched as ids once. As a literal id list the page
+        # and count queries become primary-key lookups; left as a subquery the planner may
+        # hash-join it against a scan of the whole quote table.
+        with _without_parallel_workers():
+            newest = list(
+                matches.order_by(*_date_order()).values_list("id", flat=True)[:RANK_CANDIDATES]
+            )
+        # Phase 2: rank only those.
+        results = Quote.objects.filter(id__in=newest)
+        ordering = [F("rank").desc(), *_date_order()]
+    return (
+        results.select_related(*related)
+        .defer(*unneeded)
+        .annotate(rank=rank, headline=headline)
+        .order_by(*ordering)
+    )
+
+
+def quote_search_count(*, results: QuerySet[Quote], cap: int) -> int:
+    """How many results, counting at most `cap` (so a common word never counts a million)."""
+    return results.order_by().values("id")[:cap].count()
+
+
+def headline_html(*, headline: str, text: str) -> SafeString:
+    """Escape an untrusted ts_headline result and turn its sentinels into <mark>."""
+    escaped = escape(headline)
+    marked = _MARK_RE.sub(lambda m: f"<mark>{m.group(1)}</mark>", escaped)
+    marked = marked.replace(_MARK_START, "").replace(_MARK_STOP, "")
+    plain = headline.replace(_MARK_START, "").replace(_MARK_STOP, "").strip()
+    body = text.strip()
+    prefix = "… " if plain and not body.startswith(plain[:20]) else ""
+    suffix = " …" if plain and not body.endswith(plain[-20:]) else ""
+    return mark_safe(f"{escape(prefix)}{marked}{escape(suffix)}")  # noqa: S308 - escaped above
+
+
+def quote_status_label(status: str) -> str:
+    """Reporters must never mistake an unreviewed machine candidate for a checked quote."""
+    if status == Quote.Status.CANDIDATE:
+        return "UNCHECKED"
+    return str(Quote.Status(status).label)
+
+
+def speaker_suggestions(*, prefix: str, limit: int = 10) -> list[Speaker]:
+    prefix = " ".join(prefix.split())
+    if not prefix:
+        return list(Speaker.objects.order_by("name")[:limit])
+    return speaker_match(text=prefix)[:limit]
