@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.factories import ArticleFactory, QuoteFactory, UserFactory
 
@@ -44,3 +45,22 @@ def article(db):
 @pytest.fixture
 def quote(article):
     return QuoteFactory(article=article)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download cannot work here)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()

@@ -77,7 +77,7 @@ def demo_load(*, with_users: bool = True) -> DemoResult:
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 users_created += 1
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
     return DemoResult(
         speakers=len(speakers),
         articles_created=created,
