@@ -234,6 +234,10 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
     # A short timeout is only useful if abandoned messages are looked for just as often.
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = 1
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+# Celery's Django fixup otherwise closes the database connection around EVERY task, and a
+# fresh PostgreSQL backend (connect, catalog cache, text-search dictionaries) costs more than
+# pre-highlighting a whole article; reuse it for this many tasks (x2 counts pre/post-run).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 CELERY_BEAT_SCHEDULE = {
     "prehighlight-sweep": {
         "task": "annotations.prehighlight_sweep",

@@ -1,5 +1,40 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from annotations.api import views
 
 app_name = "api"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/ping/", views.PingView.as_view(), name="ping"),
+    path("v1/articles/", views.ArticleListCreateView.as_view(), name="article-list"),
+    path("v1/articles/<int:pk>/", views.ArticleDetailView.as_view(), name="article-detail"),
+    path(
+        "v1/articles/<int:pk>/prehighlight/",
+        views.ArticlePrehighlightView.as_view(),
+        name="article-prehighlight",
+    ),
+    path("v1/quotes/", views.QuoteListView.as_view(), name="quote-list"),
+    path("v1/quotes/<int:pk>/", views.QuoteDetailView.as_view(), name="quote-detail"),
+    path("v1/quotes/<int:pk>/review/", views.QuoteReviewView.as_view(), name="quote-review"),
+    path(
+        "v1/quotes/<int:pk>/claimreview/",
+        views.QuoteClaimReviewView.as_view(),
+        name="quote-claimreview",
+    ),
+    path(
+        "v1/quotes/<int:pk>/annotation/",
+        views.QuoteAnnotationView.as_view(),
+        name="quote-annotation",
+    ),
+    path("v1/speakers/", views.SpeakerListCreateView.as_view(), name="speaker-list"),
+    path("v1/speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
+    path("v1/reviews/", views.ReviewListView.as_view(), name="review-list"),
+    path("v1/reviews/<int:pk>/", views.ReviewDetailView.as_view(), name="review-detail"),
+    path("v1/changes/", views.ChangeFeedView.as_view(), name="changes"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Anything else under /api/ (including ids that are not positive integers) is a JSON 404
+    # in the API's error shape, never the HTML page.
+    re_path(r"^.*$", views.api_not_found, name="not-found"),
+]

@@ -1,0 +1,166 @@
+"""Fact-check markup for one reviewed quote: schema.org ClaimReview and a W3C Web Annotation.
+
+Both documents are built from the same `QuoteVerdict`, so they can never disagree.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+
+from annotations.models import Quote, Review, Speaker
+
+RATINGS = {
+    # status: (ratingValue, alternateName)
+    Quote.Status.VERIFIED: (2, "Verified"),
+    Quote.Status.DISPUTED: (1, "Disputed"),
+}
+BEST_RATING, WORST_RATING = 2, 1
+
+
+@dataclass(frozen=True)
+class QuoteVerdict:
+    quote: Quote
+    review: Review | None  # the decision that set the current status
+    article_url: str  # where the quote can be read: the published article or the desk's page
+    anchor_url: str  # article_url + "#quote-<pk>"
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    text: str = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def quote_verdict_build(*, quote: Quote, request: Any) -> QuoteVerdict:
+    """Raises Http404 unless the quote has a verdict (verified or disputed)."""
+    if quote.status not in RATINGS:
+        label = "an unreviewed candidate" if quote.is_open else "marked as not a quote"
+        raise Http404(
+            f"Quote {quote.pk} is {label}; fact-check markup exists only for verified or "
+            "disputed quotes."
+        )
+    review = (
+        Review.objects.filter(quote=quote, to_status=quote.status)
+        .select_related("reviewer")
+        .order_by("-quote_version", "-id")
+        .first()
+    )
+    article = quote.article
+    if article.url:
+        article_url = article.url
+    else:
+        try:
+            path = reverse("annotations:article_detail", kwargs={"pk": article.pk})
+        except NoReverseMatch:
+            path = reverse("api:article-detail", kwargs={"pk": article.pk})
+        article_url = request.build_absolute_uri(path)
+    return QuoteVerdict(
+        quote=quote,
+        review=review,
+        article_url=article_url,
+        anchor_url=f"{article_url.split('#', 1)[0]}#quote-{quote.pk}",
+    )
+
+
+def _newsroom() -> dict[str, Any]:
+    return {"@type": "Organization", "name": settings.NEWSDESK_NEWSROOM_NAME}
+
+
+def _speaker(speaker: Speaker | None, mention: str) -> dict[str, Any]:
+    if speaker is None:
+        return {"@type": "Person", "name": mention or "Unknown speaker"}
+    kind = "Organization" if speaker.kind == Speaker.Kind.ORGANISATION else "Person"
+    node: dict[str, Any] = {"@type": kind, "name": speaker.name}
+    if speaker.title and kind == "Person":
+        node["jobTitle"] = speaker.title
+    if speaker.organisation and kind == "Person":
+        node["affiliation"] = {"@type": "Organization", "name": speaker.organisation}
+    return node
+
+
+def _verdict_date(verdict: QuoteVerdict) -> Any:
+    return verdict.review.created_at if verdict.review else verdict.quote.updated_at
+
+
+def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
+    quote, article = verdict.quote, verdict.quote.article
+    value, name = RATINGS[Quote.Status(quote.status)]
+    appearance: dict[str, Any] = {
+        "@type": "NewsArticle",
+        "url": verdict.article_url,
+        "headline": article.title,
+    }
+    if article.published_at:
+        appearance["datePublished"] = _iso(article.published_at)
+    if article.outlet:
+        appearance["publisher"] = {"@type": "Organization", "name": article.outlet}
+    document: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": verdict.anchor_url,
+        "claimReviewed": quote.text,
+        "datePublished": _iso(_verdict_date(verdict)),
+        "author": _newsroom(),
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": value,
+            "bestRating": BEST_RATING,
+            "worstRating": WORST_RATING,
+            "alternateName": name,
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "author": _speaker(quote.speaker, quote.speaker_mention),
+            "appearance": appearance,
+        },
+    }
+    if article.published_at:
+        document["itemReviewed"]["datePublished"] = _iso(article.published_at)
+    if verdict.review and verdict.review.note:
+        document["reviewBody"] = verdict.review.note
+    return document
+
+
+def web_annotation(verdict: QuoteVerdict, *, annotation_url: str) -> dict[str, Any]:
+    quote = verdict.quote
+    _value, name = RATINGS[Quote.Status(quote.status)]
+    body: list[dict[str, Any]] = [
+        {"type": "TextualBody", "purpose": "assessing", "value": name, "format": "text/plain"}
+    ]
+    if verdict.review and verdict.review.note:
+        body.append(
+            {
+                "type": "TextualBody",
+                "purpose": "commenting",
+                "value": verdict.review.note,
+                "format": "text/plain",
+            }
+        )
+    for link in verdict.review.evidence if verdict.review else []:
+        body.append({"type": "SpecificResource", "purpose": "linking", "source": link})
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": annotation_url,
+        "type": "Annotation",
+        "motivation": "assessing",
+        "created": _iso(_verdict_date(verdict)),
+        "modified": _iso(quote.updated_at),
+        "creator": {"type": "Organization", "name": settings.NEWSDESK_NEWSROOM_NAME},
+        "body": body,
+        "target": {
+            "source": verdict.article_url,
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": quote.text,
+                    "prefix": quote.prefix,
+                    "suffix": quote.suffix,
+                },
+                {"type": "TextPositionSelector", "start": quote.start, "end": quote.end},
+            ],
+        },
+    }

@@ -1,0 +1,441 @@
+"""Input serializers validate what clients send; output serializers define what they get back.
+
+Output serializers declare every field (that is what the OpenAPI schema documents); the hot ones
+(quotes, change events) build their dicts directly because DRF's per-field machinery would
+otherwise dominate the cost of a 50-row page.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annotations.models import Article, Quote, Review, Speaker
+from annotations.models_api import ChangeEvent
+from annotations.validators import validate_http_url, validate_text
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    text: str = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
+    code = serializers.CharField(help_text="Machine-readable error code.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field errors (400 only): field name → messages.",
+    )
+    retry_after = serializers.IntegerField(
+        required=False, help_text="Seconds until the request may be retried (429 only)."
+    )
+
+
+class ConflictErrorSerializer(ErrorSerializer):
+    current = serializers.DictField(
+        required=False, help_text="The quote as it is now (Quote representation)."
+    )
+
+
+# --- Speakers ---
+
+
+class SpeakerSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Speaker.Kind.choices)
+
+
+class SpeakerOutputSerializer(serializers.ModelSerializer):
+    aliases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Speaker
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "title",
+            "organisation",
+            "aliases",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_aliases(self, speaker: Speaker) -> list[str]:
+        # Reads the prefetched aliases; never queries per row.
+        return [alias.alias for alias in speaker.aliases.all()]
+
+
+class SpeakerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=300, validators=[validate_text])
+    kind = serializers.ChoiceField(choices=Speaker.Kind.choices, default=Speaker.Kind.PERSON)
+    title = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, validators=[validate_text]
+    )
+    organisation = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, validators=[validate_text]
+    )
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=300, validators=[validate_text]),
+        required=False,
+        max_length=100,
+        help_text="Aliases to add (existing aliases are never removed).",
+    )
+
+
+class SpeakerUpdateInputSerializer(SpeakerInputSerializer):
+    name = None  # type: ignore[assignment]  # renaming is not offered through the API
+    kind = serializers.ChoiceField(choices=Speaker.Kind.choices, required=False)
+
+
+# --- Articles ---
+
+
+class ArticleSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+    outlet = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class PrehighlightSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Article.PrehighlightStatus.choices,
+        help_text="queued → running → done | failed; re-queued whenever the body changes.",
+    )
+    revision = serializers.IntegerField(
+        allow_null=True, help_text="Body revision the last finished run processed."
+    )
+    error = serializers.CharField(allow_blank=True)
+    queued_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ArticleLinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    prehighlight = serializers.URLField(help_text="Pre-highlighting status of this article.")
+    quotes = serializers.URLField(help_text="The article's quotes.")
+
+
+def article_links(article: Article, request: Any) -> dict[str, str]:
+    def absolute(name: str) -> str:
+        path = reverse(name, kwargs={"pk": article.pk})
+        return str(request.build_absolute_uri(path)) if request is not None else path
+
+    quotes = reverse("api:quote-list") + f"?article={article.pk}"
+    return {
+        "self": absolute("api:article-detail"),
+        "prehighlight": absolute("api:article-prehighlight"),
+        "quotes": str(request.build_absolute_uri(quotes)) if request is not None else quotes,
+    }
+
+
+class ArticleOutputSerializer(serializers.ModelSerializer):
+    prehighlight = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "title",
+            "url",
+            "outlet",
+            "byline",
+            "published_at",
+            "language",
+            "revision",
+            "body_hash",
+            "created_at",
+            "updated_at",
+            "prehighlight",
+            "links",
+        ]
+
+    @extend_schema_field(PrehighlightSerializer)
+    def get_prehighlight(self, article: Article) -> dict[str, Any]:
+        return PrehighlightSerializer(
+            {
+                "status": article.prehighlight_status,
+                "revision": article.prehighlight_revision,
+                "error": article.prehighlight_error,
+                "queued_at": article.prehighlight_queued_at,
+                "started_at": article.prehighlight_started_at,
+                "finished_at": article.prehighlight_finished_at,
+            }
+        ).data
+
+    @extend_schema_field(ArticleLinksSerializer)
+    def get_links(self, article: Article) -> dict[str, str]:
+        return article_links(article, self.context.get("request"))
+
+
+class ArticleDetailOutputSerializer(ArticleOutputSerializer):
+    class Meta(ArticleOutputSerializer.Meta):
+        fields = [*ArticleOutputSerializer.Meta.fields, "body"]
+
+
+class ArticleInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=500, validators=[validate_text])
+    body = serializers.CharField(
+        trim_whitespace=False,
+        max_length=settings.NEWSDESK_MAX_ARTICLE_CHARS,
+        validators=[validate_text],
+        help_text="Plain text; quote offsets point into it.",
+    )
+    url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        validators=[validate_http_url],
+        help_text="Canonical URL; creating an article whose URL exists returns the existing one.",
+    )
+    outlet = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[validate_text]
+    )
+    byline = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, validators=[validate_text]
+    )
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    language = serializers.CharField(max_length=16, required=False, validators=[validate_text])
+
+
+class ArticleCreateOutputSerializer(ArticleOutputSerializer):
+    created = serializers.BooleanField(
+        help_text="false when an article with this URL already existed (nothing was written)."
+    )
+
+    class Meta(ArticleOutputSerializer.Meta):
+        fields = [*ArticleOutputSerializer.Meta.fields, "created"]
+
+
+# --- Quotes ---
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    article = ArticleSummarySerializer()
+    text = serializers.CharField()
+    start = serializers.IntegerField(help_text="Offset of the first character in the body.")
+    end = serializers.IntegerField(help_text="Offset just past the last character.")
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    speaker = SpeakerSummarySerializer(allow_null=True)
+    speaker_mention = serializers.CharField(allow_blank=True)
+    cue = serializers.CharField(allow_blank=True)
+    origin = serializers.ChoiceField(choices=Quote.Origin.choices)
+    confidence = serializers.FloatField()
+    status = serializers.ChoiceField(choices=Quote.Status.choices)
+    anchor = serializers.ChoiceField(choices=Quote.Anchor.choices)
+    anchor_note = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(
+        help_text="Optimistic-lock version: send it (or If-Match) when reviewing."
+    )
+    article_revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, quote: Quote) -> dict[str, Any]:
+        article, speaker = quote.article, quote.speaker
+        return {
+            "id": quote.pk,
+            "article": {
+                "id": article.pk,
+                "title": article.title,
+                "url": article.url,
+                "outlet": article.outlet,
+                "published_at": _iso(article.published_at),
+            },
+            "text": quote.text,
+            "start": quote.start,
+            "end": quote.end,
+            "prefix": quote.prefix,
+            "suffix": quote.suffix,
+            "speaker": (
+                {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind}
+                if speaker is not None
+                else None
+            ),
+            "speaker_mention": quote.speaker_mention,
+            "cue": quote.cue,
+            "origin": quote.origin,
+            "confidence": quote.confidence,
+            "status": quote.status,
+            "anchor": quote.anchor,
+            "anchor_note": quote.anchor_note,
+            "version": quote.version,
+            "article_revision": quote.article_revision,
+            "created_at": _iso(quote.created_at),
+            "updated_at": _iso(quote.updated_at),
+        }
+
+
+# Columns the quote list reads with .values(): building 150 model instances (quote, article,
+# speaker) per 50-row page cost more than the rest of the request.
+QUOTE_LIST_VALUES = (
+    "id",
+    "text",
+    "start",
+    "end",
+    "prefix",
+    "suffix",
+    "speaker_mention",
+    "cue",
+    "origin",
+    "confidence",
+    "status",
+    "anchor",
+    "anchor_note",
+    "version",
+    "article_revision",
+    "created_at",
+    "updated_at",
+    "rank",
+    "article_id",
+    "article__title",
+    "article__url",
+    "article__outlet",
+    "article__published_at",
+    "speaker_id",
+    "speaker__name",
+    "speaker__kind",
+)
+
+
+class QuoteSearchResultSerializer(QuoteOutputSerializer):
+    """A list row: the quote resource plus `rank`, built from a QUOTE_LIST_VALUES dict."""
+
+    rank = serializers.FloatField(help_text="Relevance (0 without ?q=).")
+
+    def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
+        speaker_id = row["speaker_id"]
+        return {
+            "id": row["id"],
+            "article": {
+                "id": row["article_id"],
+                "title": row["article__title"],
+                "url": row["article__url"],
+                "outlet": row["article__outlet"],
+                "published_at": _iso(row["article__published_at"]),
+            },
+            "text": row["text"],
+            "start": row["start"],
+            "end": row["end"],
+            "prefix": row["prefix"],
+            "suffix": row["suffix"],
+            "speaker": (
+                {"id": speaker_id, "name": row["speaker__name"], "kind": row["speaker__kind"]}
+                if speaker_id is not None
+                else None
+            ),
+            "speaker_mention": row["speaker_mention"],
+            "cue": row["cue"],
+            "origin": row["origin"],
+            "confidence": row["confidence"],
+            "status": row["status"],
+            "anchor": row["anchor"],
+            "anchor_note": row["anchor_note"],
+            "version": row["version"],
+            "article_revision": row["article_revision"],
+            "created_at": _iso(row["created_at"]),
+            "updated_at": _iso(row["updated_at"]),
+            "rank": float(row["rank"] or 0.0),
+        }
+
+
+class QuoteReviewInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Quote.Status.choices)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=settings.NEWSDESK_MAX_NOTE_CHARS,
+        validators=[validate_text],
+        help_text="Required when disputing.",
+    )
+    evidence = serializers.ListField(
+        child=serializers.URLField(max_length=2000, validators=[validate_http_url]),
+        required=False,
+        max_length=20,
+        help_text="http(s) links supporting the decision.",
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The quote version this decision is based on (or send If-Match).",
+    )
+
+
+# --- Reviews ---
+
+
+class ReviewOutputSerializer(serializers.ModelSerializer):
+    quote = serializers.IntegerField(source="quote_id")
+    reviewer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "quote",
+            "reviewer",
+            "from_status",
+            "to_status",
+            "note",
+            "evidence",
+            "quote_version",
+            "created_at",
+        ]
+
+    def get_reviewer(self, review: Review) -> str | None:
+        return review.reviewer.get_username() if review.reviewer is not None else None
+
+
+class QuoteReviewOutputSerializer(serializers.Serializer):
+    review = ReviewOutputSerializer()
+    quote = QuoteOutputSerializer()
+
+
+# --- Change feed ---
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Feed position; strictly increasing in commit order.")
+    type = serializers.CharField(
+        help_text="article.created|updated|deleted, quote.created|updated|status_changed|"
+        "deleted, review.created"
+    )
+    entity = serializers.ChoiceField(choices=["article", "quote", "review"])
+    object_id = serializers.IntegerField()
+    data = serializers.DictField(
+        help_text="Snapshot: version/status/article_id for quotes, revision for articles, "
+        "from/to status for reviews; previous_status on quote.status_changed."
+    )
+    occurred_at = serializers.DateTimeField()
+
+    def to_representation(self, event: ChangeEvent) -> dict[str, Any]:
+        return {
+            "id": event.seq,
+            "type": event.type,
+            "entity": event.entity,
+            "object_id": event.object_id,
+            "data": event.data,
+            "occurred_at": _iso(event.occurred_at),
+        }
+
+
+class ChangeFeedSerializer(serializers.Serializer):
+    events = ChangeEventSerializer(many=True)
+    next_cursor = serializers.CharField(
+        help_text="Pass as ?cursor= on the next poll; returned even when there are no events."
+    )
+    has_more = serializers.BooleanField(help_text="true: poll again at once.")

@@ -1,0 +1,697 @@
+"""REST API for the CMS: articles in; quotes, verdicts, change feed and fact-check markup out.
+
+Reads are DRF generics; writes validate with an input serializer, call one service and answer
+with an output serializer. Every response goes through NewsdeskAPIMixin: key or session auth,
+role/scope permission, per-client throttle, ETag/If-None-Match on GETs.
+"""
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseNotModified, JsonResponse
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.schemas.inspectors import ViewInspector
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from annotations.api import filters
+from annotations.api.auth import ApiKeyAuthentication, NewsdeskApiPermission, request_api_client
+from annotations.api.errors import (
+    Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnprocessableEntity,
+)
+from annotations.api.markup import claim_review, quote_verdict_build, web_annotation
+from annotations.api.pagination import (
+    KeysetCursorPagination,
+    cursor_decode,
+    cursor_encode,
+)
+from annotations.api.schema import NewsdeskAutoSchema
+from annotations.api.serializers import (
+    QUOTE_LIST_VALUES,
+    ArticleCreateOutputSerializer,
+    ArticleDetailOutputSerializer,
+    ArticleInputSerializer,
+    ArticleOutputSerializer,
+    ChangeFeedSerializer,
+    ConflictErrorSerializer,
+    ErrorSerializer,
+    PrehighlightSerializer,
+    QuoteOutputSerializer,
+    QuoteReviewInputSerializer,
+    QuoteReviewOutputSerializer,
+    QuoteSearchResultSerializer,
+    ReviewOutputSerializer,
+    SpeakerInputSerializer,
+    SpeakerOutputSerializer,
+    SpeakerUpdateInputSerializer,
+)
+from annotations.api.throttling import ClientRateThrottle
+from annotations.errors import QuoteVersionConflict
+from annotations.models import Article, Quote, Review, Speaker
+from annotations.selectors import article_get_for_user, quote_get_for_user
+from annotations.selectors.api import (
+    article_list_for_api,
+    review_list_for_api,
+    speaker_list_for_api,
+)
+from annotations.selectors.changes import change_events_after, change_feed_head
+from annotations.selectors.search import quote_search, quote_search_params_from_query
+from annotations.services.articles import article_update
+from annotations.services.idempotency import (
+    MAX_KEY_CHARS,
+    IdempotencyKeyReused,
+    article_get_or_create_by_url,
+    idempotent_execute,
+    request_fingerprint,
+)
+from annotations.services.reviews import quote_review_submit
+from annotations.services.speakers import speaker_add_aliases, speaker_upsert
+
+MAX_FEED_LIMIT = 1000
+DEFAULT_FEED_LIMIT = 200
+_IDEMPOTENCY_KEY_RE = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_CHARS}}}")
+
+
+class LDJSONRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+
+
+def etag_for(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _etag_tokens(header: str) -> list[str]:
+    return [token.strip().removeprefix("W/") for token in header.split(",") if token.strip()]
+
+
+def representation_etag(data: Any) -> str:
+    return etag_for(JSONRenderer().render(data))
+
+
+class NewsdeskAPIMixin:
+    authentication_classes: Sequence[type[BaseAuthentication]] = [
+        ApiKeyAuthentication,
+        SessionAuthentication,
+    ]
+    permission_classes: Sequence[Any] = [NewsdeskApiPermission]
+    throttle_classes: Sequence[type[BaseThrottle]] = [ClientRateThrottle]
+    schema: ViewInspector | None = NewsdeskAutoSchema()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        if not isinstance(response, Response):
+            return response
+        response.render()
+        etag = etag_for(response.content)
+        response["ETag"] = etag
+        response["Vary"] = "Accept, Authorization, Cookie"
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match and (if_none_match.strip() == "*" or etag in _etag_tokens(if_none_match)):
+            not_modified = HttpResponseNotModified()
+            not_modified["ETag"] = etag
+            not_modified["Vary"] = response["Vary"]
+            return not_modified
+        return response
+
+
+def _parse_datetime_param(request: Request, name: str) -> Any:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        value = parse_datetime(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise serializers.ValidationError(
+            {name: ["Use an ISO 8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z."]}
+        )
+    return _utc(value)
+
+
+def _utc(value: Any) -> Any:
+    # PostgreSQL refuses offsets beyond ±15:59 that Python happily parses.
+    return value.astimezone(dt.UTC) if value is not None else None
+
+
+@csrf_exempt  # nothing is written; a CSRF failure page would hide the real answer (404)
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {"detail": f"No API endpoint at {request.path}.", "code": "not_found"}, status=404
+    )
+
+
+# --- Ping (a trivial endpoint: the baseline of bench/api.py) ---
+
+
+class PingView(NewsdeskAPIMixin, APIView):
+    @extend_schema(
+        summary="Check credentials",
+        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description='{"ok": true}')},
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+# --- Articles ---
+
+ARTICLE_PARAMS = [
+    OpenApiParameter(
+        "Idempotency-Key",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Makes a retried POST safe: the same key and body return the stored "
+        "response; the same key with another body is refused (422).",
+    )
+]
+
+
+class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
+    serializer_class = ArticleOutputSerializer
+    pagination_class = KeysetCursorPagination
+    filterset_class = filters.ArticleFilter
+
+    def get_queryset(self) -> QuerySet[Article]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Article.objects.none()
+        return article_list_for_api(user=self.request.user)
+
+    def get_keyset_ordering(self) -> tuple[str, ...]:
+        return ("-updated_at", "-id")
+
+    @extend_schema(summary="List articles", operation_id="articles_list")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Create an article (idempotent by URL or Idempotency-Key)",
+        request=ArticleInputSerializer,
+        parameters=ARTICLE_PARAMS,
+        responses={
+            201: ArticleCreateOutputSerializer,
+            200: OpenApiResponse(
+                ArticleCreateOutputSerializer,
+                description="An article with this URL already existed (nothing written), or "
+                "a replay of an earlier request with the same Idempotency-Key.",
+            ),
+            422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ArticleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not _IDEMPOTENCY_KEY_RE.fullmatch(key):
+            raise serializers.ValidationError(
+                {"Idempotency-Key": [f"Use 1 to {MAX_KEY_CHARS} printable ASCII characters."]}
+            )
+
+        def create() -> tuple[int, dict[str, Any]]:
+            article, created = article_get_or_create_by_url(data=data, created_by=request.user)
+            body = dict(ArticleOutputSerializer(article, context={"request": request}).data)
+            body["created"] = created
+            return (status.HTTP_201_CREATED if created else status.HTTP_200_OK), body
+
+        if key is None:
+            code, body = create()
+            replayed = False
+        else:
+            client = request_api_client(request)
+            principal = f"client:{client.pk}" if client else f"user:{request.user.pk}"
+            try:
+                result = idempotent_execute(
+                    principal=principal,
+                    key=key,
+                    method=request.method or "POST",
+                    path=request.path,
+                    request_hash=request_fingerprint(
+                        method=request.method or "POST", path=request.path, data=request.data
+                    ),
+                    action=create,
+                )
+            except IdempotencyKeyReused as exc:
+                raise UnprocessableEntity(exc.message, code=exc.code) from None
+            code, body, replayed = result.status, result.body, result.replayed
+        response = Response(body, status=code)
+        response["Location"] = body["links"]["self"]
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class ArticleDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    serializer_class = ArticleDetailOutputSerializer
+
+    def get_object(self) -> Article:
+        return article_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(summary="Read an article (with its body)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        article = self.get_object()
+        serializer = ArticleInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not partial:
+            # PUT replaces: fields left out go back to their defaults.
+            defaults = {
+                "url": None,
+                "outlet": "",
+                "byline": "",
+                "published_at": None,
+                "language": "en",
+            }
+            data = {**defaults, **data}
+        if "url" in data:
+            data["url"] = data["url"] or None
+        article = article_update(article=article, data=data)
+        return Response(ArticleDetailOutputSerializer(article, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Update an article (a changed body re-anchors its quotes)",
+        request=ArticleInputSerializer,
+        responses={200: ArticleDetailOutputSerializer},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        return self._update(request, partial=True)
+
+    @extend_schema(
+        summary="Replace an article",
+        request=ArticleInputSerializer,
+        responses={200: ArticleDetailOutputSerializer},
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        return self._update(request, partial=False)
+
+
+class ArticlePrehighlightView(NewsdeskAPIMixin, APIView):
+    @extend_schema(
+        summary="Pre-highlighting status of an article", responses={200: PrehighlightSerializer}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        article = article_get_for_user(user=request.user, pk=pk)
+        return Response(ArticleOutputSerializer(article).data["prehighlight"])
+
+
+# --- Quotes ---
+
+QUOTE_LIST_PARAMS = [
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Full-text search, as on the search "
+        'page (phrases in "quotes", -word, speaker:name).',
+    ),
+    OpenApiParameter("speaker", OpenApiTypes.STR, description="Speaker id, or a name/alias."),
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        description="candidate, verified, disputed, "
+        "not_a_quote; several comma-separated or repeated.",
+    ),
+    OpenApiParameter("article", OpenApiTypes.INT, description="Article id."),
+    OpenApiParameter("outlet", OpenApiTypes.STR, description="Outlet (case-insensitive)."),
+    OpenApiParameter(
+        "published_from", OpenApiTypes.DATETIME, description="Article published at or after."
+    ),
+    OpenApiParameter(
+        "published_to", OpenApiTypes.DATETIME, description="Article published before."
+    ),
+    OpenApiParameter(
+        "sort",
+        OpenApiTypes.STR,
+        enum=["relevance", "date"],
+        description="With q: relevance (default) or date.",
+    ),
+    OpenApiParameter(
+        "updated_since", OpenApiTypes.DATETIME, description="Quotes changed at or after this time."
+    ),
+]
+
+
+class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
+    """Without `q`: newest change first, keyset cursor. With `q`: ranked like the search page."""
+
+    serializer_class = QuoteSearchResultSerializer
+    pagination_class = KeysetCursorPagination
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Quote]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Quote.objects.none()
+        try:
+            params = quote_search_params_from_query(
+                self.request.query_params, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        self.search_params = dataclasses.replace(
+            params,
+            published_from=_utc(params.published_from),
+            published_to=_utc(params.published_to),
+        )
+        quotes = quote_search(user=self.request.user, params=self.search_params)
+        updated_since = _parse_datetime_param(self.request, "updated_since")
+        if updated_since is not None:
+            quotes = quotes.filter(updated_at__gte=updated_since)
+        return quotes.values(*QUOTE_LIST_VALUES)  # type: ignore[return-value]
+
+    def get_keyset_ordering(self) -> tuple[str, ...] | None:
+        return None if self.search_params.q else ("-updated_at", "-id")
+
+    @extend_schema(summary="List and search quotes", parameters=QUOTE_LIST_PARAMS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class QuoteDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    serializer_class = QuoteOutputSerializer
+
+    def get_object(self) -> Quote:
+        return quote_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(summary="Read a quote")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def _expected_version(request: Request, quote: Quote, body_version: int | None) -> tuple[int, bool]:
+    """The version the client decided on, and whether it came from If-Match."""
+    if_match = request.headers.get("If-Match")
+    if if_match is None:
+        if body_version is None:
+            raise PreconditionRequired(
+                'Send the quote version you decided on: an If-Match: "<version>" header or a '
+                "`version` field. Without it a decision could overwrite someone else's."
+            )
+        return body_version, False
+    tokens = [token.strip('"') for token in _etag_tokens(if_match)]
+    if "*" in tokens:
+        raise PreconditionRequired(
+            'If-Match: * does not say which version you saw; send If-Match: "<version>".'
+        )
+    current_etag = representation_etag(QuoteOutputSerializer(quote).data).strip('"')
+    if str(quote.version) not in tokens and current_etag not in tokens:
+        error = PreconditionFailed(
+            f"The quote is at version {quote.version}, not the one in If-Match "
+            f"({if_match.strip()[:40]}). Nothing was changed; reload and decide again."
+        )
+        error.extra = {"current": QuoteOutputSerializer(quote).data}  # type: ignore[attr-defined]
+        raise error
+    if body_version is not None and body_version != quote.version:
+        error = Conflict(
+            f"The version field ({body_version}) does not match If-Match (version "
+            f"{quote.version}).",
+            code="version_conflict",
+        )
+        error.extra = {"current": QuoteOutputSerializer(quote).data}  # type: ignore[attr-defined]
+        raise error
+    return quote.version, True
+
+
+class QuoteReviewView(NewsdeskAPIMixin, APIView):
+    @extend_schema(
+        summary="Verify, dispute or reset a quote (optimistic locking)",
+        request=QuoteReviewInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description='"<version>" of the quote the decision is based on (or the ETag '
+                "of its GET). Alternative to the `version` field.",
+            )
+        ],
+        responses={
+            201: QuoteReviewOutputSerializer,
+            409: OpenApiResponse(
+                ConflictErrorSerializer,
+                description="The `version` field is stale; nothing changed.",
+            ),
+            412: OpenApiResponse(
+                ConflictErrorSerializer, description="If-Match is stale; nothing changed."
+            ),
+            428: OpenApiResponse(
+                ErrorSerializer, description="Neither If-Match nor `version` was sent."
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        quote = quote_get_for_user(user=request.user, pk=pk)
+        serializer = QuoteReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expected, from_if_match = _expected_version(request, quote, data.get("version"))
+        try:
+            review = quote_review_submit(
+                quote=quote,
+                user=request.user,
+                to_status=data["status"],
+                expected_version=expected,
+                note=data.get("note", ""),
+                evidence=data.get("evidence", []),
+            )
+        except QuoteVersionConflict as exc:
+            error_class = PreconditionFailed if from_if_match else Conflict
+            error = error_class(exc.message, code="version_conflict")
+            error.extra = {"current": QuoteOutputSerializer(exc.quote).data}  # type: ignore[attr-defined]
+            raise error from None
+        except DjangoValidationError as exc:
+            messages = exc.message_dict
+            if "to_status" in messages:
+                messages["status"] = messages.pop("to_status")
+            raise serializers.ValidationError(messages) from None
+        quote = quote_get_for_user(user=request.user, pk=pk)
+        response = Response(
+            {
+                "review": ReviewOutputSerializer(review).data,
+                "quote": QuoteOutputSerializer(quote).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+        response["Location"] = request.build_absolute_uri(
+            reverse("api:review-detail", kwargs={"pk": review.pk})
+        )
+        return response
+
+
+class QuoteClaimReviewView(NewsdeskAPIMixin, APIView):
+    renderer_classes = [JSONRenderer, LDJSONRenderer]
+
+    @extend_schema(
+        summary="schema.org ClaimReview (JSON-LD) for a verified or disputed quote",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ClaimReview")},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        quote = quote_get_for_user(user=request.user, pk=pk)
+        return Response(claim_review(quote_verdict_build(quote=quote, request=request)))
+
+
+class QuoteAnnotationView(NewsdeskAPIMixin, APIView):
+    renderer_classes = [JSONRenderer, LDJSONRenderer]
+
+    @extend_schema(
+        summary="W3C Web Annotation for a verified or disputed quote",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Annotation")},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        quote = quote_get_for_user(user=request.user, pk=pk)
+        verdict = quote_verdict_build(quote=quote, request=request)
+        return Response(web_annotation(verdict, annotation_url=request.build_absolute_uri()))
+
+
+# --- Speakers ---
+
+
+class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
+    serializer_class = SpeakerOutputSerializer
+    pagination_class = KeysetCursorPagination
+    filterset_class = filters.SpeakerFilter
+
+    def get_queryset(self) -> QuerySet[Speaker]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Speaker.objects.none()
+        return speaker_list_for_api(user=self.request.user)
+
+    def get_keyset_ordering(self) -> tuple[str, ...]:
+        return ("name", "id")
+
+    @extend_schema(summary="List speakers with their aliases")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Create a speaker (or add to the one with this name)",
+        request=SpeakerInputSerializer,
+        responses={201: SpeakerOutputSerializer, 200: SpeakerOutputSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = SpeakerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        existing = Speaker.objects.filter(name=data["name"]).first()
+        speaker = speaker_upsert(
+            name=data["name"],
+            kind=data["kind"],
+            # Fields left out keep their current value instead of being blanked.
+            title=data.get("title", existing.title if existing else ""),
+            organisation=data.get("organisation", existing.organisation if existing else ""),
+            aliases=data.get("aliases", []),
+        )
+        speaker = speaker_list_for_api(user=request.user).get(pk=speaker.pk)
+        return Response(
+            SpeakerOutputSerializer(speaker).data,
+            status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+        )
+
+
+class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    serializer_class = SpeakerOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Speaker]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Speaker.objects.none()
+        return speaker_list_for_api(user=self.request.user)
+
+    @extend_schema(summary="Read a speaker")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Update a speaker's kind, title, organisation; add aliases",
+        request=SpeakerUpdateInputSerializer,
+        responses={200: SpeakerOutputSerializer},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        speaker = self.get_object()
+        serializer = SpeakerUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        speaker_upsert(
+            name=speaker.name,
+            kind=data.get("kind", speaker.kind),
+            title=data.get("title", speaker.title),
+            organisation=data.get("organisation", speaker.organisation),
+        )
+        if data.get("aliases"):
+            speaker_add_aliases(speaker=speaker, aliases=data["aliases"])
+        speaker = self.get_queryset().get(pk=speaker.pk)
+        return Response(SpeakerOutputSerializer(speaker).data)
+
+
+# --- Reviews ---
+
+
+class ReviewListView(NewsdeskAPIMixin, generics.ListAPIView):
+    serializer_class = ReviewOutputSerializer
+    pagination_class = KeysetCursorPagination
+    filterset_class = filters.ReviewFilter
+
+    def get_queryset(self) -> QuerySet[Review]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Review.objects.none()
+        return review_list_for_api(user=self.request.user)
+
+    def get_keyset_ordering(self) -> tuple[str, ...]:
+        return ("-id",)
+
+    @extend_schema(summary="Review history (newest first)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ReviewDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    serializer_class = ReviewOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Review]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Review.objects.none()
+        return review_list_for_api(user=self.request.user)
+
+    @extend_schema(summary="Read a review")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# --- Change feed ---
+
+
+class ChangeFeedView(NewsdeskAPIMixin, APIView):
+    @extend_schema(
+        summary="Change feed for sync: every committed write, in commit order",
+        parameters=[
+            OpenApiParameter(
+                "cursor",
+                OpenApiTypes.STR,
+                description="next_cursor of the previous poll; omit to start at the beginning.",
+            ),
+            OpenApiParameter(
+                "start",
+                OpenApiTypes.STR,
+                enum=["latest"],
+                description="latest: return no events, only a cursor at the "
+                "current end of the feed.",
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"Events per poll, 1 to {MAX_FEED_LIMIT} (default "
+                f"{DEFAULT_FEED_LIMIT}).",
+            ),
+        ],
+        responses={200: ChangeFeedSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        raw_limit = request.query_params.get("limit") or str(DEFAULT_FEED_LIMIT)
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_FEED_LIMIT:
+            raise serializers.ValidationError(
+                {"limit": [f"Must be a whole number from 1 to {MAX_FEED_LIMIT}."]}
+            )
+        limit = int(raw_limit)
+        start = request.query_params.get("start")
+        if start not in (None, "", "latest"):
+            raise serializers.ValidationError({"start": ["The only value is 'latest'."]})
+        raw_cursor = request.query_params.get("cursor")
+        if start == "latest":
+            head = change_feed_head(user=request.user)
+            return Response(
+                {"events": [], "next_cursor": cursor_encode({"s": head}), "has_more": False}
+            )
+        after = 0
+        if raw_cursor:
+            after = cursor_decode(raw_cursor).get("s", -1)
+            if not isinstance(after, int) or after < 0:
+                raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
+        events = change_events_after(user=request.user, after=after, limit=limit + 1)
+        has_more = len(events) > limit
+        events = events[:limit]
+        last = events[-1].seq if events else after
+        return Response(
+            ChangeFeedSerializer(
+                {"events": events, "next_cursor": cursor_encode({"s": last}), "has_more": has_more}
+            ).data
+        )

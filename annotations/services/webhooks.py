@@ -1,0 +1,343 @@
+"""Webhooks: tell registered CMS endpoints when a verdict changes, signed and retried.
+
+A reviewer's click only inserts delivery rows and enqueues them after commit; the HTTP call
+happens in the Celery worker (annotations.webhook_deliver). If Redis is down the rows stay
+`pending` and `webhook_sweep` (task annotations.webhook_sweep / command webhooks_sweep)
+queues them later.
+
+Receivers verify `Newsdesk-Signature: t=<unix>,v1=<hex>`, where hex is the HMAC-SHA256, keyed
+with the endpoint secret, of f"{t}.{raw body}"; see verify_signature and docs/api.md.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.utils import timezone
+
+from annotations.models import Quote, Review
+from annotations.models_api import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from annotations.services.reviews import REVIEW_LISTENERS
+
+logger = logging.getLogger(__name__)
+
+Event = WebhookEndpoint.Event
+
+MAX_ATTEMPTS: int = getattr(settings, "NEWSDESK_WEBHOOK_MAX_ATTEMPTS", 10)
+# 2**n seconds, capped below the broker's visibility timeout so a delayed retry is never
+# redelivered while it waits.
+BACKOFF_CAP_SECONDS: int = getattr(settings, "NEWSDESK_WEBHOOK_BACKOFF_CAP", 1800)
+TIMEOUT_SECONDS: float = getattr(settings, "NEWSDESK_WEBHOOK_TIMEOUT", 10.0)
+# A delivery left `delivering` this long had its worker die under it.
+STALE_DELIVERING = dt.timedelta(minutes=10)
+SIGNATURE_HEADER = "Newsdesk-Signature"
+VERDICT_STATUSES = (Quote.Status.VERIFIED, Quote.Status.DISPUTED)
+
+
+# --- Signatures ---
+
+
+def webhook_signature(*, secret: str, body: bytes, timestamp: int) -> str:
+    signed = str(timestamp).encode("ascii") + b"." + body
+    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
+) -> bool:
+    """Receiver-side check: the signature matches and is at most `tolerance` seconds old."""
+    parts: dict[str, list[str]] = {}
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep:
+            parts.setdefault(key, []).append(value)
+    try:
+        timestamp = int(parts["t"][0])
+    except (KeyError, ValueError):
+        return False
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance:
+        return False
+    expected = webhook_signature(secret=secret, body=body, timestamp=timestamp).split("v1=")[1]
+    return any(hmac.compare_digest(expected, given) for given in parts.get("v1", []))
+
+
+# --- Creating deliveries ---
+
+
+def _quote_payload(quote: Quote) -> dict[str, Any]:
+    from annotations.api.serializers import QuoteOutputSerializer
+
+    return QuoteOutputSerializer(quote).data  # type: ignore[return-value]
+
+
+def webhook_event_for_review(*, review: Review) -> str | None:
+    if review.to_status == Quote.Status.VERIFIED:
+        return Event.QUOTE_VERIFIED
+    if review.to_status == Quote.Status.DISPUTED:
+        return Event.QUOTE_DISPUTED
+    # Only a withdrawn verdict is news for the CMS; candidate → not a quote never reached it.
+    if review.from_status in VERDICT_STATUSES:
+        return Event.QUOTE_REVERTED
+    return None
+
+
+def _enqueue_after_commit(delivery_ids: list[int]) -> None:
+    def _send() -> None:
+        from annotations.tasks_api import webhook_deliver_task
+
+        for delivery_id in delivery_ids:
+            try:
+                webhook_deliver_task.delay(delivery_id)
+            except Exception:  # any broker failure leaves the row for the sweep
+                logger.warning(
+                    "could not queue webhook delivery %s; the sweep will retry",
+                    delivery_id,
+                    exc_info=True,
+                )
+
+    transaction.on_commit(_send)
+
+
+@transaction.atomic
+def webhook_deliveries_create(
+    *, event_type: str, event_id: str, data: dict[str, Any]
+) -> list[WebhookDelivery]:
+    """One pending delivery per active endpoint subscribed to the event, queued after commit."""
+    payload = {
+        "id": event_id,
+        "type": event_type,
+        "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
+    created: list[WebhookDelivery] = []
+    for endpoint in WebhookEndpoint.objects.filter(active=True, events__contains=[event_type]):
+        delivery = WebhookDelivery(
+            endpoint=endpoint,
+            event_id=event_id,
+            event_type=event_type,
+            payload=payload,
+            next_attempt_at=timezone.now(),
+        )
+        delivery.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                delivery.save()
+        except IntegrityError:
+            # Already created for this endpoint and event (the listener ran twice).
+            continue
+        created.append(delivery)
+    if created:
+        _enqueue_after_commit([delivery.pk for delivery in created])
+    return created
+
+
+def webhook_on_review(review: Review) -> None:
+    """REVIEW_LISTENERS hook, called after the review committed."""
+    event_type = webhook_event_for_review(review=review)
+    if event_type is None:
+        return
+    try:
+        quote = (
+            Quote.objects.select_related("article", "speaker")
+            .defer("article__body", "search_vector")
+            .get(pk=review.quote_id)
+        )
+        webhook_deliveries_create(
+            event_type=event_type,
+            event_id=f"review-{review.pk}",
+            data={
+                "quote": _quote_payload(quote),
+                "review": {
+                    "id": review.pk,
+                    "from_status": review.from_status,
+                    "to_status": review.to_status,
+                    "note": review.note,
+                    "evidence": list(review.evidence),
+                    "quote_version": review.quote_version,
+                    "reviewer": review.reviewer.get_username() if review.reviewer else None,
+                    "created_at": review.created_at.isoformat().replace("+00:00", "Z"),
+                },
+            },
+        )
+    except Exception:  # the review is committed; a webhook bug must not 500 it
+        logger.exception("could not create webhook deliveries for review %s", review.pk)
+
+
+def _on_quote_deleted(sender: type[Quote], instance: Quote, **kwargs: Any) -> None:
+    # Runs inside the deleting transaction, so the deliveries exist exactly if the delete does.
+    if instance.status not in VERDICT_STATUSES:
+        return
+    webhook_deliveries_create(
+        event_type=Event.QUOTE_DELETED,
+        event_id=f"quote-{instance.pk}-deleted",
+        data={
+            "quote": {
+                "id": instance.pk,
+                "article_id": instance.article_id,
+                "status": instance.status,
+                "version": instance.version,
+                "text": instance.text,
+            }
+        },
+    )
+
+
+# --- Delivering ---
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    state: str  # "succeeded", "retry", "failed" or "skipped" (not pending: someone else has it)
+    retry_in: int | None = None
+    status_code: int | None = None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect is a misconfigured endpoint; following it would send the signed event to a
+    # URL nobody registered.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def webhook_backoff(attempt: int) -> int:
+    return int(min(2 ** max(attempt - 1, 0), BACKOFF_CAP_SECONDS))
+
+
+def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) enforced by a CHECK constraint
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        snippet = exc.read(500).decode("utf-8", "replace")
+        return exc.code, f"HTTP {exc.code}: {snippet}".strip()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> AttemptOutcome:
+    """Make one attempt at a due delivery and log it; the caller schedules any retry.
+
+    The claim (pending and due → delivering) makes duplicate task messages harmless: a sweep
+    and a scheduled retry racing for one delivery make one attempt between them.
+    """
+    now = now or timezone.now()
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=WebhookDelivery.Status.DELIVERING,
+            attempts=F("attempts") + 1,
+            updated_at=timezone.now(),
+        )
+    )
+    if not claimed:
+        return AttemptOutcome(state="skipped")
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Newsdesk-Webhooks/1.0",
+        SIGNATURE_HEADER: webhook_signature(secret=endpoint.secret, body=body, timestamp=timestamp),
+        "Newsdesk-Delivery": str(delivery.delivery_id),
+        "Newsdesk-Event": delivery.event_id,
+        "Newsdesk-Event-Type": delivery.event_type,
+        "Newsdesk-Attempt": str(delivery.attempts),
+    }
+    started = timezone.now()
+    clock = time.monotonic()
+    if endpoint.active:
+        status_code, error = _post(url=endpoint.url, body=body, headers=headers)
+    else:
+        status_code, error = None, "The endpoint was deactivated."
+    duration_ms = int((time.monotonic() - clock) * 1000)
+    succeeded = status_code is not None and 200 <= status_code < 300
+    if status_code is not None and not succeeded and not error:
+        error = f"HTTP {status_code}"
+
+    with transaction.atomic():
+        WebhookDeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=started,
+            duration_ms=duration_ms,
+            status_code=status_code,
+            error=error[:2000],
+            succeeded=succeeded,
+        )
+        retry_in: int | None = None
+        next_at: dt.datetime | None = None
+        if succeeded:
+            state, new_status = "succeeded", WebhookDelivery.Status.SUCCEEDED
+        elif delivery.attempts >= MAX_ATTEMPTS or not endpoint.active:
+            state, new_status = "failed", WebhookDelivery.Status.FAILED
+        else:
+            retry_in = webhook_backoff(delivery.attempts)
+            state, new_status = "retry", WebhookDelivery.Status.PENDING
+            next_at = timezone.now() + dt.timedelta(seconds=retry_in)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=new_status,
+            next_attempt_at=next_at,
+            last_status_code=status_code,
+            last_error=error[:2000],
+            updated_at=timezone.now(),
+        )
+    return AttemptOutcome(state=state, retry_in=retry_in, status_code=status_code)
+
+
+@transaction.atomic
+def webhook_delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send the same event again as a new delivery (new Newsdesk-Delivery, same Newsdesk-Event)."""
+    replay = WebhookDelivery(
+        endpoint=delivery.endpoint,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        payload=delivery.payload,
+        replay_of=delivery,
+        next_attempt_at=timezone.now(),
+    )
+    replay.full_clean(validate_constraints=False)
+    replay.save()
+    _enqueue_after_commit([replay.pk])
+    return replay
+
+
+def webhook_sweep(*, now: dt.datetime | None = None) -> int:
+    """Queue deliveries that are due but not queued (broker was down, worker died)."""
+    now = now or timezone.now()
+    WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.DELIVERING, updated_at__lt=now - STALE_DELIVERING
+    ).update(status=WebhookDelivery.Status.PENDING, next_attempt_at=now, updated_at=now)
+    due = list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    with transaction.atomic():
+        _enqueue_after_commit(due)
+    return len(due)
+
+
+# Registered at import; annotations.apps imports this module in ready().
+if webhook_on_review not in REVIEW_LISTENERS:
+    REVIEW_LISTENERS.append(webhook_on_review)
+post_delete.connect(_on_quote_deleted, sender=Quote, dispatch_uid="newsdesk_webhook_quote_deleted")

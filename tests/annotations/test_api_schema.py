@@ -1,0 +1,182 @@
+# ruff: noqa: F811 - pytest fixtures imported from api_support are redefined as arguments
+"""The OpenAPI schema, the docs page, throttling, and a schemathesis run against the live API."""
+
+import time
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.urls import reverse
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from rest_framework.test import APIClient
+
+from annotations.api.throttling import ClientRateThrottle
+from annotations.models_api import ApiClient
+from annotations.services.api_clients import api_client_for_key
+from tests.annotations.api_support import api, bearer, make_key, read_key  # noqa: F401
+from tests.factories import QuoteFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_api_schema_documents_auth_and_errors(api):
+    response = api.get(reverse("api:schema"), {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+    review = schema["paths"]["/api/v1/quotes/{id}/review/"]["post"]
+    assert {"201", "400", "401", "403", "404", "409", "412", "428", "429"} <= set(
+        review["responses"]
+    )
+    create = schema["paths"]["/api/v1/articles/"]["post"]
+    assert {"200", "201", "422"} <= set(create["responses"])
+    quote = schema["components"]["schemas"]["QuoteOutput"]
+    assert {"id", "text", "status", "version", "speaker", "article"} <= set(quote["properties"])
+
+
+@pytest.mark.django_db
+def test_api_docs_page_uses_local_swagger_assets(api):
+    response = api.get(reverse("api:docs"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr.net" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
+
+
+def _reset_throttle(key):
+    client = api_client_for_key(key=key)
+    throttle = ClientRateThrottle()
+    base = throttle.cache_format % {"scope": throttle.scope, "ident": f"client:{client.pk}"}
+    window = int(time.time() // throttle.duration)
+    cache.delete_many([f"{base}:{window + offset}" for offset in (0, 1)])
+
+
+@pytest.mark.django_db
+def test_api_throttle_returns_429_with_clear_body(api, read_key, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"newsdesk_api": "3/hour"},
+    }
+    _reset_throttle(read_key)
+    statuses = [
+        api.get(reverse("api:ping"), headers=bearer(read_key)).status_code for _ in range(3)
+    ]
+    response = api.get(reverse("api:ping"), headers=bearer(read_key))
+    assert statuses == [200, 200, 200]
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "throttled"
+    assert "throttled" in body["detail"]
+    assert body["retry_after"] >= 1
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.django_db
+def test_api_throttle_is_per_client(api, read_key, reporter, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"newsdesk_api": "2/hour"},
+    }
+    other_key = make_key(reporter, name="second CMS")
+    for key in (read_key, other_key):
+        _reset_throttle(key)
+    for _ in range(3):
+        api.get(reverse("api:ping"), headers=bearer(read_key))
+    assert api.get(reverse("api:ping"), headers=bearer(other_key)).status_code == 200
+
+
+# --- schemathesis against the live schema, through the WSGI app ---
+
+
+def _hypothesis_jsonschema_compat():
+    """hypothesis-jsonschema 0.23.1 (pulled in by schemathesis 3.39) calls `many.more()`, which
+    the locked Hypothesis (6.170) no longer has. Restore it for the old calling style (no
+    with-block) so the schema's object strategies can be drawn.
+    Remove once the lock pairs compatible versions."""
+    from hypothesis.internal.conjecture import utils as cu
+
+    if hasattr(cu.many, "more"):
+        return
+
+    def more(self):
+        if self._depth is None:
+            self._depth = self.data.depth
+        self._finish_element()
+        if self._done or not self._decide():
+            return False
+        self.count += 1
+        self._in_element = True
+        self._rejected = False
+        return True
+
+    cu.many.more = more
+
+
+_hypothesis_jsonschema_compat()
+
+
+def _load_schema():
+    from django.core.wsgi import get_wsgi_application
+    from drf_spectacular.generators import SchemaGenerator
+
+    raw = SchemaGenerator().get_schema(request=None, public=True)
+    # Round-trip through JSON so that lazy strings and enums become plain data.
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    return schemathesis.from_dict(
+        json.loads(json.dumps(raw, cls=JSONEncoder)), app=get_wsgi_application()
+    )
+
+
+schema = _load_schema()
+
+
+@pytest.fixture
+def wsgi_keeps_test_connection():
+    """Like Django's test Client: the WSGI handler must not close the test's DB connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def schemathesis_key(db, settings, wsgi_keeps_test_connection):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"newsdesk_api": "100000/hour"},
+    }
+    editor = UserFactory(username="fuzz-editor", role="editor")
+    QuoteFactory()
+    return make_key(editor, ApiClient.Scope.REVIEW, name="fuzzer")
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+    derandomize=True,
+)
+def test_api_conforms_to_its_schema(case, schemathesis_key):
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {schemathesis_key}"}
+    case.call_and_validate()
+
+
+@pytest.mark.django_db
+def test_api_client_csrf_session_get_needs_no_token(reporter):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(reporter)
+    assert client.get(reverse("api:ping")).status_code == 200
