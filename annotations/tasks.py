@@ -32,43 +32,56 @@ MAX_RETRIES = 5
     max_retries=MAX_RETRIES,
 )
 def article_prehighlight_task(self: Task, article_id: int, revision: int) -> None:
+    # Published by article_create/article_update for one saved article; a batch of one.
+    _prehighlight(self, [(article_id, revision)])
+
+
+@shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
+    bind=True,
+    name="annotations.article_prehighlight_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def article_prehighlight_batch_task(self: Task, pairs: list[list[int]]) -> None:
+    # JSON carries the (article_id, revision) pairs as lists.
+    _prehighlight(self, [(int(article_id), int(revision)) for article_id, revision in pairs])
+
+
+def _prehighlight(task: Task, pairs: list[tuple[int, int]]) -> None:
     from annotations.services.prehighlight import (
-        article_extract_quotes,
-        article_prehighlight_fail,
+        article_extract_quotes_batch,
+        article_prehighlight_fail_many,
     )
 
     try:
-        article_extract_quotes(
-            article_id=article_id, revision=revision, reclaim=self.request.retries > 0
-        )
+        # Failures pinned to one article are recorded by the service; what reaches here
+        # concerns the whole batch.
+        article_extract_quotes_batch(pairs=pairs, reclaim=task.request.retries > 0)
     except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= MAX_RETRIES:
-            _fail_quietly(article_id, revision, f"Gave up after {MAX_RETRIES} retries: {exc}")
+        if task.request.retries >= MAX_RETRIES:
+            _fail_quietly(pairs, f"Gave up after {MAX_RETRIES} retries: {exc}")
             raise
         # Exponential backoff with a cap: 2, 4, 8, 16, 32 seconds.
-        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from exc
+        raise task.retry(exc=exc, countdown=min(2 ** (task.request.retries + 1), 60)) from exc
     except SoftTimeLimitExceeded:
-        article_prehighlight_fail(
-            article_id=article_id,
-            revision=revision,
-            error="Pre-highlighting took longer than the time limit.",
+        article_prehighlight_fail_many(
+            pairs=pairs, error="Pre-highlighting took longer than the time limit."
         )
         raise
     except Exception as exc:
-        article_prehighlight_fail(
-            article_id=article_id, revision=revision, error=f"{type(exc).__name__}: {exc}"
-        )
+        article_prehighlight_fail_many(pairs=pairs, error=f"{type(exc).__name__}: {exc}")
         raise
 
 
-def _fail_quietly(article_id: int, revision: int, error: str) -> None:
-    from annotations.services.prehighlight import article_prehighlight_fail
+def _fail_quietly(pairs: list[tuple[int, int]], error: str) -> None:
+    from annotations.services.prehighlight import article_prehighlight_fail_many
 
     try:
-        article_prehighlight_fail(article_id=article_id, revision=revision, error=error)
+        article_prehighlight_fail_many(pairs=pairs, error=error)
     except TRANSIENT_ERRORS:
-        # The database is still away; the sweep re-queues the stale `running` claim later.
-        logger.warning("could not mark article %s failed", article_id, exc_info=True)
+        # The database is still away; the sweep re-queues the stale `running` claims later.
+        logger.warning("could not mark %s article(s) failed", len(pairs), exc_info=True)
 
 
 @shared_task(name="annotations.prehighlight_sweep", acks_late=True)  # type: ignore[untyped-decorator]

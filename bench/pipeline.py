@@ -1,13 +1,20 @@
 """Benchmark of the pre-highlight pipeline, end to end through Redis and one Celery worker.
 
-Saves N articles through `article_create` (each is queued on commit), lets one worker
-subprocess (`celery -A newsdesk worker -c 1`) pre-highlight them, and waits until every article
-is `done`. Beside it, in this process, runs the extractor alone (`extract_quotes` in a loop) on
-the same texts with the same speaker registry. Reports articles/s and characters/s for both and
-their ratio; the target is a ratio of at least 0.5.
+Writes the corpus as a JSONL file and ingests it with `manage.py ingest` (bulk inserts in
+chunks, batch tasks published after each chunk commits) while one worker subprocess
+(`celery -A newsdesk worker -c 1`) pre-highlights, and waits until every article is `done`.
+Beside it, in this process, runs the extractor alone (`extract_quotes` in a loop) on the same
+texts with the same speaker registry. Reports articles/s and characters/s for both and their
+ratio; the target is a ratio of at least 0.5.
+
+With --profile it then re-runs the store in this process on the same articles, batch by
+batch: once plainly, once under cProfile (top functions printed), and once with every trigger
+disabled (`session_replication_role = replica`, a measurement only: the triggers of the
+search and API areas stay in the schema) to show what the triggers cost.
 
 Usage:
     .venv/bin/python bench/pipeline.py [--corpus FILE.jsonl] [--repeat N] [--limit N]
+        [--rounds N] [--batch-size N] [--chunk-size N] [--profile] [--without-triggers]
 
 The corpus is JSON lines with `text` (and optionally `title`; otherwise the first line of the
 text). It creates and drops its own database `newsdesk_bench_pipeline` on the server of
@@ -16,10 +23,15 @@ of your own.
 """
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -50,7 +62,7 @@ def load_corpus(path: Path, repeat: int, limit: int | None) -> list[tuple[str, s
             record = json.loads(line)
             text = record["text"].strip("\n")
             title = record.get("title") or text.partition("\n")[0][:400] or "Untitled"
-            records.append((title, text))
+            records.append((" ".join(title.split()), text))
     records = records[:limit] if limit else records
     # Repeats get unique titles and a unique final line so URL/body de-duplication never
     # collapses them and each is a real, distinct article.
@@ -64,10 +76,25 @@ def load_corpus(path: Path, repeat: int, limit: int | None) -> list[tuple[str, s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=4)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--batch-size", type=int, default=None, help="Articles per task.")
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="Records per article_bulk_create call."
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--without-triggers",
+        action="store_true",
+        help="Measurement only: run every connection (this process and the worker) with "
+        "session_replication_role=replica, so no trigger fires, to show what they cost.",
+    )
     args = parser.parse_args()
+    if args.without_triggers:
+        # libpq reads PGOPTIONS; the worker subprocess inherits it.
+        os.environ["PGOPTIONS"] = "-c session_replication_role=replica"
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (pass --corpus FILE.jsonl)")
 
@@ -84,116 +111,120 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        from django.db.models import Max
+
         from annotations.extraction import extract_quotes
+        from annotations.management.commands import ingest
         from annotations.models import Article, Quote
-        from annotations.services.articles import article_create
+        from annotations.services import prehighlight
         from annotations.services.demo import DEMO_DIR
-        from annotations.services.prehighlight import _speaker_records
         from annotations.services.speakers import speaker_upsert
         from newsdesk.celery_app import app as celery_app
 
+        if args.chunk_size:
+            ingest.CHUNK_SIZE = args.chunk_size
+        if args.batch_size:
+            prehighlight.PREHIGHLIGHT_BATCH_SIZE = args.batch_size
+        batch_size = prehighlight.PREHIGHLIGHT_BATCH_SIZE
         for record in json.loads((DEMO_DIR / "speakers.json").read_text("utf-8")):
             speaker_upsert(name=record["name"], kind=record["kind"], aliases=record["aliases"])
         articles = load_corpus(args.corpus, args.repeat, args.limit)
+        n = len(articles)
         chars = sum(len(text) for _, text in articles)
+        jsonl = Path(tempfile.mkdtemp()) / "corpus.jsonl"
+        jsonl.write_text(
+            "\n".join(json.dumps({"title": t, "body": b}) for t, b in articles), "utf-8"
+        )
 
-        # Baseline: the extractor alone, same texts, same registry, this process.
-        speakers = _speaker_records()
-        started = time.perf_counter()
-        extracted = sum(len(extract_quotes(text, speakers)) for _, text in articles)
-        extractor_seconds = time.perf_counter() - started
-
+        speakers = prehighlight._speaker_records()
         celery_app.control.purge()
         (ROOT / "test-artifacts").mkdir(exist_ok=True)
         log = open(ROOT / "test-artifacts" / "pipeline-worker.log", "wb")  # noqa: SIM115
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "newsdesk",
+                "worker",
+                "-c",
+                "1",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-l",
+                "WARNING",
+                "-n",
+                f"bench-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_CONN_MAX_AGE": "60"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=0.5):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                sys.exit("the worker did not start; see test-artifacts/pipeline-worker.log")
 
-        def start_worker() -> subprocess.Popen[bytes]:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "newsdesk",
-                    "worker",
-                    "-c",
-                    "1",
-                    "--without-heartbeat",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "-l",
-                    "WARNING",
-                    "-n",
-                    f"bench-{os.getpid()}@%h",
-                ],
-                cwd=ROOT,
-                env={**os.environ, "DJANGO_CONN_MAX_AGE": "60"},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            deadline = time.monotonic() + 60
-            while not celery_app.control.ping(timeout=0.5):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    sys.exit("the worker did not start; see test-artifacts/pipeline-worker.log")
-            return process
+        # The machine is shared, so the load changes from second to second: each round
+        # measures the baseline right before the pipeline and the ratio is taken per round.
+        rounds = []
+        for _ in range(args.rounds):
+            Article.objects.all().delete()
+            started = time.perf_counter()
+            extracted = sum(len(extract_quotes(text, speakers)) for _, text in articles)
+            extractor_seconds = time.perf_counter() - started
 
-        def wait_all_done() -> None:
+            # End to end: `manage.py ingest` on the JSONL file while the worker runs.
+            started = time.perf_counter()
+            call_command("ingest", str(jsonl), stdout=io.StringIO(), stderr=io.StringIO())
+            ingest_seconds = time.perf_counter() - started
             deadline = time.monotonic() + args.timeout
             while Article.objects.exclude(prehighlight_status="done").exists():
                 if time.monotonic() > deadline:
                     sys.exit("timed out waiting for the worker")
-                failed = Article.objects.filter(prehighlight_status="failed").count()
-                if failed:
-                    sys.exit(f"{failed} article(s) failed; see test-artifacts/pipeline-worker.log")
+                if Article.objects.filter(prehighlight_status="failed").exists():
+                    sys.exit("article(s) failed; see test-artifacts/pipeline-worker.log")
                 time.sleep(0.05)
-
-        # End to end: the worker runs while the articles are saved one by one.
-        half = len(articles) // 2
-        worker = start_worker()
-        started = time.perf_counter()
-        for title, text in articles[:half]:
-            article_create(title=title, body=text)
-        created_seconds = time.perf_counter() - started
-        wait_all_done()
-        pipeline_seconds = time.perf_counter() - started
+            pipeline_seconds = time.perf_counter() - started
+            assert Article.objects.count() == n, "ingest did not import every article"
+            # Time inside the service (claim to commit, per batch: one claim timestamp each).
+            batches = Article.objects.values("prehighlight_started_at").annotate(
+                finished=Max("prehighlight_finished_at")
+            )
+            in_service = sum(
+                (b["finished"] - b["prehighlight_started_at"]).total_seconds() for b in batches
+            )
+            rounds.append((extractor_seconds, pipeline_seconds, ingest_seconds, in_service))
         worker.terminate()
         worker.wait(timeout=30)
         worker = None
-
-        # Worker alone: the other half is saved first, then one worker drains the queue.
-        save_started = time.perf_counter()
-        for title, text in articles[half:]:
-            article_create(title=title, body=text)
-        drain_save_seconds = time.perf_counter() - save_started
-        worker = start_worker()
-        started = time.perf_counter()
-        wait_all_done()
-        drain_seconds = time.perf_counter() - started
         stored = Quote.objects.count()
 
-        n = len(articles)
-        e2e_n, drain_n = half, n - half
-        e2e_chars = sum(len(text) for _, text in articles[:half])
-        drain_chars = chars - e2e_chars
-        ext_rate = n / extractor_seconds
-        ext_chars = chars / extractor_seconds
-        print(f"articles: {n}  characters: {chars:,}  candidates: {extracted} (stored {stored})")
-        print(f"extractor alone          : {ext_rate:8.1f} articles/s {ext_chars:12,.0f} chars/s")
-        e2e_rate = e2e_n / pipeline_seconds
         print(
-            f"end to end (save+worker) : {e2e_rate:8.1f} articles/s "
-            f"{e2e_chars / pipeline_seconds:12,.0f} chars/s  ({e2e_n} articles, "
-            f"{pipeline_seconds:.2f} s; saving {created_seconds:.2f} s of it)  "
-            f"ratio {e2e_rate / ext_rate:.2f}"
+            f"articles: {n}  characters: {chars:,}  candidates: {extracted} (stored {stored})  "
+            f"batch size: {batch_size}  ingest chunk: {ingest.CHUNK_SIZE}"
+            + ("  (ALL TRIGGERS OFF: measurement only)" if args.without_triggers else "")
         )
-        drain_rate = drain_n / drain_seconds
+        for i, (ext, pipe, ing, busy) in enumerate(rounds, start=1):
+            print(
+                f"round {i}: extractor {n / ext:6.1f} art/s {chars / ext:11,.0f} chars/s | "
+                f"end to end {n / pipe:6.1f} art/s {chars / pipe:11,.0f} chars/s "
+                f"({pipe:.2f} s: ingest command {ing:.2f} s, worker in the service "
+                f"{busy:.2f} s = {busy / n * 1000:.1f} ms/article) | ratio {ext / pipe:.2f}"
+            )
+        ext = statistics.median(r[0] for r in rounds)
+        pipe = statistics.median(r[1] for r in rounds)
         print(
-            f"worker drain (1 worker)  : {drain_rate:8.1f} articles/s "
-            f"{drain_chars / drain_seconds:12,.0f} chars/s  ({drain_n} articles, "
-            f"{drain_seconds:.2f} s; saving them first took {drain_save_seconds:.2f} s)  "
-            f"ratio {drain_rate / ext_rate:.2f}"
+            f"median  : extractor {n / ext:6.1f} art/s {chars / ext:11,.0f} chars/s | "
+            f"end to end {n / pipe:6.1f} art/s {chars / pipe:11,.0f} chars/s | "
+            f"median per-round ratio {statistics.median(r[0] / r[1] for r in rounds):.2f}"
         )
         print("target: ratio >= 0.50")
+        if args.profile:
+            profile(n, batch_size)
     finally:
         if worker is not None:
             worker.terminate()
@@ -202,6 +233,87 @@ def main() -> None:
 
         connections.close_all()
         admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+# (label, [(table, trigger), ...]) disabled in the bench's own database, a measurement only.
+TRIGGER_MODES = [
+    ("all triggers on", []),
+    (
+        "without quote search vector (0004)",
+        [("annotations_quote", "annotations_quote_search_insert")],
+    ),
+    (
+        "without quote change events (0005)",
+        [("annotations_quote", "annotations_quote_changeevent")],
+    ),
+    (
+        "without article change events (0005)",
+        [("annotations_article", "annotations_article_changeevent")],
+    ),
+    (
+        "without quote anchor check (0002)",
+        [("annotations_quote", "annotations_quote_anchor_check")],
+    ),
+    ("all triggers off", [("annotations_quote", "ALL"), ("annotations_article", "ALL")]),
+]
+
+
+def profile(n: int, batch_size: int) -> None:
+    """Where the worker's time goes: the service in this process, batch by batch."""
+    from django.db import connection
+
+    from annotations.extraction import extract_quotes
+    from annotations.models import Article, Quote
+    from annotations.services.prehighlight import _speaker_records, article_extract_quotes_batch
+
+    pairs = list(Article.objects.order_by("pk").values_list("pk", "revision"))
+    batches = [pairs[i : i + batch_size] for i in range(0, len(pairs), batch_size)]
+    bodies = list(Article.objects.values_list("body", flat=True))
+
+    def reset() -> None:
+        Quote.objects.all().delete()
+        Article.objects.update(prehighlight_status="queued")
+
+    def run() -> float:
+        reset()
+        started = time.perf_counter()
+        for batch in batches:
+            article_extract_quotes_batch(pairs=batch)
+        return time.perf_counter() - started
+
+    def toggle(triggers: list[tuple[str, str]], action: str) -> None:
+        with connection.cursor() as cursor:
+            for table, trigger in triggers:
+                cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+
+    # Interleaved repetitions, minimum of each: the machine's load changes all the time.
+    timings: dict[str, list[float]] = {}
+    for _ in range(3):
+        speakers = _speaker_records()
+        started = time.perf_counter()
+        for body in bodies:
+            extract_quotes(body, speakers)
+        timings.setdefault("extractor alone", []).append(time.perf_counter() - started)
+        for label, triggers in TRIGGER_MODES:
+            toggle(triggers, "DISABLE")
+            try:
+                timings.setdefault(label, []).append(run())
+            finally:
+                toggle(triggers, "ENABLE")
+    print(f"service in-process, {len(batches)} batches of {batch_size} (min of 3):")
+    for label, seconds in timings.items():
+        print(f"  {label:40s} {min(seconds) / n * 1000:6.2f} ms/article")
+
+    reset()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for batch in batches:
+        article_extract_quotes_batch(pairs=batch)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    print("cProfile of the service, all triggers on (cumulative):")
+    print("\n".join(out.getvalue().splitlines()[:45]))
 
 
 if __name__ == "__main__":

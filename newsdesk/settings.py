@@ -243,4 +243,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.prehighlight_sweep",
         "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=60.0),
     },
+    # Deliveries left pending (broker down at review time, worker died) are re-queued.
+    "webhook-sweep": {
+        "task": "annotations.webhook_sweep",
+        "schedule": env.float("NEWSDESK_WEBHOOK_SWEEP_EVERY", default=60.0),
+    },
 }

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -50,6 +52,10 @@ def quote(article):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium driven by Playwright (its own browser download cannot work here)."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are
+    # safe. Scoped to the browser tests so it never leaks into subprocesses of other tests.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
@@ -64,3 +70,7 @@ def browser():
         )
         yield chromium
         chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

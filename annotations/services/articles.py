@@ -1,12 +1,18 @@
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotations.models import Article
+
+if TYPE_CHECKING:
+    from annotations.services.prehighlight import PrehighlightPublisher
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +32,7 @@ def article_enqueue_prehighlight(*, article: Article) -> None:
 
         try:
             article_prehighlight_task.delay(article_id, revision)
-        except Exception:  # noqa: BLE001 - any broker failure leaves the article for the sweep
+        except Exception:
             logger.warning(
                 "could not queue pre-highlighting for article %s rev %s; the sweep will retry",
                 article_id,
@@ -96,3 +102,120 @@ def article_update(*, article: Article, data: dict[str, Any]) -> Article:
         article_reanchor_quotes(article=article, old_body=old_body)
         article_enqueue_prehighlight(article=article)
     return article
+
+
+DUPLICATE_BODY = "duplicate body (same text already imported)"
+
+
+@dataclass(frozen=True)
+class BulkCreateResult:
+    # Each entry carries the index of its record in `records`; every record is in exactly one.
+    created: tuple[tuple[int, Article], ...]
+    skipped: tuple[tuple[int, str], ...]
+    refused: tuple[tuple[int, str], ...]
+
+
+def _validation_reasons(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)
+
+
+@transaction.atomic
+def article_bulk_create(
+    *,
+    records: Sequence[Mapping[str, Any]],
+    created_by: AbstractBaseUser | None = None,
+    publisher: "PrehighlightPublisher | None" = None,
+) -> BulkCreateResult:
+    """Create many articles in one INSERT and queue them in batch tasks after commit.
+
+    Each record takes the fields of `article_create`. It is validated like `article_create`
+    does; the URL uniqueness check and the duplicate URL / body detection are one query each
+    for the whole call instead of one per record. Duplicates (in the database or earlier in
+    `records`) are skipped and invalid records refused, each with its reason. Pass one
+    `publisher` for all calls of a run so a broker outage is hit only once.
+    """
+    from annotations.services.prehighlight import PrehighlightPublisher
+
+    now = timezone.now()
+    refused: list[tuple[int, str]] = []
+    valid: list[tuple[int, Article]] = []
+    for index, record in enumerate(records):
+        unknown = set(record) - set(ARTICLE_EDITABLE_FIELDS)
+        if unknown:
+            refused.append((index, f"unknown field(s): {', '.join(sorted(unknown))}"))
+            continue
+        article = Article(
+            title=record.get("title") or "",
+            body=record.get("body") or "",
+            url=record.get("url") or None,
+            outlet=record.get("outlet") or "",
+            byline=record.get("byline") or "",
+            published_at=record.get("published_at"),
+            language=record.get("language") or "en",
+            created_by=created_by,
+            prehighlight_status=Article.PrehighlightStatus.QUEUED,
+            prehighlight_queued_at=now,
+        )
+        try:
+            # Uniqueness and the check constraints cost a query per record each; URLs are
+            # checked below in one query, the title/hash checks are field validation here,
+            # and the database enforces all of them at INSERT anyway.
+            article.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            refused.append((index, _validation_reasons(exc)))
+            continue
+        valid.append((index, article))
+
+    urls = {a.url for _, a in valid if a.url}
+    known_urls = set(Article.objects.filter(url__in=urls).values_list("url", flat=True))
+    known_hashes = set(
+        Article.objects.filter(body_hash__in={a.body_hash for _, a in valid}).values_list(
+            "body_hash", flat=True
+        )
+    )
+    skipped: list[tuple[int, str]] = []
+    fresh: list[tuple[int, Article]] = []
+    for index, article in valid:
+        if article.url and article.url in known_urls:
+            skipped.append((index, f"duplicate URL {article.url}"))
+        elif article.body_hash in known_hashes:
+            skipped.append((index, DUPLICATE_BODY))
+        else:
+            if article.url:
+                known_urls.add(article.url)
+            known_hashes.add(article.body_hash)
+            fresh.append((index, article))
+
+    created: list[tuple[int, Article]] = []
+    try:
+        with transaction.atomic():
+            Article.objects.bulk_create([a for _, a in fresh])
+        created = fresh
+    except IntegrityError:
+        # Most likely someone else inserted one of these URLs since the check: find which
+        # record it is, one by one, so the others still get in.
+        for index, article in fresh:
+            article.pk = None
+            try:
+                with transaction.atomic():
+                    article.save()
+            except IntegrityError as exc:
+                if article.url and Article.objects.filter(url=article.url).exists():
+                    skipped.append((index, f"duplicate URL {article.url}"))
+                else:
+                    refused.append((index, f"refused by the database: {exc}"))
+                continue
+            created.append((index, article))
+
+    (publisher or PrehighlightPublisher()).publish_on_commit(
+        [(a.pk, a.revision) for _, a in created]
+    )
+    return BulkCreateResult(
+        created=tuple(created),
+        skipped=tuple(sorted(skipped)),
+        refused=tuple(sorted(refused)),
+    )

@@ -1,9 +1,10 @@
-"""Pre-highlighting: persist the extractor's candidate quotes for an article.
+"""Pre-highlighting: persist the extractor's candidate quotes for a batch of articles.
 
-The work for one (article, revision) is claimed with a conditional UPDATE, the extractor runs
-outside any transaction, and the result is written in ONE transaction under the article's row
-lock. Only untouched machine candidates are ever replaced or deleted; everything an editor has
-touched stays as it is and blocks machine candidates from landing on top of it. See
+One call handles a batch of (article, revision) pairs; a single article is a batch of one.
+The batch is claimed with ONE conditional UPDATE ... RETURNING, the extractor runs outside any
+transaction, and all results are written in ONE transaction under the articles' row locks with
+bulk statements. Only untouched machine candidates are ever replaced or deleted; everything an
+editor has touched stays as it is and blocks machine candidates from landing on top of it. See
 docs/pipeline.md.
 """
 
@@ -11,21 +12,27 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Field, Q
 from django.utils import timezone
 
 from annotations.extraction import QuoteCandidate, SpeakerRecord, extract_quotes
 from annotations.models import Article, Quote, Speaker, SpeakerAlias, normalize_alias
-from annotations.services.anchoring import CONTEXT_CHARS, quotes_for_update
+from annotations.services.anchoring import CONTEXT_CHARS, untouched_machine_q
 
 logger = logging.getLogger(__name__)
 
 Status = Article.PrehighlightStatus
 MAX_ERROR_CHARS = 5000
+# Articles per batch task. Small enough that a batch stays far inside the soft time limit and
+# one bad article costs little re-work, large enough that per-task and per-commit costs
+# (Celery, claim, locks, COMMIT, deferred triggers) are shared.
+PREHIGHLIGHT_BATCH_SIZE = 25
 _CUE_MAX = Quote._meta.get_field("cue").max_length or 100
 _MENTION_MAX = Quote._meta.get_field("speaker_mention").max_length or 300
 _QUOTE_FIELDS = [
@@ -41,6 +48,10 @@ _QUOTE_FIELDS = [
     "article_revision",
     "updated_at",
 ]
+# Errors the task retries as a whole batch; anything else is pinned to the article it hit.
+_TRANSIENT = (OperationalError, InterfaceError, SoftTimeLimitExceeded)
+
+Pair = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -57,51 +68,105 @@ class PrehighlightResult:
     proposals: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    done: tuple[PrehighlightResult, ...]
+    # (article id, error) for articles marked `failed`.
+    failed: tuple[tuple[int, str], ...]
+    # Not claimed or not stored: gone, a newer revision exists, already done, or running
+    # elsewhere. Nothing to do for them.
+    skipped: tuple[int, ...]
+
+
 def _stale_before(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=settings.NEWSDESK_PREHIGHLIGHT_STALE_SECONDS)
 
 
-def article_prehighlight_claim(*, article_id: int, revision: int, reclaim: bool = False) -> bool:
-    """Mark the article running for this revision; False when someone else has the work.
+# Raw SQL because the ORM has no UPDATE ... RETURNING: the claim hands back the bodies, so the
+# batch costs one statement however many articles it has. The subquery locks in id order, so
+# two overlapping claims cannot deadlock; it waits (rather than SKIP LOCKED) for a row another
+# transaction holds, then re-checks the condition on the committed row: an article locked by a
+# metadata edit is still claimed now instead of being left to the sweep.
+_CLAIM_SQL = """
+UPDATE {table} AS a
+   SET prehighlight_status = %(running)s,
+       prehighlight_started_at = %(now)s,
+       prehighlight_finished_at = NULL,
+       prehighlight_error = ''
+ WHERE a.id IN (
+        SELECT c.id
+          FROM {table} AS c
+          JOIN unnest(%(ids)s::bigint[], %(revisions)s::bigint[]) AS w(id, revision)
+            ON c.id = w.id AND c.revision = w.revision
+         WHERE c.prehighlight_status = %(queued)s
+            OR (c.prehighlight_status = %(running)s
+                AND (%(reclaim)s OR c.prehighlight_started_at IS NULL
+                     OR c.prehighlight_started_at < %(stale_before)s))
+            OR (c.prehighlight_status = %(done)s
+                AND c.prehighlight_revision IS DISTINCT FROM c.revision)
+         ORDER BY c.id
+           FOR UPDATE OF c)
+RETURNING a.id, a.revision, a.body
+"""
 
-    A running claim older than the stale threshold is assumed dead (its worker was killed);
-    `reclaim` lets a retry of the same task take over its own claim at once.
+
+def article_prehighlight_claim_many(
+    *, pairs: Sequence[Pair], reclaim: bool = False
+) -> dict[int, tuple[int, str]]:
+    """Mark every claimable (article, revision) running; returns id -> (revision, body).
+
+    Claimable means queued, done for another revision, or running past the stale threshold
+    (its worker was killed); `reclaim` lets a retry of the same task take over its own claims.
+    A pair for an old revision never matches.
     """
+    if not pairs:
+        return {}
     now = timezone.now()
-    running = Q(prehighlight_status=Status.RUNNING)
-    if not reclaim:
-        running &= Q(prehighlight_started_at__lt=_stale_before(now)) | Q(
-            prehighlight_started_at__isnull=True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_SQL.format(table=connection.ops.quote_name(Article._meta.db_table)),
+            {
+                "ids": [article_id for article_id, _ in pairs],
+                "revisions": [revision for _, revision in pairs],
+                "running": Status.RUNNING,
+                "queued": Status.QUEUED,
+                "done": Status.DONE,
+                "now": now,
+                "reclaim": reclaim,
+                "stale_before": _stale_before(now),
+            },
         )
-    claimable = (
-        Q(prehighlight_status=Status.QUEUED)
-        | running
-        | (Q(prehighlight_status=Status.DONE) & ~Q(prehighlight_revision=revision))
-    )
-    claimed = Article.objects.filter(claimable, pk=article_id, revision=revision).update(
-        prehighlight_status=Status.RUNNING,
-        prehighlight_started_at=now,
-        prehighlight_finished_at=None,
-        prehighlight_error="",
-    )
-    return claimed == 1
+        return {article_id: (revision, body) for article_id, revision, body in cursor.fetchall()}
+
+
+def article_prehighlight_claim(*, article_id: int, revision: int, reclaim: bool = False) -> bool:
+    """Claim one article; False when someone else has the work or the revision is old."""
+    return bool(article_prehighlight_claim_many(pairs=[(article_id, revision)], reclaim=reclaim))
 
 
 def article_prehighlight_fail(*, article_id: int, revision: int, error: str) -> None:
+    article_prehighlight_fail_many(pairs=[(article_id, revision)], error=error)
+
+
+def article_prehighlight_fail_many(*, pairs: Sequence[Pair], error: str) -> None:
+    # Only our own running claims: an article already stored in this batch stays done.
     # prehighlight_revision is set too, so the sweep does not retry a deterministic failure
     # forever; `manage.py prehighlight` re-queues it explicitly.
-    Article.objects.filter(
-        pk=article_id, revision=revision, prehighlight_status=Status.RUNNING
-    ).update(
+    if not pairs:
+        return
+    which = Q()
+    for article_id, revision in pairs:
+        which |= Q(pk=article_id, revision=revision)
+    Article.objects.filter(which, prehighlight_status=Status.RUNNING).update(
         prehighlight_status=Status.FAILED,
         prehighlight_error=error[:MAX_ERROR_CHARS],
-        prehighlight_revision=revision,
+        prehighlight_revision=F("revision"),
         prehighlight_finished_at=timezone.now(),
     )
 
 
 def _speaker_records() -> list[SpeakerRecord]:
-    """The registry as the extractor takes it, in one flat query (it runs once per article)."""
+    """The registry as the extractor takes it, in one flat query (it runs once per batch)."""
     aliases: dict[tuple[str, str], list[str]] = {}
     for name, kind, alias in Speaker.objects.order_by("name", "aliases__id").values_list(
         "name", "kind", "aliases__alias"
@@ -156,58 +221,220 @@ def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in spans)
 
 
+@dataclass(frozen=True)
+class _Extracted:
+    article_id: int
+    revision: int
+    body: str
+    candidates: tuple[QuoteCandidate, ...]
+
+
+@dataclass
+class _Plan:
+    result: PrehighlightResult
+    # New rows as attname -> value; written with COPY (see _copy_quotes).
+    to_create: list[dict[str, object]] = field(default_factory=list)
+    to_update: list[Quote] = field(default_factory=list)
+    to_delete: list[int] = field(default_factory=list)
+
+
+def article_extract_quotes_batch(*, pairs: Sequence[Pair], reclaim: bool = False) -> BatchResult:
+    """Pre-highlight a batch of (article, revision) pairs; claim, extract, store in bulk.
+
+    A failure pinned to one article (the extractor raised, or its rows were refused by the
+    database) marks only that article failed. Transient database errors and the soft time
+    limit propagate so the task can retry or fail the whole batch.
+    """
+    wanted = list(dict.fromkeys((int(a), int(r)) for a, r in pairs))
+    claimed = article_prehighlight_claim_many(pairs=wanted, reclaim=reclaim)
+    skipped = [article_id for article_id, _ in wanted if article_id not in claimed]
+    if not claimed:
+        return BatchResult(done=(), failed=(), skipped=tuple(skipped))
+    registry = _speaker_records()
+    extracted: list[_Extracted] = []
+    failed: list[tuple[int, str]] = []
+    for article_id, (revision, body) in sorted(claimed.items()):
+        try:
+            candidates = tuple(extract_quotes(body, registry))
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # an extractor bug on one text must not sink the batch
+            logger.exception("extractor failed on article %s rev %s", article_id, revision)
+            failed.append((article_id, f"{type(exc).__name__}: {exc}"))
+            continue
+        extracted.append(_Extracted(article_id, revision, body, candidates))
+
+    done: list[PrehighlightResult] = []
+    if extracted:
+        stored, store_failed = _store_isolating_failures(extracted)
+        done.extend(stored)
+        failed.extend(store_failed)
+        stored_ids = {r.article_id for r in stored} | {a for a, _ in store_failed}
+        skipped.extend(e.article_id for e in extracted if e.article_id not in stored_ids)
+    for article_id, error in failed:
+        article_prehighlight_fail(
+            article_id=article_id, revision=claimed[article_id][0], error=error
+        )
+    return BatchResult(done=tuple(done), failed=tuple(failed), skipped=tuple(skipped))
+
+
 def article_extract_quotes(
     *, article_id: int, revision: int, reclaim: bool = False
 ) -> PrehighlightResult | None:
-    """Run the extractor on one article revision and upsert its candidates.
+    """Pre-highlight one article revision (a batch of one).
 
-    Returns None when there is nothing to do: the article is gone, a newer revision exists,
-    or another worker holds the claim.
+    Returns None when there is nothing to do (the article is gone, a newer revision exists,
+    or another worker holds the claim) or when the article was marked failed.
     """
-    if not article_prehighlight_claim(article_id=article_id, revision=revision, reclaim=reclaim):
-        return None
-    body = (
-        Article.objects.filter(pk=article_id, revision=revision)
-        .values_list("body", flat=True)
-        .first()
-    )
-    if body is None:
-        return None
-    candidates = extract_quotes(body, _speaker_records())
-    return article_store_candidates(article_id=article_id, revision=revision, candidates=candidates)
+    result = article_extract_quotes_batch(pairs=[(article_id, revision)], reclaim=reclaim)
+    return result.done[0] if result.done else None
+
+
+def _store_isolating_failures(
+    extracted: Sequence[_Extracted],
+) -> tuple[list[PrehighlightResult], list[tuple[int, str]]]:
+    try:
+        return _store(extracted), []
+    except _TRANSIENT:
+        raise
+    except Exception as exc:  # one article's rows refused (e.g. a deferred trigger at COMMIT)
+        if len(extracted) == 1:
+            logger.exception("storing candidates failed for article %s", extracted[0].article_id)
+            return [], [(extracted[0].article_id, f"{type(exc).__name__}: {exc}")]
+        logger.warning(
+            "bulk store of %s articles failed; storing them one by one",
+            len(extracted),
+            exc_info=True,
+        )
+    done: list[PrehighlightResult] = []
+    failed: list[tuple[int, str]] = []
+    for item in extracted:
+        stored, item_failed = _store_isolating_failures([item])
+        done.extend(stored)
+        failed.extend(item_failed)
+    return done, failed
 
 
 @transaction.atomic
-def article_store_candidates(
-    *, article_id: int, revision: int, candidates: Sequence[QuoteCandidate]
-) -> PrehighlightResult | None:
-    """Upsert candidates by span; the whole write is one transaction under the article lock."""
-    article = (
-        Article.objects.select_for_update(of=("self",))
-        .only("id", "body", "revision")
-        .filter(pk=article_id)
-        .first()
+def _store(extracted: Sequence[_Extracted]) -> list[PrehighlightResult]:
+    """Upsert every article's candidates by span in one transaction under the article locks."""
+    ids = [e.article_id for e in extracted]
+    # Locked in id order, like the claim, so overlapping batches cannot deadlock.
+    current = dict(
+        Article.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "revision")
     )
-    if article is None or article.revision != revision:
-        # The body changed while the extractor ran; the task queued for the new revision wins.
-        return None
-    body = article.body
+    # The body may have changed while the extractor ran; the task queued for the new revision
+    # wins, so such articles are left alone.
+    fresh = [e for e in extracted if current.get(e.article_id) == e.revision]
+    if not fresh:
+        return []
+    existing: dict[int, list[Quote]] = {e.article_id: [] for e in fresh}
+    for quote in (
+        Quote.objects.select_for_update(of=("self",))
+        .filter(article_id__in=list(existing))
+        .annotate(untouched=untouched_machine_q())
+        .order_by("id")
+    ):
+        existing[quote.article_id].append(quote)
+    valid = {
+        e.article_id: sorted(
+            (c for c in e.candidates if _valid(e.body, c)),
+            key=lambda c: (c.start, c.end, -c.confidence),
+        )
+        for e in fresh
+    }
+    # One alias lookup for every mention in the batch.
+    speaker_ids = speaker_ids_for_names(
+        names=[c.speaker for cs in valid.values() for c in cs if c.speaker]
+    )
     now = timezone.now()
+    plans = [_plan(e, valid[e.article_id], existing[e.article_id], speaker_ids, now) for e in fresh]
 
-    existing = list(quotes_for_update(article_id=article_id))
-    # `untouched` is annotated by quotes_for_update.
+    stale_ids = [pk for p in plans for pk in p.to_delete]
+    to_update = [q for p in plans for q in p.to_update]
+    to_create = [q for p in plans for q in p.to_create]
+    if stale_ids:
+        Quote.objects.filter(pk__in=stale_ids).delete()
+    if to_update:
+        Quote.objects.bulk_update(to_update, _QUOTE_FIELDS, batch_size=500)
+    if to_create:
+        _copy_quotes(to_create, now)
+
+    delay = settings.NEWSDESK_PREHIGHLIGHT_TEST_DELAY
+    if delay:
+        # Test-only hook (docs/pipeline.md): holds the open write transaction so a test can
+        # kill the worker mid-write and check nothing half-written survives.
+        time.sleep(delay)
+
+    # Revisions were checked under the lock, so F("revision") is the revision processed.
+    Article.objects.filter(pk__in=[e.article_id for e in fresh]).update(
+        prehighlight_status=Status.DONE,
+        prehighlight_revision=F("revision"),
+        prehighlight_error="",
+        prehighlight_finished_at=timezone.now(),
+    )
+    return [p.result for p in plans]
+
+
+def _copy_quotes(rows: Sequence[dict[str, object]], now: dt.datetime) -> None:
+    """Insert new quotes with COPY; every row trigger and constraint still fires per row.
+
+    Why not bulk_create: for a batch of a few hundred quotes, building model instances,
+    compiling a multi-thousand-parameter INSERT and having psycopg parse it cost more than the
+    extractor itself (bench/pipeline.py --profile). Columns not given take the field default,
+    and auto_now(_add) columns `now`, as the ORM would.
+    """
+    columns = [
+        f
+        for f in Quote._meta.concrete_fields
+        if not f.primary_key and f.attname != "search_vector"  # search_vector: trigger-made
+    ]
+    fixed: dict[str, object] = {}
+    per_row: dict[str, Field[Any, Any]] = {}
+    for f in columns:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            fixed[f.attname] = now
+        elif callable(f.default):
+            per_row[f.attname] = f
+        else:
+            fixed[f.attname] = f.get_default()
+    names = [f.attname for f in columns]
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(Quote._meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in columns),
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    row[name]
+                    if name in row
+                    else (per_row[name].get_default() if name in per_row else fixed[name])
+                    for name in names
+                ]
+            )
+
+
+def _plan(
+    item: _Extracted,
+    valid: Sequence[QuoteCandidate],
+    existing: Sequence[Quote],
+    speaker_ids: dict[str, int],
+    now: dt.datetime,
+) -> _Plan:
+    """What to create, update and delete for one article; pure, no queries."""
+    article_id, revision, body = item.article_id, item.revision, item.body
+    # `untouched` is annotated by the locking query in _store.
     untouched = {q.pk for q in existing if q.untouched}  # type: ignore[attr-defined]
     replaceable = {(q.start, q.end): q for q in existing if q.pk in untouched}
     protected = [q for q in existing if q.pk not in untouched]
     protected_exact = {(q.start, q.end) for q in protected}
     protected_spans = [(q.start, q.end) for q in protected if q.anchor != Quote.Anchor.ORPHANED]
 
-    valid = sorted(
-        (c for c in candidates if _valid(body, c)), key=lambda c: (c.start, c.end, -c.confidence)
-    )
-    speaker_ids = speaker_ids_for_names(names=[c.speaker for c in valid if c.speaker])
-
-    to_create: list[Quote] = []
+    to_create: list[dict[str, object]] = []
     to_update: list[Quote] = []
     seen: set[tuple[int, int]] = set()
     blocked = unchanged = 0
@@ -242,79 +469,86 @@ def article_store_candidates(
         current = replaceable.pop(span, None)
         if current is None:
             to_create.append(
-                Quote(
-                    article_id=article_id,
-                    start=c.start,
-                    end=c.end,
-                    origin=Quote.Origin.MACHINE,
-                    status=Quote.Status.CANDIDATE,
-                    anchor=Quote.Anchor.ANCHORED,
+                {
+                    "article_id": article_id,
+                    "start": c.start,
+                    "end": c.end,
+                    "origin": Quote.Origin.MACHINE.value,
+                    "status": Quote.Status.CANDIDATE.value,
+                    "anchor": Quote.Anchor.ANCHORED.value,
                     **values,
-                )
+                }
             )
-        elif any(getattr(current, field) != value for field, value in values.items()):
-            for field, value in values.items():
-                setattr(current, field, value)
+        elif any(getattr(current, attr) != value for attr, value in values.items()):
+            for attr, value in values.items():
+                setattr(current, attr, value)
             current.updated_at = now
             to_update.append(current)
         else:
             unchanged += 1
 
     stale_ids = [q.pk for q in replaceable.values()]
-    if stale_ids:
-        Quote.objects.filter(pk__in=stale_ids).delete()
-    if to_update:
-        Quote.objects.bulk_update(to_update, _QUOTE_FIELDS, batch_size=500)
-    if to_create:
-        Quote.objects.bulk_create(to_create, batch_size=500)
-
-    delay = settings.NEWSDESK_PREHIGHLIGHT_TEST_DELAY
-    if delay:
-        # Test-only hook (docs/pipeline.md): holds the open write transaction so a test can
-        # kill the worker mid-write and check nothing half-written survives.
-        time.sleep(delay)
-
-    Article.objects.filter(pk=article_id).update(
-        prehighlight_status=Status.DONE,
-        prehighlight_revision=revision,
-        prehighlight_error="",
-        prehighlight_finished_at=timezone.now(),
-    )
-    return PrehighlightResult(
-        article_id=article_id,
-        revision=revision,
-        candidates=len(candidates),
-        created=len(to_create),
-        updated=len(to_update),
-        unchanged=unchanged,
-        deleted=len(stale_ids),
-        blocked=blocked,
-        proposals=tuple(proposals.values()),
+    return _Plan(
+        result=PrehighlightResult(
+            article_id=article_id,
+            revision=revision,
+            candidates=len(item.candidates),
+            created=len(to_create),
+            updated=len(to_update),
+            unchanged=unchanged,
+            deleted=len(stale_ids),
+            blocked=blocked,
+            proposals=tuple(proposals.values()),
+        ),
+        to_create=to_create,
+        to_update=to_update,
+        to_delete=stale_ids,
     )
 
 
-def _publish(pairs: Sequence[tuple[int, int]]) -> int:
-    """Send one task per (article, revision); stop at the first broker failure.
+class PrehighlightPublisher:
+    """Sends batch tasks after commit; after the first broker failure it stops trying.
 
-    Everything not sent stays `queued` and the sweep retries it, so a Redis outage costs one
-    connect timeout instead of one per article.
+    Everything not sent stays `queued` and the sweep re-queues it, so a Redis outage costs one
+    connect timeout for a whole run (an ingest of many chunks, a sweep) instead of one per task.
     """
-    from annotations.tasks import article_prehighlight_task
 
-    sent = 0
-    for article_id, revision in pairs:
-        try:
-            article_prehighlight_task.delay(article_id, revision)
-        except Exception:  # any broker failure leaves the rest for the sweep
-            logger.warning(
-                "could not queue pre-highlighting (%s of %s sent); the sweep will retry",
-                sent,
-                len(pairs),
-                exc_info=True,
-            )
-            break
-        sent += 1
-    return sent
+    def __init__(self, *, batch_size: int | None = None) -> None:
+        self.batch_size = max(1, batch_size or PREHIGHLIGHT_BATCH_SIZE)
+        self.broker_down = False
+        self.published = 0
+        self.unpublished = 0
+
+    def publish(self, pairs: Sequence[Pair]) -> int:
+        """Publish the pairs in batch tasks; returns how many articles were sent."""
+        from annotations.tasks import article_prehighlight_batch_task
+
+        sent = 0
+        for offset in range(0, len(pairs), self.batch_size):
+            chunk = pairs[offset : offset + self.batch_size]
+            if self.broker_down:
+                break
+            try:
+                article_prehighlight_batch_task.delay([[a, r] for a, r in chunk])
+            except Exception:  # any broker failure leaves the rest for the sweep
+                self.broker_down = True
+                logger.warning(
+                    "could not queue pre-highlighting (%s of %s sent in this call); no more "
+                    "publishing in this run, the sweep will re-queue the rest",
+                    sent,
+                    len(pairs),
+                    exc_info=True,
+                )
+                break
+            sent += len(chunk)
+        self.published += sent
+        self.unpublished += len(pairs) - sent
+        return sent
+
+    def publish_on_commit(self, pairs: Sequence[Pair]) -> None:
+        # After commit, so a worker never sees an article before it is committed as queued.
+        pairs = list(pairs)
+        transaction.on_commit(lambda: self.publish(pairs))
 
 
 @dataclass(frozen=True)
@@ -324,13 +558,21 @@ class RequeueResult:
     busy: int
 
 
-def _requeue(*, due: Q, article_ids: Sequence[int] | None, limit: int | None) -> RequeueResult:
+def _requeue(
+    *,
+    due: Q,
+    article_ids: Sequence[int] | None,
+    limit: int | None,
+    publisher: PrehighlightPublisher | None,
+) -> RequeueResult:
     now = timezone.now()
+    publisher = publisher or PrehighlightPublisher()
     candidates = Article.objects.filter(due)
     if article_ids is not None:
         candidates = candidates.filter(pk__in=article_ids)
     ids = list(candidates.order_by("pk").values_list("pk", flat=True)[:limit])
     busy = 0 if article_ids is None else len(set(article_ids) - set(ids))
+    before = publisher.published
     with transaction.atomic():
         Article.objects.filter(due, pk__in=ids).update(
             prehighlight_status=Status.QUEUED, prehighlight_queued_at=now
@@ -342,11 +584,10 @@ def _requeue(*, due: Q, article_ids: Sequence[int] | None, limit: int | None) ->
             .order_by("pk")
             .values_list("pk", "revision")
         )
-    published: list[int] = []
-    # After commit, so a worker never sees the article before it is marked queued; in
-    # autocommit (commands, beat) this runs at once and the count is known on return.
-    transaction.on_commit(lambda: published.append(_publish(pairs)))
-    return RequeueResult(queued=len(pairs), published=sum(published), busy=busy)
+        publisher.publish_on_commit(pairs)
+    # In autocommit (commands, beat) the publish ran on leaving the block, so the count is
+    # known here; inside an outer transaction it is 0 until that commits.
+    return RequeueResult(queued=len(pairs), published=publisher.published - before, busy=busy)
 
 
 def _not_running_q(now: dt.datetime) -> Q:
@@ -385,9 +626,20 @@ def article_prehighlight_sweep(
         due=due,
         article_ids=None,
         limit=settings.NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT if limit is None else limit,
+        publisher=None,
     )
 
 
-def article_prehighlight_requeue(*, article_ids: Sequence[int]) -> RequeueResult:
-    """Force a fresh run (e.g. after the speaker registry grew); live runs are left alone."""
-    return _requeue(due=_not_running_q(timezone.now()), article_ids=article_ids, limit=None)
+def article_prehighlight_requeue(
+    *, article_ids: Sequence[int], publisher: PrehighlightPublisher | None = None
+) -> RequeueResult:
+    """Force a fresh run (e.g. after the speaker registry grew); live runs are left alone.
+
+    Pass one `publisher` for all calls of a run so a broker outage is hit only once.
+    """
+    return _requeue(
+        due=_not_running_q(timezone.now()),
+        article_ids=article_ids,
+        limit=None,
+        publisher=publisher,
+    )

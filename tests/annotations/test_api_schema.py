@@ -89,31 +89,6 @@ def test_api_throttle_is_per_client(api, read_key, reporter, settings):
 # --- schemathesis against the live schema, through the WSGI app ---
 
 
-def _hypothesis_jsonschema_compat():
-    """hypothesis-jsonschema 0.23.1 (pulled in by schemathesis 3.39) calls `many.more()`, which
-    the locked Hypothesis (6.170) no longer has. Restore it for the old calling style (no
-    with-block) so the schema's object strategies can be drawn.
-    Remove once the lock pairs compatible versions."""
-    from hypothesis.internal.conjecture import utils as cu
-
-    if hasattr(cu.many, "more"):
-        return
-
-    def more(self):
-        if self._depth is None:
-            self._depth = self.data.depth
-        self._finish_element()
-        if self._done or not self._decide():
-            return False
-        self.count += 1
-        self._in_element = True
-        self._rejected = False
-        return True
-
-    cu.many.more = more
-
-
-_hypothesis_jsonschema_compat()
 
 
 def _load_schema():

@@ -213,3 +213,30 @@ def test_prehighlight_command_requeues_all_but_live_runs(tmp_path):
 def test_prehighlight_command_refuses_a_bad_date():
     with pytest.raises(CommandError, match="not an ISO 8601"):
         call_command("prehighlight", "--since", "last week")
+
+
+@pytest.mark.django_db
+def test_ingest_in_chunks_finds_duplicates_across_chunks_and_keeps_source_order(
+    tmp_path, monkeypatch
+):
+    from annotations.management.commands import ingest as ingest_command
+
+    monkeypatch.setattr(ingest_command, "CHUNK_SIZE", 2)
+    rows = [
+        {"title": "One", "body": "Body one.", "url": "https://x.example/1"},
+        {"title": "Two", "body": "Body two."},
+        {"title": "", "body": "No title."},
+        {"title": "One again", "body": "Other.", "url": "https://x.example/1"},
+        {"title": "Two again", "body": "Body two."},
+        {"title": "Three", "body": "Body three."},
+    ]
+    (tmp_path / "c.jsonl").write_text("\n".join(map(json.dumps, rows)), "utf-8")
+
+    output = ingest_refusing(tmp_path / "c.jsonl")
+
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["One", "Three", "Two"]
+    assert "Imported 3, skipped 2, refused 1." in output
+    skipped = output.index("c.jsonl:4: duplicate URL https://x.example/1")
+    assert output.index("c.jsonl:5: duplicate body") > skipped
+    assert "c.jsonl:3: missing title" in output
+    assert set(Article.objects.values_list("prehighlight_status", flat=True)) == {"queued"}

@@ -164,7 +164,9 @@ def test_article_extract_quotes_concurrent_runs_give_identical_rows(
         thread.join()
 
     assert errors == []
-    assert sorted(r.created for r in results) == [0, len(expected)]
+    # Whichever order the threads ran in (the second may find the work done and do nothing,
+    # or rewrite identical rows), each quote was created exactly once.
+    assert sum(r.created for r in results if r is not None) == len(expected)
     assert [row[1:] for row in rows(article)] == expected
 
 

@@ -3,6 +3,7 @@
 Run with your own REDIS_URL database (see /tmp/p2.md): the tests purge its Celery queue.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -256,3 +258,47 @@ def test_pipeline_worker_soft_time_limit_marks_article_failed(pipeline_db):
     assert article.prehighlight_revision == 1
     assert Quote.objects.filter(article=article).count() == 0
     assert Review.objects.count() == 0
+
+
+def test_pipeline_worker_bulk_ingest_prehighlights_every_article_in_batch_tasks(
+    pipeline_db, tmp_path
+):
+    bodies = [TWO_SPEAKERS + f"\n\nEdition {n}." for n in range(30)]
+    (tmp_path / "many.jsonl").write_text(
+        "\n".join(json.dumps({"title": f"Council {n}", "body": b}) for n, b in enumerate(bodies))
+        + "\n"
+        + json.dumps({"title": "Copy", "body": bodies[0]}),
+        "utf-8",
+    )
+    out = StringIO()
+
+    with thread_worker():
+        call_command("ingest", str(tmp_path / "many.jsonl"), stdout=out, stderr=StringIO())
+        wait_for(
+            lambda: Article.objects.filter(prehighlight_status="done").count() == 30,
+            what="every article pre-highlighted",
+        )
+
+    assert "Imported 30, skipped 1, refused 0." in out.getvalue()
+    assert Article.objects.count() == 30
+    per_article = {
+        article_id: sorted(texts)
+        for article_id, texts in _texts_by_article(Quote.objects.values_list("article_id", "text"))
+    }
+    assert len(per_article) == 30
+    assert set(map(tuple, per_article.values())) == {
+        (
+            "The budget is balanced and the books are open,",
+            "We will build the new bridge before the winter,",
+        )
+    }
+    assert set(Article.objects.values_list("prehighlight_revision", "prehighlight_error")) == {
+        (1, "")
+    }
+
+
+def _texts_by_article(pairs):
+    grouped = {}
+    for article_id, text in pairs:
+        grouped.setdefault(article_id, []).append(text)
+    return grouped.items()

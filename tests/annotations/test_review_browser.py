@@ -1,6 +1,5 @@
 """The review desk in a real Chromium: keyboard flow, two editors at once, hostile text."""
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -13,8 +12,6 @@ from annotations.models import Article, Quote, Review, Speaker
 from annotations.services.demo import demo_load
 from tests.factories import ArticleFactory, QuoteFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

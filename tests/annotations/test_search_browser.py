@@ -1,6 +1,5 @@
 """Live search in a real Chromium: results follow the typing without a page load."""
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +11,6 @@ from playwright.sync_api import expect
 from tests.annotations.test_search_support import make_quote, make_speaker
 from tests.factories import UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct-horse-battery"

@@ -13,15 +13,18 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from annotations.models import Article, body_hash
-from annotations.services.articles import article_create
+from annotations.models import Article
+from annotations.services.articles import article_bulk_create
+from annotations.services.prehighlight import PrehighlightPublisher
 from annotations.validators import validate_http_url
 
 SUFFIXES = {".txt", ".json", ".jsonl", ".html", ".htm"}
+# Records per article_bulk_create call: one transaction, a few queries and one INSERT each.
+# Small enough that the worker starts on the first chunk while later ones are still read.
+CHUNK_SIZE = 50
 STRING_FIELDS = ("title", "body", "url", "outlet", "byline", "published_at", "language")
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -213,16 +216,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
         report = Report()
-        seen_urls: set[str] = set()
-        seen_hashes: set[str] = set()
+        # One publisher for the whole run: after a broker failure it stops trying, and the
+        # articles stay queued for the sweep.
+        self.publisher = PrehighlightPublisher()
+        # Records (and refusals) waiting for the next article_bulk_create call, in source order.
+        chunk: list[Record] = []
         files = list(_files(options["paths"], report))
         show_progress = sys.stderr.isatty()
         for n, item in enumerate(files, start=1):
             if isinstance(item, tuple):
-                report.refused.append(item)
+                chunk.append(Record(item[0], error=item[1]))
             else:
                 for record in _records(item):
-                    self._import(record, report, seen_urls, seen_hashes)
+                    chunk.append(record)
+                    if len(chunk) >= CHUNK_SIZE:
+                        self._flush(chunk, report)
             if show_progress:
                 done = n * 30 // max(1, len(files))
                 self.stderr.write(
@@ -231,46 +239,51 @@ class Command(BaseCommand):
                     f"{len(report.refused)} refused",
                     ending="",
                 )
+        self._flush(chunk, report)
         if show_progress:
             self.stderr.write("")
         self._summary(report)
+        if self.publisher.broker_down:
+            self.stderr.write(
+                f"The broker is unreachable: {self.publisher.unpublished} article(s) stay "
+                "queued for the sweep."
+            )
         if report.refused:
             raise CommandError(f"{len(report.refused)} record(s) refused; see the list above.")
 
-    def _import(
-        self, record: Record, report: Report, seen_urls: set[str], seen_hashes: set[str]
-    ) -> None:
-        if record.data is None:
-            report.refused.append((record.source, record.error))
-            return
-        try:
-            fields = _clean(record.data)
-        except Refused as exc:
-            report.refused.append((record.source, str(exc)))
-            return
-        url, digest = fields["url"], body_hash(fields["body"])
-        if url and (url in seen_urls or Article.objects.filter(url=url).exists()):
-            report.skipped.append((record.source, f"duplicate URL {url}"))
-            return
-        if digest in seen_hashes or Article.objects.filter(body_hash=digest).exists():
-            report.skipped.append((record.source, "duplicate body (same text already imported)"))
-            return
-        try:
-            article = article_create(**fields)
-        except ValidationError as exc:
-            reasons = "; ".join(
-                f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
-            )
-            report.refused.append((record.source, reasons))
-            return
-        except IntegrityError:
-            # Another import created the same URL between our check and our insert.
-            report.skipped.append((record.source, f"duplicate URL {url}"))
-            return
-        if url:
-            seen_urls.add(url)
-        seen_hashes.add(digest)
-        report.imported.append((record.source, article.pk))
+    def _flush(self, chunk: list[Record], report: Report) -> None:
+        cleaned: list[tuple[Record, dict[str, Any] | str]] = []
+        for record in chunk:
+            if record.data is None:
+                cleaned.append((record, record.error))
+                continue
+            try:
+                cleaned.append((record, _clean(record.data)))
+            except Refused as exc:
+                cleaned.append((record, str(exc)))
+        fields = [item for _, item in cleaned if isinstance(item, dict)]
+        # Duplicates from earlier chunks are in the database by now, so the service's one
+        # query per chunk finds them as well as those within the chunk.
+        result = article_bulk_create(records=fields, publisher=self.publisher) if fields else None
+        outcome: dict[int, tuple[str, str | int]] = {}
+        if result is not None:
+            outcome.update((i, ("imported", article.pk)) for i, article in result.created)
+            outcome.update((i, ("skipped", reason)) for i, reason in result.skipped)
+            outcome.update((i, ("refused", reason)) for i, reason in result.refused)
+        position = 0
+        for record, item in cleaned:
+            if isinstance(item, str):
+                report.refused.append((record.source, item))
+                continue
+            kind, value = outcome[position]
+            position += 1
+            if kind == "imported":
+                report.imported.append((record.source, int(value)))
+            elif kind == "skipped":
+                report.skipped.append((record.source, str(value)))
+            else:
+                report.refused.append((record.source, str(value)))
+        chunk.clear()
 
     def _summary(self, report: Report) -> None:
         out = self.stdout

@@ -7,7 +7,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from annotations.models import Article
-from annotations.services.prehighlight import article_prehighlight_requeue
+from annotations.services.prehighlight import (
+    PrehighlightPublisher,
+    article_prehighlight_requeue,
+)
 
 
 def _since(value: str) -> dt.datetime:
@@ -43,8 +46,12 @@ class Command(BaseCommand):
         ids = list(articles.values_list("pk", flat=True))
         queued = published = busy = 0
         show_progress = sys.stderr.isatty()
+        # One publisher for the run: batch tasks, and one broker timeout at most if Redis is down.
+        publisher = PrehighlightPublisher()
         for offset in range(0, len(ids), batch_size):
-            result = article_prehighlight_requeue(article_ids=ids[offset : offset + batch_size])
+            result = article_prehighlight_requeue(
+                article_ids=ids[offset : offset + batch_size], publisher=publisher
+            )
             queued += result.queued
             published += result.published
             busy += result.busy
