@@ -97,4 +97,4 @@ def prehighlight_sweep_task() -> None:
         )
 
 
-from annotations.tasks_api import *  # noqa: E402,F401,F403
+from annotations.tasks_api import *  # noqa: E402, F403

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from annotations import urls_review, urls_search
-from annotations import views
+from annotations import urls_review, urls_search, views
 
 app_name = "annotations"
 

@@ -47,7 +47,7 @@ class ThrottledLoginView(auth_views.LoginView):
         limit = settings.NEWSDESK_LOGIN_MAX_FAILURES
         try:
             counts = cache.get_many(self._keys(request))
-        except Exception:  # noqa: BLE001 - a cache outage must not lock everybody out
+        except Exception:
             return False
         return any(int(value) >= limit for value in counts.values())
 
@@ -57,7 +57,7 @@ class ThrottledLoginView(auth_views.LoginView):
             try:
                 if cache.add(key, 1, timeout=window) is False:
                     cache.incr(key)
-            except Exception:  # noqa: BLE001, S112 - best effort, see _blocked
+            except Exception:  # noqa: S112 - best effort, see _blocked
                 continue
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

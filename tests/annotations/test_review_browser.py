@@ -12,7 +12,6 @@ from annotations.models import Article, Quote, Review, Speaker
 from annotations.services.demo import demo_load
 from tests.factories import ArticleFactory, QuoteFactory, UserFactory
 
-
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "correct-horse-battery"

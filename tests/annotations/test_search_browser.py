@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from tests.annotations.test_search_support import make_quote, make_speaker
 from tests.factories import UserFactory
 
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct-horse-battery"
 START = datetime(2022, 1, 1, 9, 0, tzinfo=UTC)

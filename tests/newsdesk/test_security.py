@@ -4,7 +4,6 @@ from django.urls import reverse
 
 from tests.factories import UserFactory
 
-
 LOGIN_KEYS = ["login-fail:ip:127.0.0.1", "login-fail:user:victim", "login-fail:user:typo"]
 
 
