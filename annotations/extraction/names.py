@@ -157,7 +157,7 @@ FUNCTION_WORDS = frozenset(
 
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
 _KEEP_DOT = frozenset(["jr", "sr", "inc", "corp", "co", "st"])
-_PLACE_BEFORE_RE = re.compile(r"\b(the|in|at|from|near|on|of)[ \u00a0]$")
+_PLACE_BEFORE_RE = re.compile(r"\b(the|in|at|from|near|on|of)[ \u00a0]$", re.IGNORECASE)
 _APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
 _ROLE_ALIASES = {
     "sen": "senator",
@@ -352,7 +352,7 @@ class Mentions:
                 kind == "person"
                 and not roles
                 and before is not None
-                and (not strong or before.group(1) not in ("on", "of"))
+                and (not strong or before.group(1).lower() not in ("on", "of"))
             ):
                 kind = "other"  # "the Pacific Ocean", "in Fort Wayne": not a person
             if single:

@@ -111,10 +111,20 @@ def _tokens(text: str, s: int, e: int) -> list[Tok]:
         w = m.group(0)
         if w.endswith(".") and len(w) > 1:
             core = w[:-1].lower()
-            if "." not in core and core not in _ABBREV and not (len(core) == 1 and w[0].isupper()):
+            if (
+                "." not in core
+                and core not in _ABBREV
+                and not (len(core) == 1 and w[0].isupper())
+                and text[m.end() : m.end() + 1] not in (",", ")")  # "R-Ky.," is no full stop
+            ):
                 out.append(Tok(m.start(), m.end() - 1, w[:-1]))
                 out.append(Tok(m.end() - 1, m.end(), "."))
                 continue
+        if len(w) > 3 and w[-2] in "\u2019'" and w[:-2].lower() in PRONOUNS:
+            # "He's claiming": the pronoun is the subject, "'s" the auxiliary
+            out.append(Tok(m.start(), m.end() - 2, w[:-2]))
+            out.append(Tok(m.end() - 2, m.end(), w[-2:]))
+            continue
         out.append(Tok(m.start(), m.end(), w))
     # Sentence-final periods not caught above ("end. Next") are plain tokens.
     return out
@@ -389,6 +399,34 @@ _SUBJECT_VERBS = frozenset(
         "dismissed",
     ]
 )
+# Present-tense verbs that title-case headlines use after a noun-phrase subject.
+_HEADLINE_VERBS = frozenset(
+    [
+        "rally",
+        "rallies",
+        "show",
+        "shows",
+        "hammer",
+        "hammers",
+        "push",
+        "pushes",
+        "seek",
+        "seeks",
+        "fear",
+        "fears",
+        "decry",
+        "decries",
+        "question",
+        "questions",
+        "want",
+        "demand",
+        "demands",
+        "reject",
+        "rejects",
+        "back",
+        "backs",
+    ]
+)
 _PREP = frozenset(
     ["of", "in", "on", "at", "for", "to", "from", "by", "with", "about", "as", "into", "over"]
 )
@@ -450,6 +488,23 @@ _GROUPS = frozenset(
         "researchers",
         "activists",
         "spokesmen",
+        "groups",
+        "parents",
+        "students",
+        "teachers",
+        "workers",
+        "members",
+        "demonstrators",
+        "senators",
+        "opponents",
+        "allies",
+        "donors",
+        "delegates",
+        "staffers",
+        "conservatives",
+        "liberals",
+        "progressives",
+        "families",
     ]
 )
 
@@ -621,6 +676,14 @@ def _valid_np(chunk: list[Tok]) -> bool:
     return len(words) <= 2 and head.low in _GROUPS
 
 
+def _clause_end(toks: list[Tok], k: int) -> bool:
+    """Does the clause end at toks[k]? (`"...," the letter reads.`: a verb like "reads"
+    or "put" that closes the attribution clause introduces the quotation.)"""
+    if k < len(toks) and toks[k].low == "it":
+        k += 1  # "as the memo put it"
+    return k >= len(toks) or toks[k].word in ".!?;,"
+
+
 def _speech_verb(t: Tok) -> bool:
     return t.word[0].islower() and t.low in SPEECH_VERBS
 
@@ -690,7 +753,11 @@ class _Extractor:
             t = toks[k]
             if t.word in ".!?;" or (t.low in ("that", "because", "which") and not appos):
                 return None
-            if _speech_verb(t) and t.low not in WEAK_VERBS and _verb_position(toks, k):
+            if (
+                _speech_verb(t)
+                and _verb_position(toks, k)
+                and (t.low not in WEAK_VERBS or _clause_end(toks, k + 1))
+            ):
                 if appos and k > 6:
                     j = k
                     while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
@@ -704,6 +771,8 @@ class _Extractor:
                     chunk.append(x)
                 while chunk and chunk[-1].low in SKIP_BEFORE_VERB:
                     chunk.pop()
+                if chunk and chunk[0].low == "as":
+                    chunk = chunk[1:]  # `"...," as the memo put it`
                 np = _np_from_chunk(chunk) if _valid_np(chunk) else None
                 if np is None:
                     return None
@@ -715,6 +784,49 @@ class _Extractor:
                     if rest and rest[0].word != ".":
                         return None
                 return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
+        return None
+
+    def sentence_final(self, q: RawQuote) -> Attribution | None:
+        """`A cashier who "steals ..." is held accountable, Warren said.`: the attribution
+        clause that closes the quotation's sentence."""
+        text = self.text
+        if q.close_pos < 0:
+            return None
+        a = q.close_pos + 1
+        e = min(q.para_end, a + 300)
+        ends = _is_sentence_end(text, a, e)
+        if not ends:
+            if e < q.para_end:
+                return None
+            ends = [e]
+        toks = _drop_parens(self._outside_quotes(_tokens(text, a, ends[0])))
+        while toks and toks[-1].word in ".!?":
+            toks.pop()
+        c = len(toks) - 1
+        while c >= 0 and toks[c].word != ",":
+            if toks[c].word in ";:\u2014\u2013" or len(toks) - c > 8:
+                return None
+            c -= 1
+        if c < 1:
+            return None
+        clause = toks[c + 1 :]
+        for k, t in enumerate(clause):
+            if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - k > 4:
+                continue
+            if k == 0:
+                chunk = _chunk_after(clause, 1)
+                if not chunk or not chunk[-1].cap or len(chunk) != len(clause) - 1:
+                    return None
+            else:
+                chunk = clause[:k]
+                while chunk and chunk[-1].low in SKIP_BEFORE_VERB:
+                    chunk.pop()
+                if not _valid_np(chunk):
+                    return None
+            np = _np_from_chunk(chunk)
+            if np is None:
+                return None
+            return Attribution(text[np[0] : np[1]], np[0], np[1], t.word, 0.8)
         return None
 
     def _according(
@@ -867,7 +979,7 @@ class _Extractor:
         first = toks[0]
         if first.low in PRONOUNS:
             return Attribution(first.word, first.start, first.end, None, 0.5)
-        if first.low in _SUBJECT_DETS:
+        if first.low in _SUBJECT_DETS or first.low in DETERMINERS:
             j = 1
             while j < len(toks) and j < 7 and not _verbish(toks[j]) and toks[j].word not in ",;:":
                 j += 1
@@ -942,6 +1054,15 @@ class _Extractor:
             if mentions.is_person_surname(cand.word, pe):
                 a, b = run[0].start, cand.end
                 return Attribution(text[a:b], a, b, None, 0.6)
+        # a title-case headline whose subject is a common noun phrase:
+        # `Frustrated Parents Rally Nationwide To 'Reclaim Our Schools'`
+        for k in range(1, len(run)):
+            w = run[k].low
+            if w in SPEECH_VERBS or w in _SUBJECT_VERBS or w in _HEADLINE_VERBS:
+                if run[0].low in _LEAD_SKIP or run[k - 1].word.endswith(_POSS):
+                    return None
+                a, b = run[0].start, run[k - 1].end
+                return Attribution(text[a:b], a, b, None, 0.5)
         return None
 
     def label(self, q: RawQuote) -> Attribution | None:
@@ -968,6 +1089,7 @@ class _Extractor:
 
     def resolve(self, att: Attribution) -> tuple[str | None, str | None, int, int]:
         """Turn a mention into (speaker, kind, mention_start, mention_end)."""
+        text = self.text
         if att.start < 0 or not att.mention:
             return None, None, -1, -1
         words = att.mention.split()
@@ -982,6 +1104,16 @@ class _Extractor:
                     if rec is not None:
                         return rec.name, rec.kind, att.start, att.end
                     return name, "person", att.start, att.end
+            if low0 in ("they", "it"):
+                # "Clinton's campaign is seeking ... what they call": the group or
+                # organisation that is the subject of the pronoun's own sentence
+                ps = text.rfind("\n", 0, att.start) + 1
+                here = RawQuote(att.start, att.start, att.start, -1, ps, att.start, "intro")
+                subj = self.subject(here)
+                if subj is not None and subj.mention.split()[0].lower() not in PRONOUNS:
+                    group, gkind, _, _ = self.resolve(subj)
+                    if group is not None and gkind != "person":
+                        return group, gkind, att.start, att.end
             return None, None, att.start, att.end
         rec = self.index.lookup(att.mention)
         if rec is not None:
@@ -989,9 +1121,9 @@ class _Extractor:
         if low0 in DETERMINERS or not words[0][:1].isupper():
             head = words[-1].lower()
             if low0 == "the" and head in PERSON_ROLES and len(words) <= 4:
+                # only a person introduced with that role; otherwise the role as
+                # written ("the band leader") beats a guess at the nearest person
                 m = self.mentions.resolve_role(att.start, head)
-                if m is None:
-                    m = self.mentions.resolve(att.start, None)
                 if m is not None:
                     name = self.mentions.canonical(m.name, m.start)
                     rec = self.index.lookup(name)
@@ -1071,6 +1203,8 @@ def extract_quotes(
             att = ex.subject(q)
             if att is not None:
                 att.strength = 0.75
+        if att is None:
+            att = ex.sentence_final(q)
         if att is None and q.para_start == first_para:
             att = ex.headline(q)
         atts[i] = att

@@ -490,3 +490,80 @@ def test_cli_min_confidence_filters_promo_headlines_by_default():
     assert [q["text"] for q in default] == ["Go,"]
     everything = json.loads(run_cli(line, "--min-confidence", "0").stdout)["quotes"]
     assert [q["text"] for q in everything] == ["WON’T BACK DOWN", "Go,"]
+
+
+# --- attribution rules for documents, roles, groups and headlines (hand-written text) ---
+
+
+def one(text):
+    (q,) = extract_quotes(text)
+    return q
+
+
+def test_document_verb_closing_the_clause_attributes_to_the_document():
+    q = one("Parents wrote to the board.\n\n“Our schools need more teachers,” the letter reads.")
+    assert q.speaker == "the letter"
+    assert q.cue == "reads"
+
+
+def test_as_the_memo_put_it():
+    q = one("The program requires a “lawful source of income,” as an agency memo put it.")
+    assert q.speaker == "an agency memo"
+
+
+def test_pronoun_contraction_is_a_subject():
+    text = (
+        "Ada Lindqvist opened the bridge.\n\nShe’s calling the design “a triumph of engineering.”"
+    )
+    assert one(text).speaker == "Ada Lindqvist"
+
+
+def test_party_state_tag_with_comma_is_not_a_sentence_end():
+    text = "Lawmakers met.\n\n“We have the votes,” Senate Leader Tom Brandt, R-Okla., said Monday."
+    assert one(text).speaker == "Tom Brandt"
+
+
+def test_sentence_final_attribution_clause():
+    text = (
+        "Senator Tom Brandt spoke on Monday.\n\n"
+        "A clerk who “borrows a few dollars” gets fired, Brandt said. Executives do not."
+    )
+    assert one(text).speaker == "Tom Brandt"
+
+
+def test_capitalised_the_before_a_show_name_is_not_a_person_subject():
+    text = (
+        "Mark Okafor spoke in Ohio.\n\n"
+        "On The Dana Lee Show on Tuesday, Mark Okafor criticized the plan.\n\n"
+        "“It is reckless,” he said."
+    )
+    assert one(text).speaker == "Mark Okafor"
+
+
+def test_role_noun_without_introduced_role_is_kept_as_written():
+    q = one("Kim Okafor hosted the party.\n\n“Dance with me,” the band leader said.")
+    assert q.speaker == "the band leader"
+    # a role that was introduced still resolves to the person
+    q = one("Mayor Ada Lindqvist toured the site.\n\n“We will rebuild,” the mayor said.")
+    assert q.speaker == "Ada Lindqvist"
+
+
+def test_it_resolves_to_the_organisation_subject_of_its_sentence():
+    q = one("The Harbor Alliance is fighting what it calls a “reckless gamble.”")
+    assert q.speaker == "The Harbor Alliance"
+    assert q.text == "reckless gamble."
+
+
+def test_it_never_resolves_to_a_person_and_is_never_output_bare():
+    q = one("Tom Brandt is fighting what it calls a “reckless gamble.”")
+    assert q.speaker is None
+
+
+def test_title_case_headline_with_common_noun_subject():
+    qs = extract_quotes("Angry Farmers Rally Against ‘Water Grab’\n\nFarmers met on Monday.")
+    assert [(q.text, q.speaker) for q in qs] == [("Water Grab", "Angry Farmers")]
+
+
+def test_plural_group_subject_with_determiner():
+    text = "Several advocacy groups challenged the rule, saying it was “plainly unlawful.”"
+    assert one(text).speaker == "Several advocacy groups"
