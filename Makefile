@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast lint typecheck check bench-extraction bench-pipeline \
-        bench-review bench-search bench-api browser backup restore clean
+        bench-review bench-search bench-api bench-load browser backup restore clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/newsdesk-....dump" >&2; exit 2; }
 	$(PY) -m newsdesk.devservices exec -- $(PY) -m newsdesk.backup restore $(FILE) $(if $(YES),--yes)
+
+bench-load: install
+	$(PY) -m newsdesk.devservices exec -- $(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) .data logs staticfiles test-artifacts

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view (or the CSRF check) reads the body; after auth so the 413 page has a user.
+    "newsdesk.security.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "newsdesk.security.ContentSecurityPolicyMiddleware",
@@ -149,6 +151,8 @@ NEWSDESK_LOGIN_FAILURE_WINDOW = env.int("NEWSDESK_LOGIN_FAILURE_WINDOW", default
 NEWSDESK_MAX_ARTICLE_CHARS = env.int("NEWSDESK_MAX_ARTICLE_CHARS", default=500_000)
 NEWSDESK_MAX_NOTE_CHARS = env.int("NEWSDESK_MAX_NOTE_CHARS", default=5_000)
 NEWSDESK_MAX_QUERY_CHARS = env.int("NEWSDESK_MAX_QUERY_CHARS", default=500)
+# A receiver that hangs is cut off after this many seconds and the delivery retried later.
+NEWSDESK_WEBHOOK_TIMEOUT = env.float("NEWSDESK_WEBHOOK_TIMEOUT", default=10.0)
 NEWSDESK_NEWSROOM_NAME = env.str("NEWSDESK_NEWSROOM_NAME", default="Newsdesk")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
