@@ -244,17 +244,31 @@ TRIGGER_MODES = [
     ),
     (
         "without quote change events (0005)",
-        [("annotations_quote", "annotations_quote_changeevent")],
+        [("annotations_quote", "annotations_quote_changeevent_insert")],
     ),
     (
         "without article change events (0005)",
-        [("annotations_article", "annotations_article_changeevent")],
+        [
+            ("annotations_article", "annotations_article_changeevent_insert"),
+            ("annotations_article", "annotations_article_changeevent_update"),
+        ],
+    ),
+    (
+        "without change-event seal (0005)",
+        [("annotations_changeevent", "annotations_changeevent_note_unsealed")],
     ),
     (
         "without quote anchor check (0002)",
-        [("annotations_quote", "annotations_quote_anchor_check")],
+        [("annotations_quote", "annotations_quote_anchor_queue_insert")],
     ),
-    ("all triggers off", [("annotations_quote", "ALL"), ("annotations_article", "ALL")]),
+    (
+        "all triggers off",
+        [
+            ("annotations_quote", "ALL"),
+            ("annotations_article", "ALL"),
+            ("annotations_changeevent", "ALL"),
+        ],
+    ),
 ]
 
 

@@ -6,7 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 # No inline scripts or styles anywhere: htmx is loaded from our own static files and its
 # indicator <style> injection is turned off in base.html's htmx-config meta tag.
@@ -26,6 +27,36 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body over DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads it.
+
+    Django checks the limit only when a form body is parsed; DRF's JSON parser reads the raw
+    stream and never does, so without this an API client could post any amount. The answer is
+    a 413 in the API's error shape under /api/ and a page elsewhere.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            length = 0  # Django itself treats an unparsable length as an empty body
+        if limit is None or length <= limit:
+            return self.get_response(request)
+        message = (
+            f"The request body is {length:,} bytes; the limit is {limit:,} bytes. "
+            "Send less data (an article body is limited to "
+            f"{settings.NEWSDESK_MAX_ARTICLE_CHARS:,} characters)."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message, "code": "request_too_large"}, status=413)
+        return render(request, "413.html", {"message": message}, status=413)
 
 
 def _client_ip(request: HttpRequest) -> str:

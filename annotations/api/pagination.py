@@ -38,7 +38,8 @@ def page_size_from_request(request: Request) -> int:
     raw = request.query_params.get("page_size")
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    # isascii and the length cap: int() refuses "²" (a digit to str.isdigit) and 5,000 digits.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise serializers.ValidationError(
             {"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
         )

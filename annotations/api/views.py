@@ -667,7 +667,11 @@ class ChangeFeedView(NewsdeskAPIMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         raw_limit = request.query_params.get("limit") or str(DEFAULT_FEED_LIMIT)
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_FEED_LIMIT:
+        if (
+            not (raw_limit.isascii() and raw_limit.isdigit())
+            or len(raw_limit) > 9
+            or not 1 <= int(raw_limit) <= MAX_FEED_LIMIT
+        ):
             raise serializers.ValidationError(
                 {"limit": [f"Must be a whole number from 1 to {MAX_FEED_LIMIT}."]}
             )

@@ -6,6 +6,12 @@
   triggers on speaker / speaker alias / article refresh the affected quotes in one UPDATE each.
   Any write of a different vector (e.g. a Django full save() carrying a stale or NULL value)
   is overridden by a recomputation, so the column can never drift.
+- Cost, because the pipeline COPYs hundreds of quotes per transaction: the row trigger looks up
+  the speaker and article text with inline queries whose plans plpgsql keeps for the session
+  (calling the SQL helper per row re-planned it every time, and was slower than the three
+  to_tsvector calls); the statement-level refreshes first collect the affected speaker /
+  article ids and skip the quote UPDATE when there are none (a status or body update of
+  articles used to scan the whole quote table).
 - GIN index on the vector; pg_trgm GIN indexes for typo-tolerant speaker lookup; an index on
   article publication order so date-ordered searches walk an index and stop early.
 The schema objects are RunSQL only (no model state): models.py already declares the column and
@@ -32,55 +38,85 @@ CREATE FUNCTION annotations_quote_search_document(
 $$ LANGUAGE sql IMMUTABLE;
 
 CREATE FUNCTION annotations_quote_search_vector() RETURNS trigger AS $$
+DECLARE
+    speaker_text text;
+    article_text text;
 BEGIN
-    NEW.search_vector := annotations_quote_search_document(
-        NEW.text,
-        annotations_speaker_search_text(NEW.speaker_id),
-        (SELECT ar.title || ' ' || ar.outlet FROM annotations_article ar
-          WHERE ar.id = NEW.article_id));
+    -- The same document as annotations_quote_search_document(text,
+    -- annotations_speaker_search_text(speaker_id), title || ' ' || outlet), with the lookups
+    -- written inline: plpgsql keeps their plans for the session, whereas a call of the SQL
+    -- function annotations_speaker_search_text is parsed and planned anew on every row, which
+    -- cost more than the three to_tsvector calls (bench/pipeline.py --profile).
+    IF NEW.speaker_id IS NOT NULL THEN
+        SELECT s.name || ' ' || coalesce(
+                 (SELECT string_agg(a.alias, ' ' ORDER BY a.id)
+                    FROM annotations_speakeralias a WHERE a.speaker_id = s.id), '')
+          INTO speaker_text
+          FROM annotations_speaker s WHERE s.id = NEW.speaker_id;
+    END IF;
+    SELECT ar.title || ' ' || ar.outlet INTO article_text
+      FROM annotations_article ar WHERE ar.id = NEW.article_id;
+    NEW.search_vector := annotations_quote_search_document(NEW.text, speaker_text, article_text);
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 
 -- Statement-level refreshes: one set-based UPDATE per statement, however many rows changed.
 -- Setting the vector to NULL makes the quote's BEFORE UPDATE trigger recompute it, so the
--- document is built in exactly one place.
+-- document is built in exactly one place. The affected ids are collected first: most article
+-- updates (status, body) and many alias writes change no quote's document, and an UPDATE
+-- ... WHERE id IN (SELECT ... FROM <transition table>) is planned without knowing the list is
+-- empty, so it scanned the whole quote table on every such statement; `= ANY (array)` uses the
+-- article / speaker index, and an empty list costs nothing.
 CREATE FUNCTION annotations_speaker_refresh_search() RETURNS trigger AS $$
+DECLARE
+    changed bigint[];
 BEGIN
-    UPDATE annotations_quote q SET search_vector = NULL
-     WHERE q.speaker_id IN (SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                             WHERE o.name IS DISTINCT FROM n.name);
+    SELECT array_agg(n.id) INTO changed
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE o.name IS DISTINCT FROM n.name;
+    IF changed IS NOT NULL THEN
+        UPDATE annotations_quote q SET search_vector = NULL WHERE q.speaker_id = ANY (changed);
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION annotations_speakeralias_refresh_search() RETURNS trigger AS $$
+DECLARE
+    changed bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE annotations_quote q SET search_vector = NULL
-         WHERE q.speaker_id IN (SELECT n.speaker_id FROM new_rows n);
+        SELECT array_agg(DISTINCT n.speaker_id) INTO changed FROM new_rows n;
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE annotations_quote q SET search_vector = NULL
-         WHERE q.speaker_id IN (SELECT o.speaker_id FROM old_rows o);
+        SELECT array_agg(DISTINCT o.speaker_id) INTO changed FROM old_rows o;
     ELSE
-        UPDATE annotations_quote q SET search_vector = NULL
-         WHERE q.speaker_id IN (
-            SELECT n.speaker_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-             WHERE o.alias IS DISTINCT FROM n.alias OR o.speaker_id IS DISTINCT FROM n.speaker_id
-            UNION
-            SELECT o.speaker_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-             WHERE o.alias IS DISTINCT FROM n.alias OR o.speaker_id IS DISTINCT FROM n.speaker_id);
+        SELECT array_agg(DISTINCT s.speaker_id) INTO changed
+          FROM (SELECT n.speaker_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                 WHERE o.alias IS DISTINCT FROM n.alias
+                    OR o.speaker_id IS DISTINCT FROM n.speaker_id
+                UNION
+                SELECT o.speaker_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                 WHERE o.alias IS DISTINCT FROM n.alias
+                    OR o.speaker_id IS DISTINCT FROM n.speaker_id) s;
+    END IF;
+    IF changed IS NOT NULL THEN
+        UPDATE annotations_quote q SET search_vector = NULL WHERE q.speaker_id = ANY (changed);
     END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION annotations_article_refresh_search() RETURNS trigger AS $$
+DECLARE
+    changed bigint[];
 BEGIN
-    UPDATE annotations_quote q SET search_vector = NULL
-     WHERE q.article_id IN (SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                             WHERE o.title IS DISTINCT FROM n.title
-                                OR o.outlet IS DISTINCT FROM n.outlet);
+    SELECT array_agg(n.id) INTO changed
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE o.title IS DISTINCT FROM n.title OR o.outlet IS DISTINCT FROM n.outlet;
+    IF changed IS NOT NULL THEN
+        UPDATE annotations_quote q SET search_vector = NULL WHERE q.article_id = ANY (changed);
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

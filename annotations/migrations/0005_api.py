@@ -1,13 +1,20 @@
 """Schema for the REST API: machine clients, idempotency records, the change feed, webhooks.
 
-The change feed is filled by row triggers on the article, quote and review tables, so every
-write path (services, pipeline, admin, raw SQL) is captured. Each event gets its feed position
-(`seq`) only at COMMIT time, from a deferred constraint trigger that takes a transaction-scoped
-advisory lock: numbering is therefore serialised with commit, `seq` follows commit order, and a
-reader can never see event N+1 while event N is still uncommitted. A poller that remembers the
-last `seq` it saw never misses or double-counts an event, even when two edits commit in the same
-millisecond. The cost is that committing writers to these three tables queue on that lock for
-the (short) time between sealing their events and finishing COMMIT.
+The change feed is filled by triggers on the article, quote and review tables, so every write
+path (services, pipeline, admin, raw SQL) is captured. They are statement-level with transition
+tables: one INSERT ... SELECT per statement writes one event per changed row (in row id order),
+so a COPY of hundreds of quotes costs one statement, not hundreds of plpgsql calls. An UPDATE
+that changes nothing a client can see (only updated_at or the search document) writes no event.
+
+Each event gets its feed position (`seq`) only at COMMIT time: the first statement of a
+transaction that adds events notes the transaction in annotations_changeevent_unsealed, and a
+deferred constraint trigger on that table (so it fires once per transaction, not once per
+event) takes a transaction-scoped advisory lock and numbers all of the transaction's events in
+id order in one UPDATE. Numbering is therefore serialised with commit, `seq` follows commit
+order, and a reader can never see event N+1 while event N is still uncommitted. A poller that
+remembers the last `seq` it saw never misses or double-counts an event, even when two edits
+commit in the same millisecond. The cost is that committing writers to these three tables queue
+on that lock for the (short) time between sealing their events and finishing COMMIT.
 """
 
 import uuid
@@ -23,106 +30,182 @@ import annotations.validators
 # Any constant works; it only has to be the same for every writer.
 SEAL_LOCK_KEY = 7_433_400_501
 
-FORWARD = r"""
-CREATE SEQUENCE annotations_changeevent_seq_seq OWNED BY annotations_changeevent.seq;
 
+# What each event carries (`data`), per entity: table and the columns copied into the snapshot.
+SNAPSHOT_COLUMNS = {
+    "article": ("annotations_article", ["revision", "url", "title", "prehighlight_status"]),
+    "quote": ("annotations_quote", ["article_id", "status", "version", "anchor", "speaker_id"]),
+    "review": (
+        "annotations_review",
+        ["quote_id", "from_status", "to_status", "quote_version", "created_at"],
+    ),
+}
+TIMESTAMP_COLUMN = {"article": "updated_at", "quote": "updated_at", "review": None}
+
+
+def _data(entity: str, row: str) -> str:
+    """The event's `data` built from row alias `row`'s columns (never the whole row: a
+    whole-row value of an article would de-TOAST and copy its body)."""
+    _table, columns = SNAPSHOT_COLUMNS[entity]
+    stamp = TIMESTAMP_COLUMN[entity]
+    pairs = ", ".join(f"'{c}', {row}.{c}" for c in columns + ([stamp] if stamp else []))
+    return f"jsonb_build_object({pairs})"
+
+
+def _capture_branch(entity: str) -> str:
+    xid = "pg_current_xact_id()::text::bigint"
+    status_changed = (
+        "o.id IS NOT NULL AND n.status IS DISTINCT FROM o.status" if entity == "quote" else "false"
+    )
+    return f"""
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO annotations_changeevent (xid, entity, object_id, type, data, occurred_at)
+            SELECT {xid}, entity, n.id, entity || '.created',
+                   {_data(entity, "n")}, clock_timestamp()
+              FROM new_rows n ORDER BY n.id;
+        ELSIF TG_OP = 'DELETE' THEN
+            INSERT INTO annotations_changeevent (xid, entity, object_id, type, data, occurred_at)
+            SELECT {xid}, entity, o.id, entity || '.deleted',
+                   {_data(entity, "o")}, clock_timestamp()
+              FROM old_rows o ORDER BY o.id;
+        ELSE
+            INSERT INTO annotations_changeevent (xid, entity, object_id, type, data, occurred_at)
+            SELECT {xid}, entity, n.id,
+                   CASE WHEN {status_changed} THEN 'quote.status_changed'
+                        ELSE entity || '.updated' END,
+                   CASE WHEN {status_changed}
+                        THEN d.cur || jsonb_build_object('previous_status', d.prev->'status')
+                        ELSE d.cur END,
+                   clock_timestamp()
+              FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id
+             -- OFFSET 0: each snapshot is built once per row, not once per use.
+             CROSS JOIN LATERAL (
+                   SELECT {_data(entity, "n")} AS cur,
+                          CASE WHEN o.id IS NOT NULL THEN {_data(entity, "o")} END AS prev
+                   OFFSET 0) d
+             -- A write that changes nothing a client can see (only the timestamp or the
+             -- derived search document) is no news for the CMS. Comparing the snapshots
+             -- settles most rows; only rows whose snapshot is unchanged pay for converting
+             -- the whole rows.
+             WHERE d.prev IS NULL
+                OR (d.cur - 'updated_at') <> (d.prev - 'updated_at')
+                OR (to_jsonb(n) - 'updated_at' - 'search_vector')
+                   <> (to_jsonb(o) - 'updated_at' - 'search_vector')
+             ORDER BY n.id;
+        END IF;"""
+
+
+# Statement-level with transition tables: one INSERT ... SELECT per statement, however many
+# rows it wrote (the pipeline COPYs hundreds of quotes at once), in row id order. The events and
+# their `data` are the same as a row trigger's would be; the per-entity branches exist so the
+# snapshot reads columns instead of converting whole rows (bodies, search vectors) to JSON.
+CAPTURE = """
 CREATE FUNCTION annotations_changeevent_capture() RETURNS trigger AS $$
 DECLARE
     entity text := TG_ARGV[0];
-    cur jsonb;
-    prev jsonb;
-    ev_type text;
-    snapshot jsonb;
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        cur := to_jsonb(OLD);
-        ev_type := entity || '.deleted';
-    ELSIF TG_OP = 'INSERT' THEN
-        cur := to_jsonb(NEW);
-        ev_type := entity || '.created';
+    IF entity = 'article' THEN%s
+    ELSIF entity = 'quote' THEN%s
+    ELSIF entity = 'review' THEN%s
     ELSE
-        cur := to_jsonb(NEW);
-        prev := to_jsonb(OLD);
-        -- A write that changes nothing a client can see (only the timestamp or the derived
-        -- search document) is no news for the CMS.
-        IF (cur - 'updated_at' - 'search_vector') = (prev - 'updated_at' - 'search_vector') THEN
-            RETURN NULL;
-        END IF;
-        IF entity = 'quote' AND cur->>'status' IS DISTINCT FROM prev->>'status' THEN
-            ev_type := 'quote.status_changed';
-        ELSE
-            ev_type := entity || '.updated';
-        END IF;
+        RAISE EXCEPTION 'annotations_changeevent_capture: unknown entity %%', entity;
     END IF;
-    snapshot := CASE entity
-        WHEN 'article' THEN jsonb_build_object(
-            'revision', cur->'revision', 'url', cur->'url', 'title', cur->'title',
-            'prehighlight_status', cur->'prehighlight_status', 'updated_at', cur->'updated_at')
-        WHEN 'quote' THEN jsonb_build_object(
-            'article_id', cur->'article_id', 'status', cur->'status', 'version', cur->'version',
-            'anchor', cur->'anchor', 'speaker_id', cur->'speaker_id',
-            'updated_at', cur->'updated_at')
-        ELSE jsonb_build_object(
-            'quote_id', cur->'quote_id', 'from_status', cur->'from_status',
-            'to_status', cur->'to_status', 'quote_version', cur->'quote_version',
-            'created_at', cur->'created_at')
-    END;
-    IF ev_type = 'quote.status_changed' THEN
-        snapshot := snapshot || jsonb_build_object('previous_status', prev->'status');
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+""" % tuple(_capture_branch(entity) for entity in SNAPSHOT_COLUMNS)
+
+FORWARD = r"""
+CREATE SEQUENCE annotations_changeevent_seq_seq OWNED BY annotations_changeevent.seq;
+
+-- One row per writing transaction whose events still await their feed position; the deferred
+-- seal trigger sits on this table so that it fires once per transaction, not once per event.
+CREATE TABLE annotations_changeevent_unsealed (xid bigint PRIMARY KEY);
+
+%(capture)s
+-- Any statement that adds events notes its transaction once, whoever inserted them.
+CREATE FUNCTION annotations_changeevent_note_unsealed() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows) THEN
+        INSERT INTO annotations_changeevent_unsealed (xid)
+        VALUES (pg_current_xact_id()::text::bigint)
+        ON CONFLICT DO NOTHING;
     END IF;
-    INSERT INTO annotations_changeevent (xid, entity, object_id, type, data, occurred_at)
-    VALUES (pg_current_xact_id()::text::bigint, entity, (cur->>'id')::bigint, ev_type, snapshot,
-            clock_timestamp());
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION annotations_changeevent_seal() RETURNS trigger AS $$
-DECLARE
-    me bigint := pg_current_xact_id()::text::bigint;
-    ev record;
 BEGIN
-    -- One transaction queues one of these per event; the first one numbers them all.
-    IF NOT EXISTS (SELECT 1 FROM annotations_changeevent WHERE xid = me AND seq IS NULL) THEN
+    DELETE FROM annotations_changeevent_unsealed WHERE xid = NEW.xid;
+    IF NOT EXISTS (SELECT 1 FROM annotations_changeevent WHERE xid = NEW.xid AND seq IS NULL) THEN
         RETURN NULL;
     END IF;
     -- Held until this transaction has committed (or rolled back): whoever numbers next can only
     -- do so after our events are visible, so feed positions follow commit order without gaps
     -- that could fill in later.
     PERFORM pg_advisory_xact_lock(%(lock)s);
-    FOR ev IN
-        SELECT id FROM annotations_changeevent WHERE xid = me AND seq IS NULL ORDER BY id
-    LOOP
-        UPDATE annotations_changeevent SET seq = nextval('annotations_changeevent_seq_seq')
-         WHERE id = ev.id;
-    END LOOP;
+    -- All of the transaction's events in one statement, numbered in id (write) order: the
+    -- materialized CTE evaluates nextval exactly once per event, after the sort.
+    WITH numbered AS MATERIALIZED (
+        SELECT pending.id, nextval('annotations_changeevent_seq_seq') AS seq
+          FROM (SELECT id FROM annotations_changeevent
+                 WHERE xid = NEW.xid AND seq IS NULL ORDER BY id) pending
+    )
+    UPDATE annotations_changeevent e SET seq = numbered.seq
+      FROM numbered WHERE e.id = numbered.id;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE CONSTRAINT TRIGGER annotations_changeevent_seal
-    AFTER INSERT ON annotations_changeevent
+    AFTER INSERT ON annotations_changeevent_unsealed
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION annotations_changeevent_seal();
 
-CREATE TRIGGER annotations_article_changeevent
-    AFTER INSERT OR UPDATE OR DELETE ON annotations_article
-    FOR EACH ROW EXECUTE FUNCTION annotations_changeevent_capture('article');
-CREATE TRIGGER annotations_quote_changeevent
-    AFTER INSERT OR UPDATE OR DELETE ON annotations_quote
-    FOR EACH ROW EXECUTE FUNCTION annotations_changeevent_capture('quote');
+CREATE TRIGGER annotations_changeevent_note_unsealed
+    AFTER INSERT ON annotations_changeevent
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_note_unsealed();
+
+-- Transition tables allow one event per trigger, hence one trigger per operation.
+CREATE TRIGGER annotations_article_changeevent_insert
+    AFTER INSERT ON annotations_article REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('article');
+CREATE TRIGGER annotations_article_changeevent_update
+    AFTER UPDATE ON annotations_article REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('article');
+CREATE TRIGGER annotations_article_changeevent_delete
+    AFTER DELETE ON annotations_article REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('article');
+CREATE TRIGGER annotations_quote_changeevent_insert
+    AFTER INSERT ON annotations_quote REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('quote');
+CREATE TRIGGER annotations_quote_changeevent_update
+    AFTER UPDATE ON annotations_quote REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('quote');
+CREATE TRIGGER annotations_quote_changeevent_delete
+    AFTER DELETE ON annotations_quote REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('quote');
 CREATE TRIGGER annotations_review_changeevent
-    AFTER INSERT ON annotations_review
-    FOR EACH ROW EXECUTE FUNCTION annotations_changeevent_capture('review');
-""" % {"lock": SEAL_LOCK_KEY}
+    AFTER INSERT ON annotations_review REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION annotations_changeevent_capture('review');
+""" % {"lock": SEAL_LOCK_KEY, "capture": CAPTURE}
 
 BACKWARD = r"""
 DROP TRIGGER IF EXISTS annotations_review_changeevent ON annotations_review;
-DROP TRIGGER IF EXISTS annotations_quote_changeevent ON annotations_quote;
-DROP TRIGGER IF EXISTS annotations_article_changeevent ON annotations_article;
-DROP TRIGGER IF EXISTS annotations_changeevent_seal ON annotations_changeevent;
+DROP TRIGGER IF EXISTS annotations_quote_changeevent_delete ON annotations_quote;
+DROP TRIGGER IF EXISTS annotations_quote_changeevent_update ON annotations_quote;
+DROP TRIGGER IF EXISTS annotations_quote_changeevent_insert ON annotations_quote;
+DROP TRIGGER IF EXISTS annotations_article_changeevent_delete ON annotations_article;
+DROP TRIGGER IF EXISTS annotations_article_changeevent_update ON annotations_article;
+DROP TRIGGER IF EXISTS annotations_article_changeevent_insert ON annotations_article;
+DROP TRIGGER IF EXISTS annotations_changeevent_note_unsealed ON annotations_changeevent;
+DROP TRIGGER IF EXISTS annotations_changeevent_seal ON annotations_changeevent_unsealed;
 DROP FUNCTION IF EXISTS annotations_changeevent_seal();
+DROP FUNCTION IF EXISTS annotations_changeevent_note_unsealed();
 DROP FUNCTION IF EXISTS annotations_changeevent_capture();
+DROP TABLE IF EXISTS annotations_changeevent_unsealed;
 DROP SEQUENCE IF EXISTS annotations_changeevent_seq_seq;
 """
 

@@ -277,7 +277,7 @@ def speaker_match(*, text: str) -> list[Speaker]:
     text = " ".join(text.split())
     if not text:
         return []
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²" is a digit to isdigit() but not to int()
         return list(Speaker.objects.filter(pk=int(text))) if len(text) <= 18 else []
     needle = normalize_alias(text)
     with transaction.atomic():

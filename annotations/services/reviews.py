@@ -1,5 +1,6 @@
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 from annotations import roles
 from annotations.errors import PermissionDeniedError, QuoteVersionConflict
 from annotations.models import Quote, Review
+
+MAX_EVIDENCE_LINKS = 20
 
 # Called (after commit) with every accepted review; the webhook/change-feed layer registers here
 # so that a slow receiver never sits inside a reviewer's transaction.
@@ -41,6 +44,16 @@ def quote_review_submit(
     if to_status not in Quote.Status.values:
         raise ValidationError({"to_status": f"Unknown status {to_status!r}."})
     note = note.strip()
+    # Forms and serializers check these too; the service is the one place every caller passes.
+    if len(note) > settings.NEWSDESK_MAX_NOTE_CHARS:
+        raise ValidationError(
+            {
+                "note": f"The note is {len(note):,} characters; the limit is "
+                f"{settings.NEWSDESK_MAX_NOTE_CHARS:,}."
+            }
+        )
+    if len(evidence) > MAX_EVIDENCE_LINKS:
+        raise ValidationError({"evidence": f"At most {MAX_EVIDENCE_LINKS} evidence links."})
     if to_status == Quote.Status.DISPUTED and not note:
         raise ValidationError({"note": "A dispute needs a note saying what is wrong."})
 

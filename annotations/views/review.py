@@ -240,6 +240,8 @@ def quote_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required_htmx
 def speaker_search(request: HtmxHttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or request.GET.get("speaker_query") or "")[:300]
+    # PostgreSQL text cannot hold NUL; a stray one must not turn the autocomplete into a 500.
+    query = query.replace("\x00", "")
     speakers = review_selectors.speaker_search(user=request.user, query=query)
     return render(
         request, "annotations/partials/speaker_options.html", {"speakers": speakers, "q": query}

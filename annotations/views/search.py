@@ -78,7 +78,8 @@ def quote_path(*, article_id: int, quote_id: int) -> str:
 def _page_number(raw: str) -> tuple[int, str | None]:
     if not raw:
         return 1, None
-    if not raw.isdigit() or not 1 <= int(raw[:6]) <= MAX_PAGE or len(raw) > 6:
+    # isascii: str.isdigit() accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
         return (
             1,
             f"Pages run from 1 to {MAX_PAGE}; showing page 1. Narrow the search to go further.",
