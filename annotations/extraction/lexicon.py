@@ -399,6 +399,8 @@ TITLES = frozenset(
         "gov",
         "gov.",
         "governor",
+        "del.",
+        "delegate",
         "president",
         "vice",
         "secretary",

@@ -13,6 +13,7 @@ from .lexicon import (
     MALE_TITLES,
     ORG_WORDS,
     PLACE_WORDS,
+    SPEECH_VERBS,
     TITLES,
 )
 
@@ -158,6 +159,8 @@ FUNCTION_WORDS = frozenset(
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
 _KEEP_DOT = frozenset(["jr", "sr", "inc", "corp", "co", "st"])
 _PLACE_BEFORE_RE = re.compile(r"\b(the|in|at|from|near|on|of)[ \u00a0]$", re.IGNORECASE)
+_NEXT_WORD_RE = re.compile(r"[ \u00a0]([a-z]+)\b")
+_ORG_HEAD_RE = re.compile(r"\b([A-Z][\w\-]+)[ \u00a0](?:on|of)[ \u00a0]$")
 _APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
 _ROLE_ALIASES = {
     "sen": "senator",
@@ -169,6 +172,7 @@ _ROLE_ALIASES = {
     "congresswoman": "congressman",
     "gov": "governor",
     "gov.": "governor",
+    "del.": "delegate",
     "chairwoman": "chairman",
     "chair": "chairman",
     "spokeswoman": "spokesman",
@@ -309,6 +313,8 @@ class Mentions:
         self.full: dict[str, list[tuple[int, str]]] = {}
         self.gender: dict[str, str] = {}  # full name -> "m" / "f"
         self.titled: set[str] = set()  # bare surnames seen with a title
+        # bare surname -> [(offset, gender)] of gendered titles ("Mr. Obama", "Mrs. Obama")
+        self.titled_gender: dict[str, list[tuple[int, str]]] = {}
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
@@ -341,13 +347,27 @@ class Mentions:
             if single and kind == "person":
                 # "Mr. Obama", "Sen. Lee": the bare surname is a person from now on
                 self.titled.add(name)
+                if gender is not None:
+                    self.titled_gender.setdefault(name, []).append((s, gender))
             if kind != "person" and single and (surname in self.full or name in self.titled):
                 kind = "person"
                 strong = True
+            elif kind == "other" and single and not in_quote:
+                # "McLenney said ...": whoever says something is a speaker
+                verb = _NEXT_WORD_RE.match(text, me)
+                if verb is not None and verb.group(1) in SPEECH_VERBS:
+                    kind = "person"
             if kind == "person" and not single and name.split()[0].lower() in _FIRST_NAMES:
                 strong = True
             roles = _roles(text, ms, s, me) if kind == "person" else ()
             before = _PLACE_BEFORE_RE.search(text, max(0, s - 6), s)
+            if kind == "person":
+                # "Commission on Presidential Debates", "University of Virginia": the
+                # tail of an organisation's name, unless a title precedes ("Secretary
+                # of State John Kerry")
+                org = _ORG_HEAD_RE.search(text, max(0, ms - 40), ms)
+                if org is not None and org.group(1).lower() not in TITLES:
+                    kind = "other"
             if (
                 kind == "person"
                 and not roles
@@ -385,12 +405,21 @@ class Mentions:
         hist = self.full.get(name)
         if not hist:
             return name
-        best = hist[0][1]
+        # "Mr. Obama" is not "Michelle Obama": the gender of the nearest gendered title
+        # on this surname rules out full names of the other gender
+        gender: str | None = None
+        titled = self.titled_gender.get(name)
+        if titled:
+            gender = min(titled, key=lambda pg: abs(pg[0] - pos))[1]
+        best: str | None = None
         for p, full in hist:
-            if p >= pos:
+            if p >= pos and best is not None:
                 break
+            g = self.gender.get(full)
+            if gender is not None and g is not None and g != gender:
+                continue
             best = full
-        return best
+        return best if best is not None else name
 
     def resolve(self, pos: int, gender: str | None, window: int = 3000) -> Mention | None:
         """Most salient person mention before `pos`: the first-in-sentence (subject)

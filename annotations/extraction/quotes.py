@@ -11,7 +11,9 @@ from .lexicon import (
     DETERMINERS,
     DOC_WORDS,
     FEMALE,
+    FEMALE_NAMES,
     MALE,
+    MALE_NAMES,
     ORG_WORDS,
     PERSON_ROLES,
     PRONOUNS,
@@ -22,7 +24,7 @@ from .lexicon import (
     WEAK_VERBS,
 )
 from .marks import BROKEN, DOUBLE_MARKS, OPEN_END, RECOVERED, SINGLE_MARKS, RawQuote, find_quotes
-from .names import Mentions, clean_name
+from .names import FUNCTION_WORDS, Mentions, clean_name
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -38,6 +40,7 @@ _ABBREV = frozenset(
         "sen",
         "rep",
         "gov",
+        "del",
         "lt",
         "gen",
         "col",
@@ -78,6 +81,8 @@ _HEAD_SAYS_RE = re.compile(
 _NAME_LINKS = frozenset(["de", "van", "von", "al", "la", "le", "da", "di", "bin", "del"])
 _ALL_CAPS_LINE_MIN = 12
 _DENSE_PARAGRAPH = 40  # quotations in one paragraph beyond which it is not prose
+# a capitalised word inside a sentence (after a lowercase word or a comma)
+_MIDCAP_RE = re.compile(r"(?<=[a-z0-9,;] )([A-Z][\w\-]*)")
 _LABEL_RE = re.compile(r"([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+)?):\s")
 
 
@@ -664,6 +669,41 @@ def _verb_position(toks: list[Tok], k: int) -> bool:
     return p.low not in _NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
 
 
+_PREP_NOT_BY = (_PREP - {"by", "as"}) | {
+    "through",
+    "across",
+    "around",
+    "near",
+    "inside",
+    "outside",
+    "under",
+    "behind",
+    "toward",
+    "towards",
+    "among",
+    "between",
+    "past",
+    "against",
+    "without",
+    "within",
+}
+
+
+def _object_not_subject(toks: list[Tok], chunk: list[Tok]) -> bool:
+    """Is the chunk before a "speech verb" no subject, so the verb is a noun or the chunk
+    an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
+    Trump tweet`."""
+    first = chunk[0]
+    i = next((n for n, t in enumerate(toks) if t is first), 0)
+    before = toks[i - 1].low if i > 0 else ""
+    if before in _PREP_NOT_BY:
+        # but `Officials at Homeland Security said`, `the Association of Flight
+        # Attendants said`: the phrase before the preposition speaks through it
+        owner = toks[i - 2] if i > 1 else None
+        return owner is None or not (owner.cap or _role_head(owner.low) or owner.low in _GROUPS)
+    return before in ("a", "an") and first.cap
+
+
 def _valid_np(chunk: list[Tok]) -> bool:
     words = [t for t in chunk if t.word not in ",;:()"]
     if not words:
@@ -693,6 +733,7 @@ class _Extractor:
         self.text = text
         self.index = index
         self._mentions: Mentions | None = None
+        self._midcaps: set[str] | None = None
         self.spans: list[tuple[int, int]] = []
 
     @property
@@ -776,6 +817,9 @@ class _Extractor:
                 np = _np_from_chunk(chunk) if _valid_np(chunk) else None
                 if np is None:
                     return None
+                head = next(n for n, x in enumerate(chunk) if x.start == np[0])
+                if _object_not_subject(chunk, chunk[head:]):
+                    return None  # `"...," compared to 11% of Democratic claims`
                 cue, _cue_end = _cue(toks, k, text)
                 strength = 0.95 if k <= 4 else 0.85
                 if limit == 4:
@@ -810,6 +854,9 @@ class _Extractor:
         if c < 1:
             return None
         clause = toks[c + 1 :]
+        if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
+            # `... chants of "Bobby!" at a conference, according to Kim Lee.`
+            return self._according(clause, 2, q, text, clause[0].start, clause[1].end)
         for k, t in enumerate(clause):
             if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - k > 4:
                 continue
@@ -886,6 +933,12 @@ class _Extractor:
                 continue
             cue, _ = _cue(toks, k, text)
             if t.low.endswith("ing"):
+                if k > 0 and toks[k - 1].cap and not toks[k - 1].word.endswith(_POSS):
+                    # `footage of Kim Lee saying, "..."`: the name right before it
+                    chunk = _chunk_before(toks, k)
+                    np = _np_from_chunk(chunk) if chunk else None
+                    if np is not None and not any(x.low in FUNCTION_WORDS for x in chunk):
+                        return Attribution(text[np[0] : np[1]], np[0], np[1], cue, 0.8)
                 # "X said, adding ..." / "said X, adding": the finite verb's subject
                 fin = self._finite_before(toks, k)
                 if fin is not None:
@@ -895,6 +948,8 @@ class _Extractor:
                     continue
                 return Attribution(subj.mention, subj.start, subj.end, cue, 0.75)
             chunk = _chunk_before(toks, k)
+            if chunk and _object_not_subject(toks, chunk):
+                continue
             np = _np_from_chunk(chunk) if _valid_np(chunk) else None
             if np is None:
                 continue
@@ -989,6 +1044,36 @@ class _Extractor:
                     text[first.start : toks[j - 1].end], first.start, toks[j - 1].end, None, 0.5
                 )
             return None
+        if len(first.word) > 1 and first.word.isupper() and len(toks) > 1 and toks[1].word == ",":
+            # a dateline, `FLINT, Mich., Oct. 4 (UPI) — Former President ...`: the
+            # sentence starts after its dash
+            for k in range(2, min(len(toks), 14)):
+                if toks[k].word in "—–―":
+                    return self._np_at(toks[k + 1 :])
+            return None
+        if first.cap and len(toks) > 2 and not toks[1].cap and not self._proper(first.word):
+            # `Democratic presidential nominee Hillary Clinton said`: modifiers and a role
+            # before the name; `Small groups of protesters chanted`: a group
+            k = 1
+            while k < len(toks) and k < 6 and not toks[k].cap and not _verbish(toks[k]):
+                if toks[k].word in ",;:":
+                    return None
+                k += 1
+            if k >= len(toks):
+                return None
+            if toks[k].cap and any(t.low in PERSON_ROLES for t in toks[1:k]):
+                return self._np_at(toks[k:])
+            if first.low in _GROUPS or (
+                first.low.endswith("s") and toks[1].low.endswith("ing") and len(toks[1].low) > 4
+            ):
+                # `Protesters marching through the streets chanted`
+                return Attribution(first.word, first.start, first.end, None, 0.5)
+            head = toks[k - 1].low
+            if k > 1 and _verbish(toks[k]) and (head in _GROUPS or head in PERSON_ROLES):
+                return Attribution(
+                    text[first.start : toks[k - 1].end], first.start, toks[k - 1].end, None, 0.5
+                )
+            return None
         if first.cap:
             j = 0
             while j + 1 < len(toks) and (
@@ -1025,6 +1110,21 @@ class _Extractor:
                 if np is not None:
                     return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.5)
         return None
+
+    def _proper(self, word: str) -> bool:
+        """Can a capitalised sentence-initial word be a name on its own? Yes if the
+        document also capitalises it mid-sentence, or it is a known first name, an
+        acronym or a registered speaker; "Small", "Pressure" and "Calls" are not."""
+        if self._midcaps is None:
+            self._midcaps = {m.group(1) for m in _MIDCAP_RE.finditer(self.text)}
+        w = word.rstrip("’'").removesuffix("’s").removesuffix("'s")
+        return (
+            w in self._midcaps
+            or w.isupper()
+            or w.lower() in MALE_NAMES
+            or w.lower() in FEMALE_NAMES
+            or self.index.lookup(w) is not None
+        )
 
     def headline(self, q: RawQuote) -> Attribution | None:
         """A quotation in the headline: `Lee: ... "..."`, `..., Kim Lee Says`, or a

@@ -567,3 +567,106 @@ def test_title_case_headline_with_common_noun_subject():
 def test_plural_group_subject_with_determiner():
     text = "Several advocacy groups challenged the rule, saying it was “plainly unlawful.”"
     assert one(text).speaker == "Several advocacy groups"
+
+
+# -- attribution rules added after the dev-corpus error review ----------------------------
+
+
+def test_dateline_is_not_the_speaker():
+    text = (
+        "PORTVILLE, Ore., May 2 (Wire) \u2014 Former Governor Ruth Amsel called the levy "
+        "plan \u201ca quiet tax\u201d at a town meeting."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ruth Amsel"
+
+
+def test_modifiers_and_role_before_the_name_are_skipped():
+    text = "Green party mayoral candidate Iris Vega argued the deal was \u201ca giveaway.\u201d"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Iris Vega"
+
+
+def test_capitalised_common_word_opening_a_sentence_is_not_a_name():
+    text = "Pressure is mounting on the council, which faced chants of \u201cresign now\u201d on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker is None
+
+
+def test_group_noun_subject_before_a_participle():
+    text = "Students marching past the library chanted \u201cFund our schools\u201d until dark."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Students"
+
+
+def test_prepositional_object_is_not_the_subject_of_the_verb():
+    text = "Farmers walking across the fields shouted \u201cNo more pipelines\u201d at the crew."
+    (q,) = extract_quotes(text)
+    assert q.speaker != "the fields"
+    assert q.speaker == "Farmers"
+
+
+def test_speech_verb_used_as_a_noun_after_a_preposition():
+    text = (
+        "The Ledger rated 40% of council claims as \u201cmisleading,\u201d compared to 12% of "
+        "Mayoral claims in the same year."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker != "Mayoral"
+
+
+def test_name_in_a_noun_compound_is_not_the_speaker():
+    text = "Nora Fenn is calling \u201creckless\u201d a Victor Hale tweet about the port strike."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Nora Fenn"
+
+
+def test_delegate_title_abbreviation():
+    text = "\u201cWe were not consulted,\u201d said Del. Amara Osei of the island district."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Amara Osei"
+
+
+def test_according_to_closing_the_sentence():
+    text = (
+        "The crowd greeted the governor with chants of \u201cFour more years!\u201d at the "
+        "fair, according to county clerk Tomas Rieger."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Tomas Rieger"
+
+
+def test_name_right_before_a_participle_speaks():
+    text = "The new ad shows Carla Mendes asking, \u201cWho pays for the second bridge?\u201d"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Carla Mendes"
+
+
+def test_surname_with_a_male_title_never_resolves_to_a_woman_of_that_name():
+    text = (
+        "The president told voters it would be a \u201cpersonal insult\u201d if they stayed "
+        "home. Mr. Dalton spoke in Ohio. His wife, Susan Dalton, will campaign too; "
+        "President Dalton said \u201cshe is my best surrogate.\u201d"
+    )
+    quotes = by_text(text)
+    assert quotes["she is my best surrogate."].speaker == "Dalton"
+
+
+def test_tail_of_an_organisation_name_is_not_a_person():
+    text = (
+        "Mayor Joel Brandt is questioning the audio at the forum.\n\nHe notes that the "
+        "Commission on Municipal Forums admitted an error on Friday.\n\n"
+        "He says, \u201cThey turned my microphone down.\u201d"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Joel Brandt"
+
+
+def test_a_surname_that_says_something_is_a_person():
+    text = (
+        "Two voters, Lina Harwood and Paul Ode, attended the rally for Senator Ruth Kale.\n\n"
+        "Harwood said Kale was not consistent on housing.\n\n"
+        "\u201cIt only comes up when there is a camera,\u201d she said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Lina Harwood"
