@@ -1015,6 +1015,41 @@ class _Extractor:
             i = c + 1
         return self._np_at(toks[i:])
 
+    def _appositive_name(self, toks: list[Tok], j: int) -> Attribution | None:
+        """`Another critic, Kim Lee, likened ...`: the name set off by commas after a
+        common-noun subject (toks[j] is the first comma)."""
+        if j >= len(toks) or toks[j].word != "," or j + 1 >= len(toks) or not toks[j + 1].cap:
+            return None
+        m = j + 1
+        while m < len(toks) and m - j <= 5 and toks[m].cap:
+            m += 1
+        if m + 1 >= len(toks) or toks[m].word != "," or toks[m + 1].cap:
+            return None
+        name = self._np_at(toks[j + 1 : m + 1])
+        return name if name is not None and name.mention.split()[0][:1].isupper() else None
+
+    def previous_sentence(self, q: RawQuote) -> Attribution | None:
+        """`..., Schiff said. "The other factor is ..."`: a quotation opening a sentence
+        right after a quote-free sentence of the same paragraph that names its speaker."""
+        text = self.text
+        i = q.open_pos if q.open_pos >= 0 else q.start
+        j = i - 1
+        while j >= q.para_start and text[j].isspace():
+            j -= 1
+        if j <= q.para_start or text[j] not in ".!?":
+            return None
+        s = max(q.para_start, j - 400)
+        k = bisect_right(self.spans, (j, len(text)))
+        if k > 0 and self.spans[k - 1][1] > s:
+            return None  # that sentence has quotations of its own: chains handle it
+        fake = RawQuote(j, j, j, -1, q.para_start, q.para_end, "intro")
+        att = self.before(fake, s)
+        if att is None:
+            att = self.subject(fake)
+        if att is None or att.mention.split()[0].lower() in DETERMINERS:
+            return None
+        return att
+
     def _subject_after(self, q: RawQuote) -> Attribution | None:
         """`Bemoaning the "phony system," Kim accused ...`: the subject follows the quote."""
         if q.close_pos < 0:
@@ -1038,6 +1073,9 @@ class _Extractor:
             j = 1
             while j < len(toks) and j < 7 and not _verbish(toks[j]) and toks[j].word not in ",;:":
                 j += 1
+            named = self._appositive_name(toks, j)
+            if named is not None:
+                return named
             head = toks[j - 1].low
             if j > 1 and j < len(toks) and _verbish(toks[j]) and _role_head(head):
                 return Attribution(
@@ -1057,7 +1095,7 @@ class _Extractor:
             k = 1
             while k < len(toks) and k < 6 and not toks[k].cap and not _verbish(toks[k]):
                 if toks[k].word in ",;:":
-                    return None
+                    return self._appositive_name(toks, k)
                 k += 1
             if k >= len(toks):
                 return None
@@ -1350,6 +1388,8 @@ def extract_quotes(
     for i, q in enumerate(raws):
         if atts[i] is None and not q.single and per_para[q.para_start] <= _DENSE_PARAGRAPH:
             s = ex.subject(q)
+            if s is None and _sentence_initial(text, q):
+                s = ex.previous_sentence(q)
             if s is not None:
                 atts[i] = s
                 subject_only[i] = True
