@@ -635,6 +635,36 @@ def _possessor(toks: list[Tok], k: int) -> tuple[int, int] | None:
     return toks[i].start, end
 
 
+def _relative_antecedent(toks: list[Tok], k: int) -> tuple[int, int] | None:
+    """Offsets of the name a `who` right before the verb toks[k] refers to (`Kim Lee, the
+    party chair, who in 2010 said`), or None."""
+    j = k - 1
+    while j >= 0 and k - j <= 4 and toks[j].low != "who":
+        if toks[j].word in ",;:.()" or toks[j].cap:
+            return None
+        j -= 1
+    if j < 1 or toks[j].low != "who":
+        return None
+    i = j - 1
+    if toks[i].word == ",":
+        i -= 1
+        if i >= 0 and not toks[i].cap:
+            # step over an appositive: `, now the majority leader,`
+            while i >= 0 and j - i < 12 and toks[i].word != ",":
+                if toks[i].word in ".;:":
+                    return None
+                i -= 1
+            i -= 1
+    if i < 0 or not toks[i].cap or toks[i].low in PRONOUNS:
+        return None
+    end = i
+    while i > 0 and (toks[i - 1].cap or toks[i - 1].low in _NAME_LINKS):
+        i -= 1
+    w = toks[end].word
+    cut = len(w) - (2 if w.endswith(_POSS) else 0)
+    return toks[i].start, toks[end].start + cut
+
+
 def _intro_word(toks: list[Tok], i: int) -> bool:
     """Does the sentence open with an introductory phrase ("In a statement, ...")?"""
     t = toks[i]
@@ -669,6 +699,12 @@ def _verb_position(toks: list[Tok], k: int) -> bool:
     return p.low not in _NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
 
 
+_POSS_DETS = frozenset(["his", "her", "their", "has"])  # "has": a common typo for "his"
+_LIGHT_VERBS = frozenset(["made", "makes", "gave", "gives", "issued", "issues", "offered"])
+_FINITE_IRREGULAR = frozenset(["said", "told", "wrote", "sang", "spoke", "put", "read", "went"])
+_SUBORDINATORS = frozenset(
+    ["when", "while", "after", "before", "because", "since", "until", "although", "though", "if"]
+)
 _PREP_NOT_BY = (_PREP - {"by", "as"}) | {
     "through",
     "across",
@@ -689,11 +725,22 @@ _PREP_NOT_BY = (_PREP - {"by", "as"}) | {
 }
 
 
-def _object_not_subject(toks: list[Tok], chunk: list[Tok]) -> bool:
+def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = None) -> bool:
     """Is the chunk before a "speech verb" no subject, so the verb is a noun or the chunk
     an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
-    Trump tweet`."""
-    first = chunk[0]
+    Trump tweet`, `a controversial comment`."""
+    first, head = chunk[0], chunk[-1]
+    if (
+        verb is not None
+        and first.low in DETERMINERS
+        and len(chunk) > 1
+        and not head.cap
+        and not verb.low.endswith(("s", "ed"))
+        and verb.low not in _FINITE_IRREGULAR
+    ):
+        # a singular subject takes "comments"/"commented", never "comment": in `a
+        # controversial comment`, `the following comment` the "verb" is a noun
+        return True
     i = next((n for n, t in enumerate(toks) if t is first), 0)
     before = toks[i - 1].low if i > 0 else ""
     if before in _PREP_NOT_BY:
@@ -711,6 +758,8 @@ def _valid_np(chunk: list[Tok]) -> bool:
     first, head = words[0], words[-1]
     if first.low in PRONOUNS or head.cap:
         return True
+    if len(words) == 2 and first.word[:1].isdigit() and head.low == "percent":
+        return True  # a poll's share: `63 percent said`
     if first.low in DETERMINERS or first.word.endswith(("\u2019s", "'s")) or first.cap:
         return True
     return len(words) <= 2 and head.low in _GROUPS
@@ -768,6 +817,8 @@ class _Extractor:
             np = _np_from_chunk(chunk)
             if np is not None and chunk[-1].cap:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.85)
+        if toks[0].low in _SUBORDINATORS:
+            return None  # `"That makes me smart," when Clinton blasted him`: another clause
         # `"... ." Smith said` is rare; `"... ." Smith said the...` reports new speech.
         limit = 4 if last == "." and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
@@ -919,6 +970,9 @@ class _Extractor:
                 if poss is not None:
                     a, b = poss
                     return Attribution(text[a:b], a, b, text[t.start : t.end], 0.8)
+                light = self._light_verb_subject(toks, k)
+                if light is not None:
+                    return light
             if t.low == "to" and k > 0 and toks[k - 1].low == "according":
                 r = self._according(toks, k + 1, q, text, toks[k - 1].start, t.end)
                 if r is not None:
@@ -927,11 +981,17 @@ class _Extractor:
             if not _speech_verb(t) or not _verb_position(toks, k):
                 continue
             gap = len(toks) - 1 - k
-            if t.low in WEAK_VERBS and gap > 3:
+            put_it = k + 1 < len(toks) and toks[k + 1].low == "it"  # `as the memo put it, "..."`
+            if t.low in WEAK_VERBS and gap > 3 and not put_it:
                 continue
             if k > 0 and toks[k - 1].low in ("was", "were", "been", "be", "is", "are", "being"):
                 continue
             cue, _ = _cue(toks, k, text)
+            rel = _relative_antecedent(toks, k)
+            if rel is not None:
+                # `McConnell, now the majority leader, who in 2010 said ...`
+                a, b = rel
+                return Attribution(text[a:b], a, b, cue, 0.8)
             if t.low.endswith("ing"):
                 if k > 0 and toks[k - 1].cap and not toks[k - 1].word.endswith(_POSS):
                     # `footage of Kim Lee saying, "..."`: the name right before it
@@ -948,13 +1008,31 @@ class _Extractor:
                     continue
                 return Attribution(subj.mention, subj.start, subj.end, cue, 0.75)
             chunk = _chunk_before(toks, k)
-            if chunk and _object_not_subject(toks, chunk):
+            if chunk and _object_not_subject(toks, chunk, t):
                 continue
             np = _np_from_chunk(chunk) if _valid_np(chunk) else None
             if np is None:
                 continue
             strength = 0.9 if gap <= 3 else 0.8
             return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
+        return None
+
+    def _light_verb_subject(self, toks: list[Tok], k: int) -> Attribution | None:
+        """`Sanders made the following comment: "..."`: the subject of a light verb whose
+        object is the speech noun toks[k]."""
+        text = self.text
+        for j in range(k - 1, max(-1, k - 5), -1):
+            if toks[j].word in ",;:.":
+                return None
+            if toks[j].low in _LIGHT_VERBS:
+                chunk = _chunk_before(toks, j)
+                if not chunk or not chunk[-1].cap or not _valid_np(chunk):
+                    return None
+                np = _np_from_chunk(chunk)
+                if np is None:
+                    return None
+                cue = text[toks[j].start : toks[k].end]
+                return Attribution(text[np[0] : np[1]], np[0], np[1], cue, 0.8)
         return None
 
     def _finite_before(self, toks: list[Tok], k: int) -> tuple[str, int, int] | None:
@@ -967,6 +1045,8 @@ class _Extractor:
             if not _speech_verb(tj) or tj.low.endswith("ing") or not _verb_position(toks, j):
                 continue
             chunk = _chunk_before(toks, j)
+            if chunk and _object_not_subject(toks, chunk, tj):
+                return None
             np = _np_from_chunk(chunk) if _valid_np(chunk) else None
             if np is None:
                 after = _chunk_after(toks, j + 1)
@@ -1143,7 +1223,9 @@ class _Extractor:
                 nxt is None
                 or nxt.word in ",("
                 or (nxt.word[:1].islower() and nxt.low not in STOP_CONJ and nxt.low not in _PREP)
+                or (nxt.low == "and" and j + 2 < len(toks) and toks[j + 2].low in _POSS_DETS)
             ):
+                # (`Kim Lee and his aides have ...`: the first conjunct leads)
                 np = _np_from_chunk(toks[: j + 1])
                 if np is not None:
                     return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.5)

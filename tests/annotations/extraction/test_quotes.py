@@ -706,3 +706,57 @@ def test_name_in_commas_after_a_common_noun_subject():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Hana Brecht"
+
+
+def test_subordinate_clause_after_the_quote_is_not_its_attribution():
+    text = (
+        "The clip shows Ravi Menon saying at the forum, \u201cThat makes me careful,\u201d when "
+        "Dana Whitlock criticised him for the delay."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ravi Menon"
+
+
+def test_speech_verb_form_as_a_noun_after_a_determiner():
+    text = (
+        "The senator was pushed by Mira Stone to make a careless comment that described the "
+        "workers as \u201clazy.\u201d"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker != "a careless"
+
+
+def test_subject_of_a_light_verb_with_a_speech_noun_object():
+    text = "On March 3, Okafor made the following statement: \u201cThe port stays open.\u201d"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Okafor"
+
+
+def test_poll_share_as_the_source():
+    text = "However, 41 percent said the mayor was \u201cout of touch\u201d with renters."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "41 percent"
+
+
+def test_conjoined_subject_takes_the_first_conjunct():
+    text = (
+        "Mayor Luis Reyes spoke on Monday. Reyes and his aides have also had sharp words for "
+        "the moderators, telling one host that \u201cthe questions were rigged.\u201d"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Luis Reyes"
+
+
+def test_relative_who_clause_names_its_antecedent():
+    text = (
+        "Lund has a cool relationship with Farrow, now the council leader, who in 2019 said "
+        "the party's goal was to make Lund a \u201cone-term mayor.\u201d"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Farrow"
+
+
+def test_as_x_put_it_before_the_quote():
+    text = "She was seen, as The Courier put it in a long profile, as \u201cthe fixer.\u201d"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "The Courier"
