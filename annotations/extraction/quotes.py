@@ -1371,6 +1371,26 @@ def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     return low.startswith(("click here", "read more", "related:", "sign up", "subscribe"))
 
 
+_TITLE_SMALL = frozenset(["a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"])
+_TITLE_BEFORE_RE = re.compile(
+    r"(?:\b[A-Z][\w.]*[\u2019']s|\b(?:episode|broadcast|edition|host|anchor) of)[ \u00a0]$"
+)
+
+
+def _programme_title(text: str, q: RawQuote) -> bool:
+    """`told MSNBC's "Morning Joe"`, `on CNN's "State of the Union."`, `a broadcast of "Fox
+    News Sunday,"`: a short title-case name of a show or work after a capitalised possessive
+    (the network, the author) or "episode of" is no quotation."""
+    if q.open_pos < 1 or q.end - q.start > 60:
+        return False
+    words = text[q.start : q.end].strip(" ,.;:!?").split()
+    if not words or len(words) > 6:
+        return False
+    if not all(w[:1].isupper() or w in _TITLE_SMALL for w in words) or words[0][:1].islower():
+        return False
+    return _TITLE_BEFORE_RE.search(text, max(0, q.open_pos - 40), q.open_pos) is not None
+
+
 def _word_count(text: str, s: int, e: int) -> int:
     return len(text[s:e].split())
 
@@ -1490,7 +1510,7 @@ def extract_quotes(
             conf = min(conf, 0.55 if words >= 8 else 0.3 if words >= 3 else 0.15)
         else:
             conf = min(conf, att.strength)
-        if _is_boilerplate(text, q.para_start, q.para_end):
+        if _is_boilerplate(text, q.para_start, q.para_end) or _programme_title(text, q):
             conf = min(conf, 0.1)
         speaker: str | None = None
         kind: str | None = None

@@ -760,3 +760,14 @@ def test_as_x_put_it_before_the_quote():
     text = "She was seen, as The Courier put it in a long profile, as \u201cthe fixer.\u201d"
     (q,) = extract_quotes(text)
     assert q.speaker == "The Courier"
+
+
+def test_programme_title_after_a_network_possessive_is_not_a_quotation():
+    text = (
+        "\u201cThe levy is dead,\u201d Lund said on WKRB\u2019s \u201cMorning Desk.\u201d "
+        "Later she told the crowd, which greeted her with chants of \u201cLund!\u201d, to vote."
+    )
+    quotes = by_text(text)
+    assert quotes["Morning Desk."].confidence <= 0.1
+    assert quotes["The levy is dead,"].confidence >= 0.8
+    assert quotes["Lund!"].confidence > 0.1  # a chant after "chants of" stays a quotation
