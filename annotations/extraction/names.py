@@ -380,7 +380,10 @@ class Mentions:
             if kind == "person":
                 if " " in name:
                     hist = self.full.setdefault(surname, [])
-                    if not hist or hist[-1][1] != name:
+                    # a nickname inside a quotation ("... than working Crooked Hillary
+                    # Clinton") is not the person's name
+                    nickname = in_quote and hist and name.split()[0].lower() not in _FIRST_NAMES
+                    if (not hist or hist[-1][1] != name) and not nickname:
                         hist.append((s, name))
                 full = self.canonical(name, s)
                 if gender is None:

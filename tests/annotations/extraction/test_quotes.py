@@ -771,3 +771,14 @@ def test_programme_title_after_a_network_possessive_is_not_a_quotation():
     assert quotes["Morning Desk."].confidence <= 0.1
     assert quotes["The levy is dead,"].confidence >= 0.8
     assert quotes["Lund!"].confidence > 0.1  # a chant after "chants of" stays a quotation
+
+
+def test_nickname_inside_a_quotation_is_not_a_full_name():
+    text = (
+        "Mayor Paul Brandt is complaining about his microphone at the debate with Susan "
+        "Lowe.\n\nHe says, \u201cIt was harder than beating Sneaky Susan Lowe.\u201d\n\n"
+        "The mayor asked why he had issues and Lowe did not.\n\n"
+        "He says: \u201cI wonder why. Think of that.\u201d"
+    )
+    quotes = by_text(text)
+    assert quotes["I wonder why. Think of that."].speaker == "Paul Brandt"
