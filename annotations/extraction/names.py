@@ -12,6 +12,7 @@ from .lexicon import (
     MALE_NAMES,
     MALE_TITLES,
     ORG_WORDS,
+    PERSON_ROLES,
     PLACE_WORDS,
     SPEECH_VERBS,
     TITLES,
@@ -159,6 +160,9 @@ FUNCTION_WORDS = frozenset(
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
 _KEEP_DOT = frozenset(["jr", "sr", "inc", "corp", "co", "st"])
 _PLACE_BEFORE_RE = re.compile(r"\b(the|in|at|from|near|on|of)[ \u00a0]$", re.IGNORECASE)
+_ROLE_THEN_NAME_RE = re.compile(
+    r"(?:[\u2019']s)?(?:[ \u00a0][a-z][a-z\-]*){0,3}[ \u00a0]([a-z]+)[ \u00a0][A-Z]"
+)
 _NEXT_WORD_RE = re.compile(r"[ \u00a0]([a-z]+)\b")
 _ORG_HEAD_RE = re.compile(r"\b([A-Z][\w\-]+)[ \u00a0](?:on|of)[ \u00a0]$")
 _APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
@@ -393,7 +397,7 @@ class Mentions:
             mention = Mention(
                 s, me, name, kind, gender, in_quote=in_quote, strong=strong, roles=roles
             )
-            if kind == "person" and not in_quote:
+            if kind == "person" and not in_quote and not self._modifier(me):
                 mention.subject = not sentence_has_person
                 sentence_has_person = True
             self.items.append(mention)
@@ -401,6 +405,12 @@ class Mentions:
         for mention in self.items:
             if mention.kind == "person" and not mention.strong:
                 mention.strong = last_token(mention.name) in singles
+
+    def _modifier(self, end: int) -> bool:
+        """Is the name ending at `end` a modifier of a role and the next name (`Trump
+        campaign spokesman Jason Miller told`, `Obama's press secretary Josh Earnest`)?"""
+        m = _ROLE_THEN_NAME_RE.match(self.text, end)
+        return m is not None and m.group(1) in PERSON_ROLES
 
     def canonical(self, name: str, pos: int) -> str:
         if " " in name:

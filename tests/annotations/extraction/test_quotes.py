@@ -782,3 +782,14 @@ def test_nickname_inside_a_quotation_is_not_a_full_name():
     )
     quotes = by_text(text)
     assert quotes["I wonder why. Think of that."].speaker == "Paul Brandt"
+
+
+def test_name_modifying_a_role_is_not_the_sentence_subject():
+    text = (
+        "Mayor Tom Hale wants paid leave for every parent.\n\n"
+        "Hale campaign spokesman Theo Klein told reporters the plan covers renters. "
+        "However, he could not explain why Susan Marsh had said otherwise.\n\n"
+        "\u201cWe don't have the final text yet,\u201d he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Theo Klein"
