@@ -163,6 +163,10 @@ _PLACE_BEFORE_RE = re.compile(r"\b(the|in|at|from|near|on|of)[ \u00a0]$", re.IGN
 _ROLE_THEN_NAME_RE = re.compile(
     r"(?:[\u2019']s)?(?:[ \u00a0][a-z][a-z\-]*){0,3}[ \u00a0]([a-z]+)[ \u00a0][A-Z]"
 )
+# a capitalised multi-word name, small linking words allowed: "Bank of New York Mellon"
+_ORG_NAME_RE = re.compile(
+    r"\b[A-Z][a-z][\w\-]*(?:[ \u00a0](?:(?:of|for|and|on|the)[ \u00a0])?[A-Z][a-z][\w\-]*)+"
+)
 _NEXT_WORD_RE = re.compile(r"[ \u00a0]([a-z]+)\b")
 _ORG_HEAD_RE = re.compile(r"\b([A-Z][\w\-]+)[ \u00a0](?:on|of)[ \u00a0]$")
 _APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
@@ -319,6 +323,7 @@ class Mentions:
         self.titled: set[str] = set()  # bare surnames seen with a title
         # bare surname -> [(offset, gender)] of gendered titles ("Mr. Obama", "Mrs. Obama")
         self.titled_gender: dict[str, list[tuple[int, str]]] = {}
+        self._acronyms: dict[str, str] | None = None
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
@@ -411,6 +416,20 @@ class Mentions:
         campaign spokesman Jason Miller told`, `Obama's press secretary Josh Earnest`)?"""
         m = _ROLE_THEN_NAME_RE.match(self.text, end)
         return m is not None and m.group(1) in PERSON_ROLES
+
+    def expand_acronym(self, acronym: str) -> str | None:
+        """`IMF` -> `International Monetary Fund` when the document has a capitalised name
+        with those initials (small words like "of" and "for" skipped)."""
+        if self._acronyms is None:
+            self._acronyms = {}
+            for m in _ORG_NAME_RE.finditer(self.text):
+                words = m.group(0).split()
+                if words[0] in ("The", "A", "An"):
+                    words = words[1:]
+                initials = "".join(w[0] for w in words if w[0].isupper())
+                if 2 <= len(initials) <= 6 and len(words) >= 2:
+                    self._acronyms.setdefault(initials, " ".join(words))
+        return self._acronyms.get(acronym)
 
     def canonical(self, name: str, pos: int) -> str:
         if " " in name:

@@ -730,6 +730,9 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
     an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
     Trump tweet`, `a controversial comment`."""
     first, head = chunk[0], chunk[-1]
+    prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in _PREP_NOT_BY), -1)
+    if prep > 0 and not head.cap and any(_verbish(t) for t in chunk[1:prep]):
+        return True  # `The Ledger rated 20% of mayoral claims`: a clause, then a PP
     if (
         verb is not None
         and first.low in DETERMINERS
@@ -1058,18 +1061,28 @@ class _Extractor:
         return None
 
     def _outside_quotes(self, toks: list[Tok]) -> list[Tok]:
-        """Drop tokens that lie inside a quotation (names there are not the subject)."""
+        """Drop tokens that lie inside a quotation (names there are not the subject). A
+        comma that closes a dropped quotation (`On "Face the Nation," Sanders said`) belongs
+        to the sentence and is kept."""
         spans = self.spans
         if not spans or not toks:
             return toks
+        text = self.text
         out: list[Tok] = []
-        i = bisect_right(spans, (toks[0].start, len(self.text))) - 1
+        i = bisect_right(spans, (toks[0].start, len(text))) - 1
         i = max(i, 0)
+        inside = -1
         for t in toks:
             while i < len(spans) and spans[i][1] <= t.start:
                 i += 1
             if i < len(spans) and spans[i][0] <= t.start < spans[i][1]:
+                inside = i
                 continue
+            if inside >= 0:
+                end = spans[inside][1]
+                if text[end - 1] == "," and t.word != ",":
+                    out.append(Tok(end - 1, end, ","))
+                inside = -1
             out.append(t)
         return out
 
@@ -1084,8 +1097,12 @@ class _Extractor:
         toks = _drop_parens(self._outside_quotes(_tokens(text, s, e)))
         i = 0
         n = len(toks)
-        while i < n and (toks[i].low in _LEAD_ADVERBS or toks[i].word == ","):
-            i += 1
+        while i < n and (
+            toks[i].low in _LEAD_ADVERBS
+            or toks[i].word == ","
+            or (toks[i].low.endswith("ly") and i + 1 < n and toks[i + 1].word == ",")
+        ):
+            i += 1  # `Conversely, PolitiFact rated ...`
         if i < n and _intro_word(toks, i):
             c = i + 1
             while c < n and toks[c].word != ",":
@@ -1108,9 +1125,12 @@ class _Extractor:
         name = self._np_at(toks[j + 1 : m + 1])
         return name if name is not None and name.mention.split()[0][:1].isupper() else None
 
-    def previous_sentence(self, q: RawQuote) -> Attribution | None:
+    def previous_sentence(
+        self, q: RawQuote, attributed: set[tuple[int, int]]
+    ) -> Attribution | None:
         """`..., Schiff said. "The other factor is ..."`: a quotation opening a sentence
-        right after a quote-free sentence of the same paragraph that names its speaker."""
+        right after a sentence of the same paragraph that names its speaker and holds no
+        attributed quotation (a title or scare quote there is fine)."""
         text = self.text
         i = q.open_pos if q.open_pos >= 0 else q.start
         j = i - 1
@@ -1119,9 +1139,14 @@ class _Extractor:
         if j <= q.para_start or text[j] not in ".!?":
             return None
         s = max(q.para_start, j - 400)
+        ends = _is_sentence_end(text, s, j)
+        if ends:
+            s = ends[-1]
         k = bisect_right(self.spans, (j, len(text)))
-        if k > 0 and self.spans[k - 1][1] > s:
-            return None  # that sentence has quotations of its own: chains handle it
+        while k > 0 and self.spans[k - 1][1] > s:
+            k -= 1
+            if self.spans[k] in attributed:
+                return None  # an attributed quotation there: the chain rule decides
         fake = RawQuote(j, j, j, -1, q.para_start, q.para_end, "intro")
         att = self.before(fake, s)
         if att is None:
@@ -1129,6 +1154,19 @@ class _Extractor:
         if att is None or att.mention.split()[0].lower() in DETERMINERS:
             return None
         return att
+
+    def _subordinate_subject(self, q: RawQuote) -> Attribution | None:
+        """Subject of a subordinate clause opening the sentence before `q`."""
+        text = self.text
+        e = q.open_pos if q.open_pos >= 0 else q.start
+        s = max(q.para_start, e - 400)
+        ends = _is_sentence_end(text, s, e)
+        if ends:
+            s = ends[-1]
+        toks = _drop_parens(self._outside_quotes(_tokens(text, s, e)))
+        if len(toks) < 3 or toks[0].low not in _SUBORDINATORS:
+            return None
+        return self._np_at(toks[1:])
 
     def _subject_after(self, q: RawQuote) -> Attribution | None:
         """`Bemoaning the "phony system," Kim accused ...`: the subject follows the quote."""
@@ -1157,7 +1195,8 @@ class _Extractor:
             if named is not None:
                 return named
             head = toks[j - 1].low
-            if j > 1 and j < len(toks) and _verbish(toks[j]) and _role_head(head):
+            named = all(t.cap for t in toks[1:j])  # `the IMF`, `the Security Council`
+            if j > 1 and j < len(toks) and _verbish(toks[j]) and (_role_head(head) or named):
                 return Attribution(
                     text[first.start : toks[j - 1].end], first.start, toks[j - 1].end, None, 0.5
                 )
@@ -1330,6 +1369,10 @@ class _Extractor:
                 ps = text.rfind("\n", 0, att.start) + 1
                 here = RawQuote(att.start, att.start, att.start, -1, ps, att.start, "intro")
                 subj = self.subject(here)
+                if subj is None or subj.mention.split()[0].lower() in PRONOUNS:
+                    # `Although the IMF did not ..., it referenced`: the subordinate
+                    # clause's subject
+                    subj = self._subordinate_subject(here)
                 if subj is not None and subj.mention.split()[0].lower() not in PRONOUNS:
                     group, gkind, _, _ = self.resolve(subj)
                     if group is not None and gkind != "person":
@@ -1338,6 +1381,15 @@ class _Extractor:
         rec = self.index.lookup(att.mention)
         if rec is not None:
             return rec.name, rec.kind, att.start, att.end
+        acronym = words[-1] if low0 == "the" and len(words) == 2 else words[0]
+        if len(words) <= 2 and 2 <= len(acronym) <= 6 and acronym.isupper() and acronym.isalpha():
+            # `the IMF`, `NATO`: the organisation's full name where the story gives it
+            full_name = self.mentions.expand_acronym(acronym)
+            if full_name is not None:
+                rec = self.index.lookup(full_name) or self.index.lookup(acronym)
+                if rec is not None:
+                    return rec.name, rec.kind, att.start, att.end
+                return full_name, "org", att.start, att.end
         if low0 in DETERMINERS or not words[0][:1].isupper():
             head = words[-1].lower()
             if low0 == "the" and head in PERSON_ROLES and len(words) <= 4:
@@ -1487,11 +1539,12 @@ def extract_quotes(
     per_para: dict[int, int] = {}
     for q in raws:
         per_para[q.para_start] = per_para.get(q.para_start, 0) + 1
+    attributed = {(raws[i].start, raws[i].end) for i in range(n) if atts[i] is not None}
     for i, q in enumerate(raws):
         if atts[i] is None and not q.single and per_para[q.para_start] <= _DENSE_PARAGRAPH:
             s = ex.subject(q)
             if s is None and _sentence_initial(text, q):
-                s = ex.previous_sentence(q)
+                s = ex.previous_sentence(q, attributed)
             if s is not None:
                 atts[i] = s
                 subject_only[i] = True

@@ -793,3 +793,30 @@ def test_name_modifying_a_role_is_not_the_sentence_subject():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Theo Klein"
+
+
+def test_sentence_opening_adverb_with_comma_is_skipped():
+    text = (
+        "The Ledger rated 30% of council claims as \u201cfalse.\u201d Conversely, The Ledger "
+        "rated 20% of mayoral claims as \u201centirely true\u201d in the same year."
+    )
+    quotes = by_text(text)
+    assert quotes["entirely true"].speaker == "The Ledger"
+
+
+def test_comma_closing_a_quoted_title_ends_the_intro_phrase():
+    text = (
+        "On \u201cMorning Desk,\u201d Sen. Ana Ruiz, who lost the primary, named housing as "
+        "the first reason to vote. \u201cThe young are tired of waiting for a home.\u201d"
+    )
+    quotes = by_text(text)
+    assert quotes["The young are tired of waiting for a home."].speaker == "Ana Ruiz"
+
+
+def test_it_after_a_subordinate_clause_takes_that_clauses_organisation():
+    text = (
+        "The International Shipping Council (ISC) cut its forecast on Monday. Although the ISC "
+        "did not name the tariff plans, it referenced \u201cpolitical tensions\u201d in rich ports."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "International Shipping Council"
