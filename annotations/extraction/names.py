@@ -167,6 +167,10 @@ _ROLE_THEN_NAME_RE = re.compile(
 _ORG_NAME_RE = re.compile(
     r"\b[A-Z][a-z][\w\-]*(?:[ \u00a0](?:(?:of|for|and|on|the)[ \u00a0])?[A-Z][a-z][\w\-]*)+"
 )
+_WORK_BEFORE_RE = re.compile(
+    r"\b(?:book|memoir|novel|film|movie|song|album|essay|documentary|play|series),[ \u00a0]$"
+)
+_LOCAL_NAME_WINDOW = 800  # chars within which the latest full name wins for a bare surname
 _NEXT_WORD_RE = re.compile(r"[ \u00a0]([a-z]+)\b")
 _ORG_HEAD_RE = re.compile(r"\b([A-Z][\w\-]+)[ \u00a0](?:on|of)[ \u00a0]$")
 _APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
@@ -295,6 +299,9 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
         kind = "org"
     body = toks[i:j]
     low = [t.lower() for t in body]
+    if gender is None and len(body) >= 2:
+        # `former President Bill Clinton`: the first name tells even after a title
+        gender = "m" if low[0] in MALE_NAMES else "f" if low[0] in FEMALE_NAMES else None
     if kind == "other":
         if low[0] in MALE_NAMES:
             kind, gender = "person", gender or "m"
@@ -324,6 +331,7 @@ class Mentions:
         # bare surname -> [(offset, gender)] of gendered titles ("Mr. Obama", "Mrs. Obama")
         self.titled_gender: dict[str, list[tuple[int, str]]] = {}
         self._acronyms: dict[str, str] | None = None
+        self.full_count: dict[str, int] = {}  # full name -> mentions outside quotations
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
@@ -370,6 +378,8 @@ class Mentions:
                 strong = True
             roles = _roles(text, ms, s, me) if kind == "person" else ()
             before = _PLACE_BEFORE_RE.search(text, max(0, s - 6), s)
+            if kind == "person" and _WORK_BEFORE_RE.search(text, max(0, ms - 16), ms):
+                kind = "other"  # `her 2003 book, Living History,`: a title, not a person
             if kind == "person":
                 # "Commission on Presidential Debates", "University of Virginia": the
                 # tail of an organisation's name, unless a title precedes ("Secretary
@@ -387,7 +397,8 @@ class Mentions:
             if single:
                 singles.add(name)
             if kind == "person":
-                if " " in name:
+                if " " in name and name.count(" ") <= 3:  # not a title-case headline
+                    self.full_count[name] = self.full_count.get(name, 0) + (not in_quote)
                     hist = self.full.setdefault(surname, [])
                     # a nickname inside a quotation ("... than working Crooked Hillary
                     # Clinton") is not the person's name
@@ -431,7 +442,7 @@ class Mentions:
                     self._acronyms.setdefault(initials, " ".join(words))
         return self._acronyms.get(acronym)
 
-    def canonical(self, name: str, pos: int) -> str:
+    def canonical(self, name: str, pos: int, gender: str | None = None) -> str:
         if " " in name:
             return name
         hist = self.full.get(name)
@@ -439,18 +450,26 @@ class Mentions:
             return name
         # "Mr. Obama" is not "Michelle Obama": the gender of the nearest gendered title
         # on this surname rules out full names of the other gender
-        gender: str | None = None
         titled = self.titled_gender.get(name)
-        if titled:
+        if gender is None and titled:
             gender = min(titled, key=lambda pg: abs(pg[0] - pos))[1]
         best: str | None = None
+        best_pos = -1
+        seen: list[str] = []
         for p, full in hist:
             if p >= pos and best is not None:
                 break
             g = self.gender.get(full)
             if gender is not None and g is not None and g != gender:
                 continue
-            best = full
+            best, best_pos = full, p
+            seen.append(full)
+        if best is not None and len(set(seen)) > 1 and pos - best_pos > _LOCAL_NAME_WINDOW:
+            # several people share the surname and none was named nearby: the one the
+            # story names most (its subject; on a tie the first named) rather than the latest
+            known = [f for f in seen if self.gender.get(f) is not None]
+            if len(set(known)) > 1:
+                best = max(known, key=lambda f: self.full_count.get(f, 0))  # ties: the first
         return best if best is not None else name
 
     def resolve(self, pos: int, gender: str | None, window: int = 3000) -> Mention | None:
@@ -468,12 +487,13 @@ class Mentions:
             i -= 1
             if m.kind != "person" or m.in_quote or (strong and not m.strong):
                 continue
-            g = m.gender or self.gender.get(self.canonical(m.name, m.start))
+            full = self.canonical(m.name, m.start, gender)
+            g = m.gender or self.gender.get(full)
             if gender is not None and g is not None and g != gender:
                 continue
             if m.subject:
                 if g is None and gender is not None:
-                    self.gender[self.canonical(m.name, m.start)] = gender
+                    self.gender[full] = gender
                 return m
             if fallback is None:
                 fallback = m

@@ -733,16 +733,19 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
     prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in _PREP_NOT_BY), -1)
     if prep > 0 and not head.cap and any(_verbish(t) for t in chunk[1:prep]):
         return True  # `The Ledger rated 20% of mayoral claims`: a clause, then a PP
+    if first.low in ("a", "an") and len(chunk) == 2 and head.low.endswith("ly"):
+        return True  # `a swiftly called meeting`: a participle, not a verb
     if (
         verb is not None
-        and first.low in DETERMINERS
+        and (first.low in DETERMINERS or first.word.endswith(_POSS))
         and len(chunk) > 1
         and not head.cap
         and not verb.low.endswith(("s", "ed"))
         and verb.low not in _FINITE_IRREGULAR
     ):
         # a singular subject takes "comments"/"commented", never "comment": in `a
-        # controversial comment`, `the following comment` the "verb" is a noun
+        # controversial comment`, `the following comment`, `Kim's mental state` the
+        # "verb" is a noun
         return True
     i = next((n for n, t in enumerate(toks) if t is first), 0)
     before = toks[i - 1].low if i > 0 else ""
@@ -1358,7 +1361,7 @@ class _Extractor:
             if low0 in ("he", "she"):
                 m = self.mentions.resolve(att.start, gender)
                 if m is not None:
-                    name = self.mentions.canonical(m.name, m.start)
+                    name = self.mentions.canonical(m.name, m.start, gender)
                     rec = self.index.lookup(name)
                     if rec is not None:
                         return rec.name, rec.kind, att.start, att.end

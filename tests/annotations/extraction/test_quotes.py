@@ -820,3 +820,49 @@ def test_it_after_a_subordinate_clause_takes_that_clauses_organisation():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "International Shipping Council"
+
+
+def test_title_of_a_book_after_a_comma_is_not_a_person():
+    text = (
+        "Senator Susan Hale wrote about the clot years ago.\n\n"
+        "In her 2003 book, Silent Rooms, Hale noted the risk. After saying her foot was "
+        "\u201cso swollen I could not walk,\u201d she was rushed to a hospital."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Susan Hale"
+
+
+def test_shared_surname_far_from_either_full_name_goes_to_the_one_named_most():
+    filler = "The committee met again on Tuesday to review the files. " * 20
+    text = (
+        "Senator Susan Hale defended her record. Susan Hale said the audit was fair.\n\n"
+        "Her husband, former governor Tom Hale, did not attend.\n\n" + filler + "\n\n"
+        "Hale called the report \u201ca vindication\u201d on Wednesday."
+    )
+    quotes = by_text(text)
+    assert quotes["a vindication"].speaker == "Susan Hale"
+
+
+def test_shared_surname_next_to_a_full_name_goes_to_that_one():
+    text = (
+        "Senator Susan Hale defended her record. Susan Hale said the audit was fair.\n\n"
+        "Her husband, former governor Tom Hale, did not attend. Hale called the report "
+        "\u201ca witch hunt\u201d on Wednesday."
+    )
+    quotes = by_text(text)
+    assert quotes["a witch hunt"].speaker == "Tom Hale"
+
+
+def test_participle_after_an_adverb_and_article_is_not_a_subject():
+    text = (
+        "Following a swiftly called meeting, the council issued a statement calling the "
+        "vote \u201ca clear violation\u201d of its rules."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker != "a swiftly"
+
+
+def test_possessive_noun_phrase_before_a_noun_form_of_a_speech_verb():
+    text = "President Lena Moss said Kim's mental state is \u201cspiraling out of control.\u201d"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Lena Moss"
