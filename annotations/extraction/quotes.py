@@ -1194,9 +1194,9 @@ class _Extractor:
             j = 1
             while j < len(toks) and j < 7 and not _verbish(toks[j]) and toks[j].word not in ",;:":
                 j += 1
-            named = self._appositive_name(toks, j)
-            if named is not None:
-                return named
+            appos = self._appositive_name(toks, j)
+            if appos is not None:
+                return appos
             head = toks[j - 1].low
             named = all(t.cap for t in toks[1:j])  # `the IMF`, `the Security Council`
             if j > 1 and j < len(toks) and _verbish(toks[j]) and (_role_head(head) or named):
