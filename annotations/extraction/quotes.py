@@ -12,11 +12,13 @@ from .lexicon import (
     DOC_WORDS,
     FEMALE,
     FEMALE_NAMES,
+    FUNCTION_WORDS,
     MALE,
     MALE_NAMES,
     ORG_WORDS,
     PERSON_ROLES,
     PRONOUNS,
+    SENTENCE_OPENERS,
     SKIP_BEFORE_VERB,
     SPEECH_NOUNS,
     SPEECH_VERBS,
@@ -24,7 +26,7 @@ from .lexicon import (
     WEAK_VERBS,
 )
 from .marks import BROKEN, DOUBLE_MARKS, OPEN_END, RECOVERED, SINGLE_MARKS, RawQuote, find_quotes
-from .names import FUNCTION_WORDS, Mentions, clean_name
+from .names import Mentions, clean_name
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -300,56 +302,6 @@ def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
     return text[v.start : end], end
 
 
-_LEAD_SKIP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "but",
-        "and",
-        "or",
-        "however",
-        "in",
-        "on",
-        "at",
-        "for",
-        "to",
-        "of",
-        "from",
-        "by",
-        "with",
-        "as",
-        "if",
-        "when",
-        "while",
-        "after",
-        "before",
-        "since",
-        "despite",
-        "although",
-        "though",
-        "yet",
-        "so",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "all",
-        "meanwhile",
-        "still",
-        "even",
-        "also",
-        "then",
-        "now",
-        "today",
-        "earlier",
-        "later",
-        "last",
-        "instead",
-    ]
-)
 # Verbs that make a proper-name subject the likely source of a partial quote.
 _SUBJECT_VERBS = frozenset(
     [
@@ -1321,7 +1273,7 @@ class _Extractor:
         for k in range(1, len(run)):
             w = run[k].low
             if w in SPEECH_VERBS or w in _SUBJECT_VERBS or w in _HEADLINE_VERBS:
-                if run[0].low in _LEAD_SKIP or run[k - 1].word.endswith(_POSS):
+                if run[0].low in SENTENCE_OPENERS or run[k - 1].word.endswith(_POSS):
                     return None
                 a, b = run[0].start, run[k - 1].end
                 return Attribution(text[a:b], a, b, None, 0.5)
