@@ -331,12 +331,20 @@ def _date_order() -> list[OrderBy]:
     return [F("article__published_at").desc(nulls_last=True), F("id").desc()]
 
 
-def quote_search(*, user: roles.AnyUser, params: QuoteSearchParams) -> QuerySet[Quote]:
+def quote_search(
+    *,
+    user: roles.AnyUser,
+    params: QuoteSearchParams,
+    speakers: list[Speaker] | None = None,
+) -> QuerySet[Quote]:
     """Matching quotes, annotated with `rank` and `headline`, in a stable order.
 
     `headline` is ts_headline over the quote text with sentinel marks (render it with
     headline_html). PostgreSQL evaluates it after ORDER BY/LIMIT (its cost puts it above the
     sort), so it is only computed for the rows of the page that is fetched.
+
+    `speakers`: the result of `speaker_match` for `params.speaker`, when the caller has
+    already looked it up (the search page shows it), so it is not queried twice.
     """
     if not roles.user_can_read(user):
         raise PermissionDeniedError("You need the reporter or editor role to search quotes.")
@@ -356,7 +364,9 @@ def quote_search(*, user: roles.AnyUser, params: QuoteSearchParams) -> QuerySet[
     if params.published_to is not None:
         matches = matches.filter(article__published_at__lt=params.published_to)
     if speaker_text:
-        matches = matches.filter(speaker_id__in=[s.pk for s in speaker_match(text=speaker_text)])
+        if speakers is None or not params.speaker:
+            speakers = speaker_match(text=speaker_text)
+        matches = matches.filter(speaker_id__in=[s.pk for s in speakers])
 
     related = ("speaker", "article")
     # Article bodies can be half a megabyte and the vector is internal: never load either.

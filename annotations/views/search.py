@@ -4,6 +4,7 @@ The page is a plain GET form, so it works without JavaScript and every result li
 shareable URL; htmx only swaps the results region and keeps the address bar in step.
 """
 
+import contextlib
 import csv
 import io
 import json
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
@@ -20,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from redis.exceptions import RedisError
 
 from annotations import roles
 from annotations.errors import PermissionDeniedError
@@ -108,13 +111,28 @@ def _result_rows(quotes: list[Quote]) -> list[dict[str, Any]]:
     ]
 
 
+OUTLETS_CACHE_KEY = "search:outlets"
+OUTLETS_CACHE_SECONDS = 60
+
+
 def _outlets() -> list[str]:
-    return list(
+    """The outlet dropdown: a DISTINCT over every article, so it is cached for a minute (a
+    new outlet shows up within that; the filter itself accepts any typed outlet)."""
+    try:
+        cached = cache.get(OUTLETS_CACHE_KEY)
+    except RedisError:
+        cached = None
+    if cached is not None:
+        return list(cached)
+    outlets = list(
         Article.objects.exclude(outlet="")
         .order_by("outlet")
         .values_list("outlet", flat=True)
         .distinct()[:200]
     )
+    with contextlib.suppress(RedisError):  # an optimisation; the page works without Redis
+        cache.set(OUTLETS_CACHE_KEY, outlets, OUTLETS_CACHE_SECONDS)
+    return outlets
 
 
 @require_GET
@@ -145,7 +163,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         "rank_candidates": search_core.RANK_CANDIDATES,
     }
     if not errors or set(errors) == {"page"}:
-        results = quote_search(user=request.user, params=params)
+        matched_speakers = speaker_match(text=params.speaker) if params.speaker else None
+        results = quote_search(user=request.user, params=params, speakers=matched_speakers)
         offset = (page - 1) * PAGE_SIZE
         quotes = list(results[offset : offset + PAGE_SIZE + 1])
         if page == 1 and len(quotes) <= PAGE_SIZE:
@@ -172,7 +191,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
                 "prev_query": _querystring(request, page=str(page - 1) if page > 2 else None)
                 if page > 1
                 else None,
-                "matched_speakers": speaker_match(text=speaker_text) if speaker_text else None,
+                "matched_speakers": matched_speakers,
                 "speaker_text": speaker_text,
                 "export_query": _querystring(request, page=None),
             }

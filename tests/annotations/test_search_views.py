@@ -224,3 +224,49 @@ def test_search_says_when_relevance_covers_only_the_newest_matches(reporter_clie
     assert "Relevance ranks the newest 3 matches." in relevance
     assert "showing 1–20." in by_date
     assert "Relevance ranks the newest" not in by_date
+
+
+def _speaker_lookups(queries):
+    return sum("annotations_speakeralias" in q["sql"] for q in queries)
+
+
+def test_search_speaker_filter_looks_the_speaker_up_once(reporter_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    speaker = make_speaker("Jens Stoltenberg", "Stoltenberg", title="NATO Secretary General")
+    make_quote("Allies stand together.", speaker=speaker)
+    with CaptureQueriesContext(connection) as direct:
+        search_selectors.speaker_match(text="Stoltenberg")
+    with CaptureQueriesContext(connection) as page:
+        response = reporter_client.get(URL, {"speaker": "Stoltenberg"})
+
+    assert "Allies stand together." in response.content.decode()
+    assert "<strong>Jens Stoltenberg</strong>" in response.content.decode()
+    assert _speaker_lookups(direct.captured_queries) >= 1
+    assert _speaker_lookups(page.captured_queries) == _speaker_lookups(direct.captured_queries)
+
+
+def test_search_outlet_list_is_cached_between_page_loads(reporter_client):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annotations.views.search import OUTLETS_CACHE_KEY
+
+    cache.delete(OUTLETS_CACHE_KEY)
+    make_quote("First words.", outlet="Daily Planet")
+
+    def outlet_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            html = reporter_client.get(URL).content.decode()
+        return sum("DISTINCT" in q["sql"] for q in ctx.captured_queries), html
+
+    first, html = outlet_queries()
+    assert first == 1 and '<option value="Daily Planet">' in html
+    make_quote("Second words.", outlet="Evening Star")
+    second, html = outlet_queries()
+    assert second == 0 and '<option value="Evening Star">' not in html  # from the cache
+    cache.delete(OUTLETS_CACHE_KEY)
+    third, html = outlet_queries()
+    assert third == 1 and '<option value="Evening Star">' in html
