@@ -97,4 +97,14 @@ def prehighlight_sweep_task() -> None:
         )
 
 
-from annotations.tasks_api import *  # noqa: E402, F403
+# Celery's autodiscovery imports `annotations.tasks` only; the webhook tasks live beside it and
+# are registered by importing them here.
+from annotations.tasks_api import webhook_deliver_task, webhook_sweep_task  # noqa: E402
+
+__all__ = [
+    "article_prehighlight_batch_task",
+    "article_prehighlight_task",
+    "prehighlight_sweep_task",
+    "webhook_deliver_task",
+    "webhook_sweep_task",
+]
