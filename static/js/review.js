@@ -11,6 +11,11 @@
   let lastSelection = null;
   let lastDecided = null;
   let pendingSpeakerFocus = null;
+  // While a decision is on its way to the server, shortcut keys wait in order and run once the
+  // row is redrawn: a fast "v then u" (or "Enter then u" after a dispute) must not be lost or
+  // act on a row that is about to be replaced.
+  let busy = false;
+  const queuedKeys = [];
 
   const page = () => document.querySelector("[data-review-page]");
   const rows = () => Array.from(document.querySelectorAll("[data-quote-row]"));
@@ -226,6 +231,8 @@
         const row = target.closest("[data-quote-row]");
         pendingDispute = null;
         click(row, "[data-decision='disputed']", "Only editors can dispute quotes.");
+        // The note field goes away with the redrawn row; keys typed meanwhile are shortcuts.
+        if (busy) row.focus();
         return;
       }
       if (event.key === "Escape") {
@@ -244,37 +251,69 @@
     }
     if (isTyping(target) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (document.querySelector("dialog[open]")) return;
-    const handlers = {
-      j: () => move(1),
-      k: () => move(-1),
-      v: () => click(currentRow(), "[data-decision='verified']", "Only editors can verify quotes."),
-      x: () => click(currentRow(), "[data-decision='not_a_quote']", "Only editors can review quotes."),
-      d: () => startDispute(currentRow()),
-      s: () => openSpeaker(currentRow()),
-      u: () => {
-        // Undo follows the last decision made on this page, even after focus advanced past it.
-        const row = (lastDecided && rowFor(lastDecided)) || currentRow();
-        if (row) setCurrent(row);
-        click(row, "[data-undo]", "Nothing of yours to undo on this quote.");
-      },
-      a: () => click(document, "[data-add-form] [data-use-selection]", "Only editors can add quotes."),
-      f: () => {
-        const row = currentRow();
-        const form = row && row.querySelector("[data-span-form]");
-        if (!form) return announce("Only editors can fix spans.");
-        if (!lastSelection) return announce("Select the words in the article text first.");
-        form.closest("details").open = true;
-        form.querySelector("[data-use-selection]").click();
-      },
-      "?": openShortcuts,
-    };
-    const handler = handlers[event.key];
-    if (!handler) return;
+    if (!(event.key in shortcuts)) return;
     event.preventDefault();
-    handler();
+    if (busy && event.key !== "?") {
+      queuedKeys.push(event.key);
+      return;
+    }
+    shortcuts[event.key]();
   });
 
+  function replayQueuedKeys() {
+    while (!busy && queuedKeys.length) shortcuts[queuedKeys.shift()]();
+  }
+
+  function requestDone(options) {
+    if (!busy) return;
+    busy = false;
+    window.clearTimeout(busyWatchdog);
+    if (options && options.dropQueue && queuedKeys.length) {
+      queuedKeys.length = 0;
+      return;
+    }
+    replayQueuedKeys();
+  }
+
+  const shortcuts = {
+    j: () => move(1),
+    k: () => move(-1),
+    v: () => click(currentRow(), "[data-decision='verified']", "Only editors can verify quotes."),
+    x: () => click(currentRow(), "[data-decision='not_a_quote']", "Only editors can review quotes."),
+    d: () => startDispute(currentRow()),
+    s: () => openSpeaker(currentRow()),
+    u: () => {
+      // Undo follows the last decision made on this page, even after focus advanced past it.
+      const row = (lastDecided && rowFor(lastDecided)) || currentRow();
+      if (row) setCurrent(row);
+      click(row, "[data-undo]", "Nothing of yours to undo on this quote.");
+    },
+    a: () => click(document, "[data-add-form] [data-use-selection]", "Only editors can add quotes."),
+    f: () => {
+      const row = currentRow();
+      const form = row && row.querySelector("[data-span-form]");
+      if (!form) return announce("Only editors can fix spans.");
+      if (!lastSelection) return announce("Select the words in the article text first.");
+      form.closest("details").open = true;
+      form.querySelector("[data-use-selection]").click();
+    },
+    "?": openShortcuts,
+  };
+
   // --- htmx integration ------------------------------------------------------------------------
+
+  let busyWatchdog = null;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const elt = event.detail && event.detail.elt;
+    if (!(elt && elt.closest && elt.closest("[data-quote-row]"))) return;
+    busy = true;
+    // Never wait forever for a redraw that does not come (a request htmx cancels, no swap).
+    window.clearTimeout(busyWatchdog);
+    busyWatchdog = window.setTimeout(() => requestDone({ dropQueue: true }), 10000);
+  });
+
+  // A failed request redraws nothing, so the keys queued behind it would act on stale rows.
+  document.addEventListener("htmx:sendError", () => requestDone({ dropQueue: true }));
 
   // A refused action (409 conflict, 422 invalid) still carries the redrawn row: swap it in.
   document.addEventListener("htmx:beforeSwap", (event) => {
@@ -288,6 +327,7 @@
   document.addEventListener("htmx:responseError", (event) => {
     const status = event.detail.xhr.status;
     announce(status === 403 ? "You are not allowed to do that." : "The server could not do that (" + status + "). Nothing was changed.");
+    requestDone({ dropQueue: true });
   });
 
   document.addEventListener("htmx:afterSettle", (event) => {
@@ -297,8 +337,14 @@
       if (input) input.focus();
     }
     const status = event.detail.xhr && event.detail.xhr.status;
-    if (status !== 409 && status !== 422) return;
-    // Put the keyboard back on the row that explains what went wrong.
+    if (status !== 409 && status !== 422) {
+      // After quoteChanged (sent after settle) has moved the keyboard: run what was typed.
+      window.setTimeout(() => requestDone(), 0);
+      return;
+    }
+    // Put the keyboard back on the row that explains what went wrong; what was typed behind
+    // the refused action is dropped, the editor reads the reason first.
+    requestDone({ dropQueue: true });
     const row = event.target.closest && event.target.closest("[data-quote-row]");
     if (row) setCurrent(row);
   });

@@ -122,6 +122,38 @@ def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
     page.context.close()
 
 
+def test_review_desk_keys_typed_while_a_decision_is_saving_are_not_lost(browser, live_server):
+    editor_user("alice")
+    article = demo_article_with_quotes()
+    quotes = list(Quote.objects.filter(article=article).order_by("start"))
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    # No waiting between the keys: "u" arrives while the verification is still on its way.
+    page.keyboard.press("j")
+    page.keyboard.press("v")
+    page.keyboard.press("u")
+    expect(page.locator(f"#quote-{quotes[0].pk}")).to_have_attribute("data-status", "candidate")
+    expect(page.locator("#review-status")).to_contain_text("Undone")
+    assert Quote.objects.get(pk=quotes[0].pk).status == "candidate"
+    assert list(
+        Review.objects.filter(quote=quotes[0]).order_by("pk").values_list("to_status", flat=True)
+    ) == ["verified", "candidate"]
+
+    # A dispute submitted with Enter, then an immediate undo: the undo is for the dispute.
+    page.keyboard.press("j")
+    page.keyboard.press("d")
+    page.keyboard.type("Wrong speaker.")
+    page.keyboard.press("Enter")
+    page.keyboard.press("u")
+    expect(page.locator("#review-status")).to_contain_text("Undone")
+    disputed = Review.objects.filter(to_status="disputed").get()
+    expect(page.locator(f"#quote-{disputed.quote_id}")).to_have_attribute(
+        "data-status", "candidate"
+    )
+    assert Quote.objects.get(pk=disputed.quote_id).status == "candidate"
+    page.context.close()
+
+
 def test_review_desk_dispute_without_note_shows_the_error(browser, live_server):
     editor_user("alice")
     article = demo_article_with_quotes()
