@@ -72,9 +72,7 @@ class Article(models.Model):
                 condition=Q(url__isnull=False) & ~Q(url=""),
                 name="article_url_unique_when_present",
             ),
-            models.CheckConstraint(
-                condition=~Q(title=""), name="article_title_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
             models.CheckConstraint(
                 condition=Q(body_hash__regex=r"^[0-9a-f]{64}$"), name="article_body_hash_sha256"
             ),
@@ -82,8 +80,10 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["body_hash"], name="article_body_hash_idx"),
-            models.Index(fields=["prehighlight_status", "prehighlight_queued_at"],
-                         name="article_prehighlight_idx"),
+            models.Index(
+                fields=["prehighlight_status", "prehighlight_queued_at"],
+                name="article_prehighlight_idx",
+            ),
             models.Index(fields=["outlet"], name="article_outlet_idx"),
             models.Index(fields=["-created_at", "-id"], name="article_created_idx"),
         ]
@@ -169,7 +169,12 @@ class Quote(models.Model):
 
     PREFIX_SUFFIX_CHARS = 32
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    # No single-column indexes on the two foreign keys: the unique (article, start, end) and the
+    # (speaker, status) indexes lead with them and serve every lookup by either, so a third and
+    # fourth index would only cost each pre-highlight insert.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="quotes", db_index=False
+    )
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     text = models.TextField()
@@ -177,7 +182,12 @@ class Quote(models.Model):
     suffix = models.CharField(max_length=64, blank=True)
 
     speaker = models.ForeignKey(
-        Speaker, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+        Speaker,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+        db_index=False,
     )
     speaker_mention = models.CharField(max_length=300, blank=True)
     speaker_mention_start = models.PositiveIntegerField(null=True, blank=True)

@@ -235,12 +235,16 @@ def command_run(args: argparse.Namespace) -> int:
              f"{host}:{port}", "--workers", str(args.web_workers), "--threads", "4",
              "--access-logfile", "-", "--graceful-timeout", "5"],
             cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "newsdesk", "worker", "--beat",
              "--loglevel", "INFO", "--concurrency", "1",
              "--schedule", str(data_dir() / "celerybeat-schedule")],
             cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+            # Own process groups: Ctrl-C reaches only this script, which stops the web server
+            # and the worker itself, and can kill a worker's pool and beat processes with it.
+            start_new_session=True,
         )
         data_dir().mkdir(parents=True, exist_ok=True)
         children = [web, worker]
@@ -276,12 +280,16 @@ def command_run(args: argparse.Namespace) -> int:
         finally:
             for child in children:
                 if child.poll() is None:
-                    child.terminate()
+                    child.terminate()  # warm shutdown: running tasks finish (or are re-queued)
             for child in children:
                 try:
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    say(f"{child.args[2]} did not stop within 15 s; killing it")
+                # The whole group: a killed Celery main process would orphan its pool child.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
             web_log.close()
             worker_log.close()
             say("stopped")
