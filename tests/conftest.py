@@ -74,3 +74,19 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the data migrations created (groups, content types).
+
+    A transactional test's teardown flushes the database; without serialized rollback the
+    flush's post_migrate recreates content types with new ids, and the next test that restores
+    the serialized snapshot then collides with them (order-dependent failures).
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if not marker or not marker.kwargs.get("transaction"):
+            continue
+        if "serialized_rollback" not in marker.kwargs:
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
