@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -67,6 +68,12 @@ def _validation_messages(error: ValidationError) -> list[str]:
 # --- rendering ---------------------------------------------------------------------------------
 
 ROW_EXTRAS = ("banner", "review_form", "speaker_form", "span_form")
+# The row attribute a refused form is kept in, so the row redraws with the editor's input.
+FORM_ATTRIBUTES: dict[type[forms.Form], str] = {
+    ReviewForm: "review_form",
+    SpeakerForm: "speaker_form",
+    SpanFixForm: "span_form",
+}
 
 
 def _row_defaults(quote: Quote, inline: set[int]) -> None:
@@ -187,6 +194,61 @@ def _done(request: HtmxHttpRequest, quote: Quote, *, announce: str, advance: boo
     )
 
 
+def _keep_input(form: forms.Form) -> Callable[[Quote], None]:
+    """A row decoration that redraws the refused form with the editor's input in it."""
+    attribute = FORM_ATTRIBUTES[type(form)]
+
+    def decorate(row: Quote) -> None:
+        setattr(row, attribute, form)
+
+    return decorate
+
+
+def _attempt(
+    request: HtmxHttpRequest,
+    quote: Quote,
+    write: Callable[[], object],
+    *,
+    failed: str,
+    form: forms.Form | None = None,
+    keep_input_on_conflict: bool = True,
+) -> HttpResponse | None:
+    """Run one write service call; on a refusal, the response that redraws the row.
+
+    A stale version (409) and a rule the service enforces (422) both write nothing; the row
+    comes back from the database with the reason (prefixed by `failed`), and the editor's
+    input (`form`) is kept in it. None means the write went through.
+    """
+    decorate = _keep_input(form) if form is not None else None
+    try:
+        write()
+    except QuoteVersionConflict as conflict:
+        return _refused(
+            request,
+            quote,
+            status=409,
+            banner=conflict.message,
+            decorate=decorate if keep_input_on_conflict else None,
+        )
+    except ValidationError as error:
+        if form is not None:
+            form.add_error(None, error)
+        return _refused(
+            request,
+            quote,
+            status=422,
+            decorate=decorate,
+            banner=failed + " ".join(_validation_messages(error)),
+        )
+    return None
+
+
+def _invalid_form(
+    request: HtmxHttpRequest, quote: Quote, form: forms.Form, banner: str
+) -> HttpResponse:
+    return _refused(request, quote, status=422, decorate=_keep_input(form), banner=banner)
+
+
 def _quote_for_editor(request: HttpRequest, pk: int) -> Quote:
     quote = review_selectors.quote_get_for_review(user=request.user, pk=pk)
     _require_editor(request)
@@ -256,38 +318,24 @@ def speaker_search(request: HtmxHttpRequest) -> HttpResponse:
 def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     quote = _quote_for_editor(request, pk)
     form = ReviewForm(request.POST)
-
-    def keep_input(row: Quote) -> None:
-        row.review_form = form  # type: ignore[attr-defined]
-
     if not form.is_valid():
-        return _refused(
-            request,
-            quote,
-            status=422,
-            decorate=keep_input,
-            banner="Nothing was saved: fix the errors below.",
-        )
-    try:
-        quote_review_submit(
+        return _invalid_form(request, quote, form, "Nothing was saved: fix the errors below.")
+    refused = _attempt(
+        request,
+        quote,
+        lambda: quote_review_submit(
             quote=quote,
             user=request.user,  # type: ignore[arg-type]
             to_status=form.to_status,
             expected_version=form.cleaned_data["version"],
             note=form.cleaned_data["note"],
             evidence=form.cleaned_data["evidence"],
-        )
-    except QuoteVersionConflict as conflict:
-        return _refused(request, quote, status=409, banner=conflict.message, decorate=keep_input)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return _refused(
-            request,
-            quote,
-            status=422,
-            decorate=keep_input,
-            banner="Nothing was saved: " + " ".join(_validation_messages(error)),
-        )
+        ),
+        form=form,
+        failed="Nothing was saved: ",
+    )
+    if refused is not None:
+        return refused
     announce = f"Quote by {speaker_label(quote)} marked {quote.get_status_display().lower()}."
     return _done(request, quote, announce=announce, advance=True)
 
@@ -299,16 +347,18 @@ def quote_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = VersionForm(request.POST)
     if not form.is_valid():
         return _refused(request, quote, status=422, banner="The undo form was incomplete.")
-    try:
-        quote_services.quote_undo_last_decision(
+    refused = _attempt(
+        request,
+        quote,
+        lambda: quote_services.quote_undo_last_decision(
             quote=quote,
             user=request.user,  # type: ignore[arg-type]
             expected_version=form.cleaned_data["version"],
-        )
-    except QuoteVersionConflict as conflict:
-        return _refused(request, quote, status=409, banner=conflict.message)
-    except ValidationError as error:
-        return _refused(request, quote, status=422, banner=" ".join(error.messages))
+        ),
+        failed="",
+    )
+    if refused is not None:
+        return refused
     announce = f"Undone: quote by {speaker_label(quote)} is {quote.get_status_display().lower()}."
     return _done(request, quote, announce=announce, advance=False)
 
@@ -327,20 +377,11 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         return render(request, template, {"quote": quote})
     form = SpeakerForm(request.POST)
-
-    def keep_input(row: Quote) -> None:
-        row.speaker_form = form  # type: ignore[attr-defined]
-
     if not form.is_valid():
-        return _refused(
-            request,
-            quote,
-            status=422,
-            decorate=keep_input,
-            banner="The speaker was not changed: see below.",
-        )
+        return _invalid_form(request, quote, form, "The speaker was not changed: see below.")
     data, user = form.cleaned_data, request.user
-    try:
+
+    def write() -> None:
         if data["create"]:
             quote_services.quote_create_speaker(
                 quote=quote,
@@ -366,17 +407,10 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 speaker=speaker,
                 expected_version=data["version"],
             )
-    except QuoteVersionConflict as conflict:
-        return _refused(request, quote, status=409, banner=conflict.message, decorate=keep_input)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return _refused(
-            request,
-            quote,
-            status=422,
-            decorate=keep_input,
-            banner="The speaker was not changed: " + " ".join(error.messages),
-        )
+
+    refused = _attempt(request, quote, write, form=form, failed="The speaker was not changed: ")
+    if refused is not None:
+        return refused
     return _done(request, quote, announce=f"Speaker set to {speaker_label(quote)}.", advance=False)
 
 
@@ -385,37 +419,25 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def quote_span(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     quote = _quote_for_editor(request, pk)
     form = SpanFixForm(request.POST)
-
-    def keep_input(row: Quote) -> None:
-        row.span_form = form  # type: ignore[attr-defined]
-
     if not form.is_valid():
-        return _refused(
-            request,
-            quote,
-            status=422,
-            decorate=keep_input,
-            banner="The span was not changed: see below.",
-        )
-    try:
-        quote_services.quote_fix_span(
+        return _invalid_form(request, quote, form, "The span was not changed: see below.")
+    refused = _attempt(
+        request,
+        quote,
+        lambda: quote_services.quote_fix_span(
             quote=quote,
             user=request.user,  # type: ignore[arg-type]
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
             expected_version=form.cleaned_data["version"],
-        )
-    except QuoteVersionConflict as conflict:
-        return _refused(request, quote, status=409, banner=conflict.message)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return _refused(
-            request,
-            quote,
-            status=422,
-            decorate=keep_input,
-            banner="The span was not changed: " + " ".join(error.messages),
-        )
+        ),
+        form=form,
+        failed="The span was not changed: ",
+        # A stale span is redrawn from the database, not from the refused offsets.
+        keep_input_on_conflict=False,
+    )
+    if refused is not None:
+        return refused
     announce = f"The quote now reads “{quote.text[:80]}”."
     if not request.htmx:
         messages.success(request, announce)
