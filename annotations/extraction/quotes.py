@@ -1041,15 +1041,20 @@ class _Extractor:
             out.append(t)
         return out
 
-    def subject(self, q: RawQuote) -> Attribution | None:
-        """The subject of the main clause of the quotation's sentence."""
+    def _sentence_before(self, q: RawQuote) -> list[Tok]:
+        """The tokens of q's sentence up to its opening mark, quotations and short
+        parentheticals left out (at most 400 characters back, within the paragraph)."""
         text = self.text
         e = q.open_pos if q.open_pos >= 0 else q.start
         s = max(q.para_start, e - 400)
         ends = _is_sentence_end(text, s, e)
         if ends:
             s = ends[-1]
-        toks = _drop_parens(self._outside_quotes(_tokens(text, s, e)))
+        return _drop_parens(self._outside_quotes(_tokens(text, s, e)))
+
+    def subject(self, q: RawQuote) -> Attribution | None:
+        """The subject of the main clause of the quotation's sentence."""
+        toks = self._sentence_before(q)
         i = 0
         n = len(toks)
         while i < n and (
@@ -1112,13 +1117,7 @@ class _Extractor:
 
     def _subordinate_subject(self, q: RawQuote) -> Attribution | None:
         """Subject of a subordinate clause opening the sentence before `q`."""
-        text = self.text
-        e = q.open_pos if q.open_pos >= 0 else q.start
-        s = max(q.para_start, e - 400)
-        ends = _is_sentence_end(text, s, e)
-        if ends:
-            s = ends[-1]
-        toks = _drop_parens(self._outside_quotes(_tokens(text, s, e)))
+        toks = self._sentence_before(q)
         if len(toks) < 3 or toks[0].low not in _SUBORDINATORS:
             return None
         return self._np_at(toks[1:])
