@@ -106,8 +106,11 @@ class KeysetCursorPagination(BasePagination):
                 queryset = queryset.filter(keyset_filter(queryset.model, ordering, values))
             rows = list(queryset[: self.page_size + 1])
             last = rows[self.page_size - 1] if len(rows) > self.page_size else None
+            # A view reading .values() may hold a field under another key (as ISO text, say).
+            row_keys = getattr(view, "keyset_row_keys", {})
+            names = [spec.lstrip("-") for spec in ordering]
             self.next_payload = (
-                {"k": [_field(last, spec.lstrip("-")) for spec in ordering]} if last else {}
+                {"k": [_field(last, row_keys.get(name, name)) for name in names]} if last else {}
             )
         self.has_next = len(rows) > self.page_size
         return rows[: self.page_size]

@@ -46,6 +46,8 @@ from annotations.api.pagination import (
 )
 from annotations.api.schema import NewsdeskAutoSchema
 from annotations.api.serializers import (
+    QUOTE_LIST_EXPRESSIONS,
+    QUOTE_LIST_KEYSET_ROW_KEYS,
     QUOTE_LIST_VALUES,
     ArticleCreateOutputSerializer,
     ArticleDetailOutputSerializer,
@@ -358,6 +360,7 @@ class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
 
     serializer_class = QuoteSearchResultSerializer
     pagination_class = KeysetCursorPagination
+    keyset_row_keys = QUOTE_LIST_KEYSET_ROW_KEYS
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[Quote]:
@@ -378,7 +381,7 @@ class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
         updated_since = _parse_datetime_param(self.request, "updated_since")
         if updated_since is not None:
             quotes = quotes.filter(updated_at__gte=updated_since)
-        return quotes.values(*QUOTE_LIST_VALUES)  # type: ignore[return-value]
+        return quotes.values(*QUOTE_LIST_VALUES, **QUOTE_LIST_EXPRESSIONS)  # type: ignore[no-any-return]
 
     def get_keyset_ordering(self) -> tuple[str, ...] | None:
         return None if self.search_params.q else ("-updated_at", "-id")

@@ -1,8 +1,14 @@
 # ruff: noqa: F811 - pytest fixtures imported from api_support are redefined as arguments
+import datetime as dt
+import json
+
 import pytest
 from django.urls import reverse
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
-from annotations.models import Quote, Review
+from annotations.api.serializers import QuoteSearchResultSerializer
+from annotations.models import Quote, Review, Speaker
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.api_support import (  # noqa: F401
     api,
@@ -362,3 +368,92 @@ def test_api_lists_accept_offsets_postgres_cannot_store(api, read_key, quote, na
         headers=bearer(read_key),
     )
     assert response.status_code == 200
+
+
+def _declared_fields_json(serializer_class, instance):
+    """What DRF's field-by-field machinery makes of `instance`: the documented representation."""
+    data = serializers.Serializer.to_representation(serializer_class(), instance)
+    return json.loads(JSONRenderer().render(data))
+
+
+@pytest.mark.django_db
+def test_api_quote_list_rows_equal_the_declared_serializer(api, read_key, editor):
+    """The list builds rows from .values() with timestamps formatted by PostgreSQL; every row
+    must be exactly what the documented serializer fields give for the same quote."""
+    plain = ArticleFactory(url=None, published_at=None, outlet="")
+    unicode_body = "Intro. “Ünïcødé ✓ 🚀 שלום e\u0301té — “nested” ok,” she said."
+    unicode_article = ArticleFactory(
+        body=unicode_body,
+        title="Überschrift 🗞 <b>&amp;</b>",
+        outlet="Le Monde — édition",
+        published_at=dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    )
+    whole_second = ArticleFactory(published_at=dt.datetime(1999, 12, 31, 22, 0, tzinfo=dt.UTC))
+    quotes = [
+        QuoteFactory(article=plain, speaker=None, speaker_mention="", cue=""),
+        QuoteFactory(
+            article=unicode_article,
+            speaker=SpeakerFactory(name="Zoë Ångström-Müller 李", kind=Speaker.Kind.ORGANISATION),
+            speaker_mention="she",
+            cue="said",
+            confidence=0.123456789,
+        ),
+        QuoteFactory(article=whole_second, origin=Quote.Origin.EDITOR, confidence=1.0),
+        QuoteFactory(article=whole_second, start=0, end=3, text="The"),
+    ]
+    verified, disputed = quotes[1], quotes[2]
+    quote_review_submit(
+        quote=verified,
+        user=editor,
+        to_status="verified",
+        expected_version=1,
+        note="Checked against the transcript ✓",
+        evidence=["https://example.org/transcript?id=1&lang=fr", "https://example.org/video"],
+    )
+    quote_review_submit(
+        quote=disputed, user=editor, to_status="disputed", expected_version=1, note="Misquoted."
+    )
+    # Whole-second timestamps print without a fraction, like datetime.isoformat().
+    Quote.objects.filter(pk=quotes[3].pk).update(
+        created_at=dt.datetime(2020, 1, 1, 0, 0, tzinfo=dt.UTC),
+        updated_at=dt.datetime(2021, 6, 30, 12, 0, 1, tzinfo=dt.UTC),
+    )
+
+    body = api.get(reverse("api:quote-list"), {"page_size": 200}, headers=bearer(read_key)).json()
+
+    rows = {row["id"]: row for row in body["results"]}
+    assert sorted(rows) == sorted(q.pk for q in quotes)
+    for quote in Quote.objects.select_related("article", "speaker"):
+        quote.rank = 0.0
+        expected = _declared_fields_json(QuoteSearchResultSerializer, quote)
+        assert rows[quote.pk] == expected
+        detail = api.get(
+            reverse("api:quote-detail", kwargs={"pk": quote.pk}), headers=bearer(read_key)
+        ).json()
+        assert rows[quote.pk] == {**detail, "rank": 0.0}
+    assert rows[quotes[3].pk]["created_at"] == "2020-01-01T00:00:00Z"
+    assert rows[quotes[3].pk]["updated_at"] == "2021-06-30T12:00:01Z"
+    assert rows[verified.pk]["article"]["published_at"] == "2024-02-29T23:59:59.999999Z"
+    assert rows[verified.pk]["status"] == "verified"
+    assert rows[verified.pk]["version"] == 2
+    assert rows[quotes[0].pk]["speaker"] is None
+    assert rows[quotes[0].pk]["article"]["url"] is None
+
+
+@pytest.mark.django_db
+def test_api_quote_search_rows_equal_the_declared_serializer(api, read_key):
+    article = ArticleFactory(
+        body="Intro. “Budgetary reform matters,” she said.",
+        published_at=dt.datetime(2023, 5, 1, 8, 30, 0, 5, tzinfo=dt.UTC),
+    )
+    quote = QuoteFactory(article=article)
+
+    response = api.get(reverse("api:quote-list"), {"q": "budgetary"}, headers=bearer(read_key))
+    body = response.json()
+
+    [row] = body["results"]
+    assert row["rank"] > 0
+    quote = Quote.objects.select_related("article", "speaker").get(pk=quote.pk)
+    quote.rank = row["rank"]
+    assert row == _declared_fields_json(QuoteSearchResultSerializer, quote)
+    assert row["article"]["published_at"] == "2023-05-01T08:30:00.000005Z"
