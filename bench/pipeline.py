@@ -14,7 +14,12 @@ search and API areas stay in the schema) to show what the triggers cost.
 
 Usage:
     .venv/bin/python bench/pipeline.py [--corpus FILE.jsonl] [--repeat N] [--limit N]
-        [--rounds N] [--batch-size N] [--chunk-size N] [--profile] [--without-triggers]
+        [--rounds N] [--batch-size N] [--chunk-size N] [--concurrency N] [--timeline]
+        [--profile] [--without-triggers] [--worker-log-level LEVEL]
+
+--timeline prints, per round, when each batch was queued, claimed and committed (seconds from
+the round's start) and how long the worker sat between batches. --concurrency sets the worker's
+prefork processes (default 1, the same single core as the extractor baseline).
 
 The corpus is JSON lines with `text` (and optionally `title`; otherwise the first line of the
 text). It creates and drops its own database `newsdesk_bench_pipeline` on the server of
@@ -84,7 +89,20 @@ def main() -> None:
         "--chunk-size", type=int, default=None, help="Records per article_bulk_create call."
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="Prefork processes of the one worker (1: the extractor baseline's single core; "
+        "docker-compose runs 2).",
+    )
+    parser.add_argument("--worker-log-level", default="WARNING")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="Print, per round, when each batch was queued, claimed and committed.",
+    )
     parser.add_argument(
         "--without-triggers",
         action="store_true",
@@ -149,12 +167,12 @@ def main() -> None:
                 "newsdesk",
                 "worker",
                 "-c",
-                "1",
+                str(args.concurrency),
                 "--without-heartbeat",
                 "--without-mingle",
                 "--without-gossip",
                 "-l",
-                "WARNING",
+                args.worker_log_level,
                 "-n",
                 f"bench-{os.getpid()}@%h",
             ],
@@ -178,6 +196,7 @@ def main() -> None:
             extractor_seconds = time.perf_counter() - started
 
             # End to end: `manage.py ingest` on the JSONL file while the worker runs.
+            started_wall = time.time()
             started = time.perf_counter()
             call_command("ingest", str(jsonl), stdout=io.StringIO(), stderr=io.StringIO())
             ingest_seconds = time.perf_counter() - started
@@ -198,6 +217,8 @@ def main() -> None:
                 (b["finished"] - b["prehighlight_started_at"]).total_seconds() for b in batches
             )
             rounds.append((extractor_seconds, pipeline_seconds, ingest_seconds, in_service))
+            if args.timeline:
+                print_timeline(started_wall, ingest_seconds)
         worker.terminate()
         worker.wait(timeout=30)
         worker = None
@@ -233,6 +254,37 @@ def main() -> None:
 
         connections.close_all()
         admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def print_timeline(started_wall: float, ingest_seconds: float) -> None:
+    """Per batch, seconds from the round's start: queued, claimed, committed (and the gap)."""
+    from django.db.models import Count, Max, Min
+
+    from annotations.models import Article
+
+    batches = (
+        Article.objects.values("prehighlight_started_at")
+        .annotate(
+            queued=Max("prehighlight_queued_at"),
+            finished=Max("prehighlight_finished_at"),
+            first=Min("pk"),
+            articles=Count("pk"),
+        )
+        .order_by("prehighlight_started_at")
+    )
+    previous = None
+    print(f"  ingest command finished at {ingest_seconds:.3f} s")
+    for b in batches:
+        claimed = b["prehighlight_started_at"].timestamp() - started_wall
+        finished = b["finished"].timestamp() - started_wall
+        queued = b["queued"].timestamp() - started_wall if b["queued"] else float("nan")
+        gap = claimed - previous if previous is not None else claimed
+        print(
+            f"  batch from #{b['first']:<6} {b['articles']:3d} articles: queued {queued:6.3f} "
+            f"claimed {claimed:6.3f} committed {finished:6.3f} "
+            f"(in service {finished - claimed:5.3f} s, idle before {gap:5.3f} s)"
+        )
+        previous = finished
 
 
 # (label, [(table, trigger), ...]) disabled in the bench's own database, a measurement only.
