@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias
+from annotations.roles import signed_in_user
 from annotations.services.articles import ARTICLE_EDITABLE_FIELDS, article_create, article_update
 
 
@@ -36,23 +37,50 @@ class QuoteInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("title", "outlet", "published_at", "quote_count", "prehighlight_status",
-                    "revision", "created_at")
+    list_display = (
+        "title",
+        "outlet",
+        "published_at",
+        "quote_count",
+        "prehighlight_status",
+        "revision",
+        "created_at",
+    )
     list_filter = ("prehighlight_status", "outlet", "language", "published_at")
     search_fields = ("title", "url", "outlet", "byline")
     date_hierarchy = "published_at"
-    readonly_fields = ("body_hash", "revision", "created_by", "created_at", "updated_at",
-                       "prehighlight_status", "prehighlight_revision", "prehighlight_error",
-                       "prehighlight_queued_at", "prehighlight_started_at",
-                       "prehighlight_finished_at")
+    readonly_fields = (
+        "body_hash",
+        "revision",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "prehighlight_status",
+        "prehighlight_revision",
+        "prehighlight_error",
+        "prehighlight_queued_at",
+        "prehighlight_started_at",
+        "prehighlight_finished_at",
+    )
     fieldsets = (
-        (None, {"fields": ("title", "body", "url", "outlet", "byline", "published_at",
-                           "language")}),
-        ("Pre-highlighting", {"fields": ("prehighlight_status", "prehighlight_error",
-                                         "prehighlight_revision", "prehighlight_queued_at",
-                                         "prehighlight_started_at", "prehighlight_finished_at")}),
-        ("Record", {"fields": ("body_hash", "revision", "created_by", "created_at",
-                               "updated_at")}),
+        (
+            None,
+            {"fields": ("title", "body", "url", "outlet", "byline", "published_at", "language")},
+        ),
+        (
+            "Pre-highlighting",
+            {
+                "fields": (
+                    "prehighlight_status",
+                    "prehighlight_error",
+                    "prehighlight_revision",
+                    "prehighlight_queued_at",
+                    "prehighlight_started_at",
+                    "prehighlight_finished_at",
+                )
+            },
+        ),
+        ("Record", {"fields": ("body_hash", "revision", "created_by", "created_at", "updated_at")}),
     )
     inlines = [QuoteInline]
 
@@ -70,7 +98,7 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if change:
             saved = article_update(article=Article.objects.get(pk=obj.pk), data=data)
         else:
-            saved = article_create(**data, created_by=request.user)
+            saved = article_create(**data, created_by=signed_in_user(request.user))
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -105,19 +133,50 @@ class ReviewInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[ty
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("short_text", "speaker", "status", "anchor", "origin", "confidence",
-                    "article", "updated_at")
+    list_display = (
+        "short_text",
+        "speaker",
+        "status",
+        "anchor",
+        "origin",
+        "confidence",
+        "article",
+        "updated_at",
+    )
     list_filter = ("status", "anchor", "origin", "article__outlet")
-    search_fields = ("text", "speaker__name", "speaker__aliases__alias", "speaker_mention",
-                     "article__title")
+    search_fields = (
+        "text",
+        "speaker__name",
+        "speaker__aliases__alias",
+        "speaker_mention",
+        "article__title",
+    )
     list_select_related = ("speaker", "article")
     autocomplete_fields = ("speaker",)
     # Offsets, text and status only change through the review desk and the pipeline, which
     # keep the version, the history and the anchoring consistent.
-    readonly_fields = ("article", "start", "end", "text", "prefix", "suffix", "status",
-                       "version", "origin", "confidence", "anchor", "anchor_note",
-                       "article_revision", "speaker_mention", "speaker_mention_start",
-                       "speaker_mention_end", "cue", "updated_by", "created_at", "updated_at")
+    readonly_fields = (
+        "article",
+        "start",
+        "end",
+        "text",
+        "prefix",
+        "suffix",
+        "status",
+        "version",
+        "origin",
+        "confidence",
+        "anchor",
+        "anchor_note",
+        "article_revision",
+        "speaker_mention",
+        "speaker_mention_start",
+        "speaker_mention_end",
+        "cue",
+        "updated_by",
+        "created_at",
+        "updated_at",
+    )
     fields = ("article", "text", "speaker", *readonly_fields[4:])
     inlines = [ReviewInline]
 

@@ -50,11 +50,13 @@ class ApiClientAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(owner=request.user)  # type: ignore[misc]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = ApiClientAddForm
             kwargs["fields"] = ["name", "scope"]
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["name", "scope"] if obj is None else self.fields
@@ -117,8 +119,14 @@ class WebhookDeliveryAttemptInline(admin.TabularInline):
     model = WebhookDeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "started_at", "duration_ms", "status_code", "succeeded", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "succeeded",
+        "error",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -48,8 +48,12 @@ def _server_major(env: dict[str, str]) -> int:
     import psycopg
 
     with psycopg.connect(
-        host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"],
-        password=env.get("PGPASSWORD"), connect_timeout=5,
+        host=env["PGHOST"],
+        port=env["PGPORT"],
+        user=env["PGUSER"],
+        dbname=env["PGDATABASE"],
+        password=env.get("PGPASSWORD"),
+        connect_timeout=5,
     ) as conn:
         return int(conn.info.server_version) // 10000
 
@@ -74,8 +78,9 @@ def dump(url: str, output: Path) -> Path:
     env = _libpq_env(url)
     output.parent.mkdir(parents=True, exist_ok=True)
     tool = _client("pg_dump", _server_major(env))
-    subprocess.run([tool, "--format=custom", "--no-owner", "--file", str(output)], env=env,
-                   check=True)
+    subprocess.run(
+        [tool, "--format=custom", "--no-owner", "--file", str(output)], env=env, check=True
+    )
     return output
 
 
@@ -85,9 +90,19 @@ def restore(url: str, source: Path) -> None:
     env = _libpq_env(url)
     tool = _client("pg_restore", _server_major(env))
     subprocess.run(
-        [tool, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-         "--exit-on-error", "--dbname", env["PGDATABASE"], str(source)],
-        env=env, check=True,
+        [
+            tool,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            "--dbname",
+            env["PGDATABASE"],
+            str(source),
+        ],
+        env=env,
+        check=True,
     )
 
 
@@ -96,20 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     dump_parser = sub.add_parser("dump")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    dump_parser.add_argument("--output", type=Path,
-                             default=ROOT / "backups" / f"newsdesk-{stamp}.dump")
+    dump_parser.add_argument(
+        "--output", type=Path, default=ROOT / "backups" / f"newsdesk-{stamp}.dump"
+    )
     restore_parser = sub.add_parser("restore")
     restore_parser.add_argument("file", type=Path)
-    restore_parser.add_argument("--yes", action="store_true",
-                                help="do not ask before replacing the database's contents")
+    restore_parser.add_argument(
+        "--yes", action="store_true", help="do not ask before replacing the database's contents"
+    )
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsdesk")
     if args.action == "dump":
         print(f"backup written to {dump(url, args.output)}")
         return 0
     if not args.yes:
-        answer = input(f"Replace everything in {urlsplit(url).path.lstrip('/')} with "
-                       f"{args.file}? [y/N] ")
+        answer = input(
+            f"Replace everything in {urlsplit(url).path.lstrip('/')} with {args.file}? [y/N] "
+        )
         if answer.strip().lower() != "y":
             print("restore cancelled")
             return 1

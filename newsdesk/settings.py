@@ -80,9 +80,7 @@ WSGI_APPLICATION = "newsdesk.wsgi.application"
 ASGI_APPLICATION = "newsdesk.asgi.application"
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/newsdesk"
-    )
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/newsdesk")
 }
 # A Unix-socket directory arrives percent-encoded in the URL host (postgres://u@%2Fpath/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))

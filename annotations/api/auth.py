@@ -7,7 +7,7 @@ key can also write, and only if its owner is an editor.
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -21,7 +21,7 @@ KEYWORDS = (b"bearer", b"token")
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    def authenticate(self, request: Request) -> tuple[AbstractBaseUser, ApiClient] | None:
+    def authenticate(self, request: Request) -> tuple[User, ApiClient] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None

@@ -12,7 +12,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from annotations.errors import DomainError, PermissionDeniedError
 
 
-class PreconditionFailed(exceptions.APIException):
+class ApiErrorWithBody(exceptions.APIException):
+    """An error whose body carries more than detail and code (say, the resource as it is now)."""
+
+    extra: dict[str, Any] | None = None
+
+
+class PreconditionFailed(ApiErrorWithBody):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The resource changed since the version given in If-Match."
     default_code = "precondition_failed"
@@ -24,7 +30,7 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
-class Conflict(exceptions.APIException):
+class Conflict(ApiErrorWithBody):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
@@ -96,8 +102,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
         body = {"detail": text, "code": str(code)}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        body["retry_after"] = int(exc.wait) + (0 if float(exc.wait).is_integer() else 1)
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        body["retry_after"] = int(wait) + (0 if float(wait).is_integer() else 1)
     extra = getattr(exc, "extra", None)
     if isinstance(extra, dict):
         body.update(extra)

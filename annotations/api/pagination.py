@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -58,6 +58,8 @@ def keyset_filter(model: type[Model], ordering: Sequence[str], values: Sequence[
     parsed = []
     for spec, value in zip(ordering, values, strict=True):
         field = model._meta.get_field(spec.lstrip("-"))
+        if not isinstance(field, Field):  # a relation's reverse side: never a keyset column
+            raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
         try:
             parsed.append(field.to_python(value))
         except DjangoValidationError:
@@ -82,6 +84,7 @@ class KeysetCursorPagination(BasePagination):
 
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
+    next_payload: dict[str, Any]
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: Any = None

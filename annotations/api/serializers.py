@@ -28,7 +28,8 @@ def _iso(value: Any) -> str | None:
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, in words a person can act on.")
     code = serializers.CharField(help_text="Machine-readable error code.")
-    errors = serializers.DictField(
+    # Named like Serializer.errors: this serializer only documents the error body.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Field errors (400 only): field name → messages.",
@@ -440,7 +441,8 @@ class ChangeEventSerializer(serializers.Serializer):
     )
     entity = serializers.ChoiceField(choices=["article", "quote", "review"])
     object_id = serializers.IntegerField()
-    data = serializers.DictField(
+    # Named like Serializer.data: the feed builds event dicts itself (ChangeEventSerializer).
+    data = serializers.DictField(  # type: ignore[assignment]
         help_text="Snapshot: version/status/article_id for quotes, revision for articles, "
         "from/to status for reviews; previous_status on quote.status_changed."
     )

@@ -17,12 +17,15 @@ class ClientRateThrottle(SimpleRateThrottle):
     """One bucket per API key, per logged-in user, or per address for anonymous callers."""
 
     scope = "newsdesk_api"
+    # Set by SimpleRateThrottle.__init__ from the rate (allow_request returns early without one).
+    num_requests: int
+    duration: int
 
     def get_rate(self) -> str | None:
         # Read at request time (DRF binds the class attribute at import), so settings overrides
         # in tests and deployments take effect.
-        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        return rate
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         client = request_api_client(request)

@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from annotations.api import filters
 from annotations.api.auth import ApiKeyAuthentication, NewsdeskApiPermission, request_api_client
 from annotations.api.errors import (
+    ApiErrorWithBody,
     Conflict,
     PreconditionFailed,
     PreconditionRequired,
@@ -69,6 +70,7 @@ from annotations.api.serializers import (
 from annotations.api.throttling import ClientRateThrottle
 from annotations.errors import QuoteVersionConflict
 from annotations.models import Article, Quote, Review, Speaker
+from annotations.roles import signed_in_user
 from annotations.selectors import article_get_for_user, quote_get_for_user
 from annotations.selectors.api import (
     article_list_for_api,
@@ -231,7 +233,9 @@ class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
             )
 
         def create() -> tuple[int, dict[str, Any]]:
-            article, created = article_get_or_create_by_url(data=data, created_by=request.user)
+            article, created = article_get_or_create_by_url(
+                data=data, created_by=signed_in_user(request.user)
+            )
             body = dict(ArticleOutputSerializer(article, context={"request": request}).data)
             body["created"] = created
             return (status.HTTP_201_CREATED if created else status.HTTP_200_OK), body
@@ -419,11 +423,11 @@ def _expected_version(request: Request, quote: Quote, body_version: int | None) 
         )
     current_etag = representation_etag(QuoteOutputSerializer(quote).data).strip('"')
     if str(quote.version) not in tokens and current_etag not in tokens:
-        error = PreconditionFailed(
+        error: ApiErrorWithBody = PreconditionFailed(
             f"The quote is at version {quote.version}, not the one in If-Match "
             f"({if_match.strip()[:40]}). Nothing was changed; reload and decide again."
         )
-        error.extra = {"current": QuoteOutputSerializer(quote).data}  # type: ignore[attr-defined]
+        error.extra = {"current": QuoteOutputSerializer(quote).data}
         raise error
     if body_version is not None and body_version != quote.version:
         error = Conflict(
@@ -431,7 +435,7 @@ def _expected_version(request: Request, quote: Quote, body_version: int | None) 
             f"{quote.version}).",
             code="version_conflict",
         )
-        error.extra = {"current": QuoteOutputSerializer(quote).data}  # type: ignore[attr-defined]
+        error.extra = {"current": QuoteOutputSerializer(quote).data}
         raise error
     return quote.version, True
 
@@ -472,7 +476,7 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
         try:
             review = quote_review_submit(
                 quote=quote,
-                user=request.user,
+                user=signed_in_user(request.user),
                 to_status=data["status"],
                 expected_version=expected,
                 note=data.get("note", ""),
@@ -481,7 +485,7 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
         except QuoteVersionConflict as exc:
             error_class = PreconditionFailed if from_if_match else Conflict
             error = error_class(exc.message, code="version_conflict")
-            error.extra = {"current": QuoteOutputSerializer(exc.quote).data}  # type: ignore[attr-defined]
+            error.extra = {"current": QuoteOutputSerializer(exc.quote).data}
             raise error from None
         except DjangoValidationError as exc:
             messages = exc.message_dict

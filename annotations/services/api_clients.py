@@ -3,7 +3,7 @@
 import datetime as dt
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ def api_key_generate() -> str:
 
 @transaction.atomic
 def api_client_create(
-    *, name: str, owner: AbstractBaseUser, scope: str = ApiClient.Scope.READ
+    *, name: str, owner: User, scope: str = ApiClient.Scope.READ
 ) -> tuple[ApiClient, str]:
     """Create a client and return it with its full key, which is never stored or shown again."""
     key = api_key_generate()

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -53,7 +53,7 @@ def article_create(
     byline: str = "",
     published_at: dt.datetime | None = None,
     language: str = "en",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> Article:
     article = Article(
         title=title,
@@ -93,8 +93,12 @@ def article_update(*, article: Article, data: dict[str, Any]) -> Article:
         article.prehighlight_status = Article.PrehighlightStatus.QUEUED
         article.prehighlight_queued_at = timezone.now()
         article.prehighlight_error = ""
-        changed += ["revision", "prehighlight_status", "prehighlight_queued_at",
-                    "prehighlight_error"]
+        changed += [
+            "revision",
+            "prehighlight_status",
+            "prehighlight_queued_at",
+            "prehighlight_error",
+        ]
     article.save(update_fields=[*changed, "updated_at"])
     if body_changed:
         from annotations.services.anchoring import article_reanchor_quotes
@@ -127,7 +131,7 @@ def _validation_reasons(exc: ValidationError) -> str:
 def article_bulk_create(
     *,
     records: Sequence[Mapping[str, Any]],
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     publisher: "PrehighlightPublisher | None" = None,
 ) -> BulkCreateResult:
     """Create many articles in one INSERT and queue them in batch tasks after commit.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -84,7 +84,7 @@ def idempotent_execute(
 
 
 def article_get_or_create_by_url(
-    *, data: dict[str, Any], created_by: AbstractBaseUser | None
+    *, data: dict[str, Any], created_by: User | None
 ) -> tuple[Article, bool]:
     """Create the article unless one with the same URL exists; (article, created).
 

@@ -7,7 +7,7 @@ colleague can never silently overwrite what somebody else just did.
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -71,9 +71,7 @@ def _refuse_duplicate(*, article: Article, start: int, end: int, exclude_pk: int
         )
 
 
-def _conditional_update(
-    *, quote: Quote, user: AbstractBaseUser, expected_version: int, **fields: Any
-) -> None:
+def _conditional_update(*, quote: Quote, user: User, expected_version: int, **fields: Any) -> None:
     updated = Quote.objects.filter(pk=quote.pk, version=expected_version).update(
         version=F("version") + 1, updated_by=user, updated_at=timezone.now(), **fields
     )
@@ -85,7 +83,7 @@ def _conditional_update(
 
 @transaction.atomic
 def quote_set_speaker(
-    *, quote: Quote, user: AbstractBaseUser, speaker: Speaker | None, expected_version: int
+    *, quote: Quote, user: User, speaker: Speaker | None, expected_version: int
 ) -> Quote:
     _require_editor(user)
     _conditional_update(quote=quote, user=user, expected_version=expected_version, speaker=speaker)
@@ -96,7 +94,7 @@ def quote_set_speaker(
 def quote_create_speaker(
     *,
     quote: Quote,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     kind: str = Speaker.Kind.PERSON,
     title: str = "",
@@ -121,7 +119,7 @@ def quote_create_speaker(
 
 @transaction.atomic
 def quote_fix_span(
-    *, quote: Quote, user: AbstractBaseUser, start: int, end: int, expected_version: int
+    *, quote: Quote, user: User, start: int, end: int, expected_version: int
 ) -> Quote:
     """Move the quote to another passage of the body; this also re-anchors an orphaned quote."""
     _require_editor(user)
@@ -150,7 +148,7 @@ def quote_fix_span(
 def quote_add_by_editor(
     *,
     article: Article,
-    user: AbstractBaseUser,
+    user: User,
     start: int,
     end: int,
     speaker: Speaker | None = None,
@@ -180,9 +178,7 @@ def quote_add_by_editor(
 
 
 @transaction.atomic
-def quote_undo_last_decision(
-    *, quote: Quote, user: AbstractBaseUser, expected_version: int
-) -> Review:
+def quote_undo_last_decision(*, quote: Quote, user: User, expected_version: int) -> Review:
     """Append a review that returns the quote to its status before the caller's last decision.
 
     Allowed only to the editor who made that decision and only while it is still the latest

@@ -1,7 +1,7 @@
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -27,7 +27,7 @@ def _notify_after_commit(review: Review) -> None:
 def quote_review_submit(
     *,
     quote: Quote,
-    user: AbstractBaseUser,
+    user: User,
     to_status: str,
     expected_version: int,
     note: str = "",

@@ -28,9 +28,16 @@ def test_admin_article_add_goes_through_services(admin_client, django_capture_on
     with django_capture_on_commit_callbacks() as callbacks:
         response = admin_client.post(
             reverse("admin:annotations_article_add"),
-            {"title": "Added in admin", "body": "“Hello,” she said.", "url": "",
-             "outlet": "Desk", "byline": "", "language": "en",
-             "quotes-TOTAL_FORMS": "0", "quotes-INITIAL_FORMS": "0"},
+            {
+                "title": "Added in admin",
+                "body": "“Hello,” she said.",
+                "url": "",
+                "outlet": "Desk",
+                "byline": "",
+                "language": "en",
+                "quotes-TOTAL_FORMS": "0",
+                "quotes-INITIAL_FORMS": "0",
+            },
         )
     assert response.status_code == 302
     article = Article.objects.get(title="Added in admin")
@@ -44,10 +51,18 @@ def test_admin_article_body_edit_bumps_revision(admin_client, quote):
     article = quote.article
     response = admin_client.post(
         reverse("admin:annotations_article_change", args=[article.pk]),
-        {"title": article.title, "body": "New lead.\n\n" + article.body, "url": article.url,
-         "outlet": article.outlet, "byline": "", "language": "en",
-         "quotes-TOTAL_FORMS": "1", "quotes-INITIAL_FORMS": "1", "quotes-0-id": str(quote.pk),
-         "quotes-0-article": str(article.pk)},
+        {
+            "title": article.title,
+            "body": "New lead.\n\n" + article.body,
+            "url": article.url,
+            "outlet": article.outlet,
+            "byline": "",
+            "language": "en",
+            "quotes-TOTAL_FORMS": "1",
+            "quotes-INITIAL_FORMS": "1",
+            "quotes-0-id": str(quote.pk),
+            "quotes-0-article": str(article.pk),
+        },
     )
     assert response.status_code == 302
     article.refresh_from_db()
@@ -60,8 +75,16 @@ def test_admin_article_body_edit_bumps_revision(admin_client, quote):
 def test_admin_article_refuses_javascript_url(admin_client):
     response = admin_client.post(
         reverse("admin:annotations_article_add"),
-        {"title": "Bad", "body": "Body.", "url": "javascript:alert(1)", "outlet": "",
-         "byline": "", "language": "en", "quotes-TOTAL_FORMS": "0", "quotes-INITIAL_FORMS": "0"},
+        {
+            "title": "Bad",
+            "body": "Body.",
+            "url": "javascript:alert(1)",
+            "outlet": "",
+            "byline": "",
+            "language": "en",
+            "quotes-TOTAL_FORMS": "0",
+            "quotes-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 200
     assert "Enter a valid URL." in response.content.decode()
@@ -72,10 +95,10 @@ def test_admin_article_refuses_javascript_url(admin_client):
 def test_admin_review_history_is_read_only(admin_client):
     review = ReviewFactory()
     change = admin_client.get(reverse("admin:annotations_review_change", args=[review.pk]))
-    delete = admin_client.post(reverse("admin:annotations_review_delete", args=[review.pk]),
-                               {"post": "yes"})
-    quote_page = admin_client.get(reverse("admin:annotations_quote_change",
-                                          args=[review.quote_id]))
+    delete = admin_client.post(
+        reverse("admin:annotations_review_delete", args=[review.pk]), {"post": "yes"}
+    )
+    quote_page = admin_client.get(reverse("admin:annotations_quote_change", args=[review.quote_id]))
     assert change.status_code == 200  # viewable
     assert 'name="_save"' not in change.content.decode()
     assert delete.status_code == 403

@@ -89,8 +89,6 @@ def test_api_throttle_is_per_client(api, read_key, reporter, settings):
 # --- schemathesis against the live schema, through the WSGI app ---
 
 
-
-
 def _load_schema():
     from django.core.wsgi import get_wsgi_application
     from drf_spectacular.generators import SchemaGenerator

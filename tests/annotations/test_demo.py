@@ -34,9 +34,18 @@ def test_load_demo_has_article_and_registry(settings):
     assert article.title.startswith("NATO chief announces")
     assert "heightened alert" in article.body
     names = set(Speaker.objects.values_list("name", flat=True))
-    assert {"Jens Stoltenberg", "Joe Biden", "Jen Psaki", "John Kirby", "Antony Blinken",
-            "Volodymyr Zelensky", "Vladimir Putin", "White House", "NATO",
-            "US State Department"} <= names
+    assert {
+        "Jens Stoltenberg",
+        "Joe Biden",
+        "Jen Psaki",
+        "John Kirby",
+        "Antony Blinken",
+        "Volodymyr Zelensky",
+        "Vladimir Putin",
+        "White House",
+        "NATO",
+        "US State Department",
+    } <= names
     assert SpeakerAlias.objects.filter(
         speaker__name="Jens Stoltenberg", normalized="nato secretary general jens stoltenberg"
     ).exists()

@@ -8,13 +8,13 @@ from annotations.services.reviews import quote_review_submit
 
 
 @pytest.mark.django_db
-def test_article_create_queues_prehighlight_after_commit(django_capture_on_commit_callbacks,
-                                                         monkeypatch):
+def test_article_create_queues_prehighlight_after_commit(
+    django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
     from annotations import tasks
 
-    monkeypatch.setattr(tasks.article_prehighlight_task, "delay",
-                        lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.article_prehighlight_task, "delay", lambda *args: sent.append(args))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         article = article_create(title="T", body="Body “with a quote” here.")
     assert sent == []
@@ -70,13 +70,21 @@ def test_article_update_without_change_keeps_revision(article):
 
 @pytest.mark.django_db
 def test_quote_review_submit_writes_history_and_bumps_version(quote, editor):
-    review = quote_review_submit(quote=quote, user=editor, to_status="verified",
-                                 expected_version=1, note="Checked the tape.",
-                                 evidence=["https://example.org/tape"])
+    review = quote_review_submit(
+        quote=quote,
+        user=editor,
+        to_status="verified",
+        expected_version=1,
+        note="Checked the tape.",
+        evidence=["https://example.org/tape"],
+    )
     quote.refresh_from_db()
     assert (quote.status, quote.version, quote.updated_by) == ("verified", 2, editor)
     assert (review.from_status, review.to_status, review.quote_version) == (
-        "candidate", "verified", 2)
+        "candidate",
+        "verified",
+        2,
+    )
     assert review.evidence == ["https://example.org/tape"]
 
 
@@ -84,8 +92,9 @@ def test_quote_review_submit_writes_history_and_bumps_version(quote, editor):
 def test_quote_review_submit_stale_version_changes_nothing(quote, editor, other_editor):
     quote_review_submit(quote=quote, user=editor, to_status="verified", expected_version=1)
     with pytest.raises(QuoteVersionConflict, match="alice"):
-        quote_review_submit(quote=quote, user=other_editor, to_status="disputed",
-                            expected_version=1, note="Wrong.")
+        quote_review_submit(
+            quote=quote, user=other_editor, to_status="disputed", expected_version=1, note="Wrong."
+        )
     quote.refresh_from_db()
     assert (quote.status, quote.version) == ("verified", 2)
     assert Review.objects.filter(quote=quote).count() == 1
@@ -101,14 +110,18 @@ def test_quote_review_submit_dispute_needs_note(quote, editor):
 @pytest.mark.django_db
 def test_quote_review_submit_refuses_javascript_evidence(quote, editor):
     with pytest.raises(ValidationError):
-        quote_review_submit(quote=quote, user=editor, to_status="verified", expected_version=1,
-                            evidence=["javascript:alert(1)"])
+        quote_review_submit(
+            quote=quote,
+            user=editor,
+            to_status="verified",
+            expected_version=1,
+            evidence=["javascript:alert(1)"],
+        )
     assert Review.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_quote_review_submit_refuses_reporter(quote, reporter):
     with pytest.raises(PermissionDeniedError):
-        quote_review_submit(quote=quote, user=reporter, to_status="verified",
-                            expected_version=1)
+        quote_review_submit(quote=quote, user=reporter, to_status="verified", expected_version=1)
     assert Review.objects.count() == 0

@@ -10,16 +10,24 @@ GOOD_KEY = "k" * 20 + "-production-secret-" + "q" * 20
 def _manage(*args, **env):
     full_env = {**os.environ, **env}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_settings_refuse_production_without_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT,
-        env={**env, "DJANGO_DEBUG": "0"}, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**env, "DJANGO_DEBUG": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
@@ -32,7 +40,8 @@ def test_settings_refuse_production_with_short_secret_key():
 
 
 def test_settings_check_deploy_is_clean_in_production():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     DJANGO_DEBUG="0", DJANGO_SECRET_KEY=GOOD_KEY)
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=GOOD_KEY
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout

@@ -37,11 +37,16 @@ def _login_and_get_home(base):
     page = opener.open(base + "accounts/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode(
-        {"username": "editor", "password": "newsdesk-editor", "csrfmiddlewaretoken": token,
-         "next": "/"}
+        {
+            "username": "editor",
+            "password": "newsdesk-editor",
+            "csrfmiddlewaretoken": token,
+            "next": "/",
+        }
     ).encode()
-    request = urllib.request.Request(base + "accounts/login/", data=form,
-                                     headers={"Referer": base + "accounts/login/"})
+    request = urllib.request.Request(
+        base + "accounts/login/", data=form, headers={"Referer": base + "accounts/login/"}
+    )
     response = opener.open(request, timeout=10)
     return response.status, response.geturl(), response.read().decode()
 
@@ -56,8 +61,13 @@ def test_make_run_falls_back_to_embedded_services(tmp_path):
         "PORT": str(port),
     }
     process = subprocess.Popen(
-        ["make", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        ["make", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     output = []
     try:

@@ -39,8 +39,9 @@ def test_login_throttles_repeated_failures(client, settings):
         client.post(reverse("login"), {"username": "victim", "password": f"wrong-{n}"}).status_code
         for n in range(3)
     ]
-    blocked = client.post(reverse("login"),
-                          {"username": "victim", "password": "the-right-password-1"})
+    blocked = client.post(
+        reverse("login"), {"username": "victim", "password": "the-right-password-1"}
+    )
     assert statuses == [200, 200, 200]
     assert blocked.status_code == 429
     assert "Too many failed log-in attempts" in blocked.content.decode()
@@ -52,7 +53,8 @@ def test_login_succeeds_below_the_limit(client, settings):
     settings.NEWSDESK_LOGIN_MAX_FAILURES = 3
     UserFactory(username="typo", password="the-right-password-1")
     client.post(reverse("login"), {"username": "typo", "password": "wrong"})
-    response = client.post(reverse("login"),
-                           {"username": "typo", "password": "the-right-password-1"})
+    response = client.post(
+        reverse("login"), {"username": "typo", "password": "the-right-password-1"}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"]
