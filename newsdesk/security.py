@@ -1,5 +1,6 @@
 """Response hardening and login throttling shared by every page."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -63,6 +64,17 @@ def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
+def login_failure_keys(*, ip: str, username: str) -> list[str]:
+    """The cache keys counting failed log-ins from an address and for a username.
+
+    The username is whatever was typed (any length, spaces, control characters), so it goes into
+    the key as a digest: keys stay short and safe for any cache backend.
+    """
+    typed = username.strip().lower()[:150]
+    digest = hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()
+    return [f"login-fail:ip:{ip}", f"login-fail:user:{digest}"]
+
+
 class ThrottledLoginView(auth_views.LoginView):
     """Django's login view, refusing further attempts after repeated failures.
 
@@ -71,8 +83,9 @@ class ThrottledLoginView(auth_views.LoginView):
     """
 
     def _keys(self, request: HttpRequest) -> list[str]:
-        username = str(request.POST.get("username", "")).strip().lower()[:150]
-        return [f"login-fail:ip:{_client_ip(request)}", f"login-fail:user:{username}"]
+        return login_failure_keys(
+            ip=_client_ip(request), username=str(request.POST.get("username", ""))
+        )
 
     def _blocked(self, request: HttpRequest) -> bool:
         limit = settings.NEWSDESK_LOGIN_MAX_FAILURES
