@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from annotations.forms import HTTPS_URL_FIELDS
 from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias
 from annotations.roles import signed_in_user
 from annotations.services.articles import ARTICLE_EDITABLE_FIELDS, article_create, article_update
@@ -37,6 +38,7 @@ class QuoteInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
         "title",
         "outlet",
@@ -207,6 +209,17 @@ class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("note", "quote__text", "reviewer__username")
     list_select_related = ("reviewer", "quote")
     date_hierarchy = "created_at"
+    # History is append-only: every field is shown read-only, so no form field is ever built.
+    fields = readonly_fields = (
+        "quote",
+        "reviewer",
+        "created_at",
+        "from_status",
+        "to_status",
+        "note",
+        "evidence",
+        "quote_version",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from annotations.forms import HTTPS_URL_FIELDS, https_url_formfield
 from annotations.models_api import (
     ApiClient,
     WebhookDelivery,
@@ -98,11 +99,13 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "events", "active"]
+        formfield_callback = https_url_formfield
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ["url", "description", "events", "active", "created_at"]
     list_filter = ["active"]
     readonly_fields = ["secret", "created_by", "created_at"]

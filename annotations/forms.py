@@ -5,12 +5,25 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from annotations.models import Quote, Speaker
 from annotations.selectors.review import QUEUE_STATUS_FILTERS, QueueFilters
 from annotations.validators import validate_http_url, validate_text
 
 MAX_EVIDENCE_LINKS = 20
+
+# Model forms (the admin's): a link typed without a scheme ("example.org/story") is taken as
+# https, Django 6's default, rather than Django 5's http.
+HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
+def https_url_formfield(field: models.Field, **kwargs: Any) -> Any:
+    """A ModelForm's formfield_callback applying HTTPS_URL_FIELDS."""
+    return field.formfield(**{**HTTPS_URL_FIELDS.get(type(field), {}), **kwargs})
+
 
 # The buttons of the decision form post `action=<target status>`; "reopen" is candidate.
 DECISIONS = {

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Article, Quote, Review
+from annotations.models_api import WebhookEndpoint
 from annotations.services.demo import demo_load
 from tests.factories import ReviewFactory, UserFactory
 
@@ -89,6 +90,31 @@ def test_admin_article_refuses_javascript_url(admin_client):
     assert response.status_code == 200
     assert "Enter a valid URL." in response.content.decode()
     assert not Article.objects.filter(title="Bad").exists()
+
+
+@pytest.mark.django_db
+def test_admin_links_typed_without_a_scheme_are_https(admin_client):
+    response = admin_client.post(
+        reverse("admin:annotations_article_add"),
+        {
+            "title": "Schemeless",
+            "body": "Body.",
+            "url": "example.org/2024/story",
+            "outlet": "",
+            "byline": "",
+            "language": "en",
+            "quotes-TOTAL_FORMS": "0",
+            "quotes-INITIAL_FORMS": "0",
+        },
+    )
+    endpoint = admin_client.post(
+        reverse("admin:annotations_webhookendpoint_add"),
+        {"url": "cms.example.org/hooks", "description": "CMS", "events": ["quote.verified"]},
+    )
+    assert response.status_code == 302
+    assert endpoint.status_code == 302
+    assert Article.objects.get(title="Schemeless").url == "https://example.org/2024/story"
+    assert WebhookEndpoint.objects.get(description="CMS").url == "https://cms.example.org/hooks"
 
 
 @pytest.mark.django_db
