@@ -15,7 +15,8 @@ search and API areas stay in the schema) to show what the triggers cost.
 Usage:
     .venv/bin/python bench/pipeline.py [--corpus FILE.jsonl] [--repeat N] [--limit N]
         [--rounds N] [--batch-size N] [--chunk-size N] [--concurrency N] [--timeline]
-        [--profile] [--without-triggers] [--worker-log-level LEVEL]
+        [--profile] [--without-triggers] [--without-trigger TABLE.TRIGGER ...]
+        [--worker-log-level LEVEL]
 
 --timeline prints, per round, when each batch was queued, claimed and committed (seconds from
 the round's start) and how long the worker sat between batches. --concurrency sets the worker's
@@ -97,6 +98,14 @@ def main() -> None:
         "docker-compose runs 2).",
     )
     parser.add_argument("--worker-log-level", default="WARNING")
+    parser.add_argument(
+        "--without-trigger",
+        action="append",
+        default=[],
+        metavar="TABLE.TRIGGER",
+        help="Measurement only: disable this trigger in the bench's own database (repeatable), "
+        "e.g. annotations_quote.annotations_quote_search_insert.",
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
         "--timeline",
@@ -129,6 +138,14 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        if args.without_trigger:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                for spec in args.without_trigger:
+                    quote = connection.ops.quote_name
+                    table, trigger = (quote(part) for part in spec.split(".", 1))
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         from django.db.models import Max
 
         from annotations.extraction import extract_quotes
@@ -228,6 +245,11 @@ def main() -> None:
             f"articles: {n}  characters: {chars:,}  candidates: {extracted} (stored {stored})  "
             f"batch size: {batch_size}  ingest chunk: {ingest.CHUNK_SIZE}"
             + ("  (ALL TRIGGERS OFF: measurement only)" if args.without_triggers else "")
+            + (
+                f"  (OFF, measurement only: {', '.join(args.without_trigger)})"
+                if args.without_trigger
+                else ""
+            )
         )
         for i, (ext, pipe, ing, busy) in enumerate(rounds, start=1):
             print(
