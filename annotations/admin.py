@@ -210,15 +210,8 @@ class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("reviewer", "quote")
     date_hierarchy = "created_at"
     # History is append-only: every field is shown read-only, so no form field is ever built.
-    fields = readonly_fields = (
-        "quote",
-        "reviewer",
-        "created_at",
-        "from_status",
-        "to_status",
-        "note",
-        "evidence",
-        "quote_version",
+    fields = readonly_fields = tuple(
+        field.name for field in Review._meta.concrete_fields if not field.primary_key
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -203,6 +203,8 @@ def wait_prehighlighted(timeout: float) -> int:
 
 
 def start_processes(log_dir: Path) -> list[subprocess.Popen[bytes]]:
+    from newsdesk.devservices import celery_worker_command
+
     env = {
         **os.environ,
         "DJANGO_DEBUG": "false",
@@ -244,13 +246,7 @@ def start_processes(log_dir: Path) -> list[subprocess.Popen[bytes]]:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "newsdesk",
-            "worker",
+        celery_worker_command(
             "-c",
             "1",
             "-l",
@@ -260,7 +256,7 @@ def start_processes(log_dir: Path) -> list[subprocess.Popen[bytes]]:
             "--without-gossip",
             "-n",
             f"bench-load-{uuid.uuid4().hex[:6]}@%h",
-        ],
+        ),
         cwd=ROOT,
         env=env,
         stdout=(log_dir / "load-worker.log").open("wb"),

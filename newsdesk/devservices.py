@@ -250,15 +250,14 @@ def web_command(*, host: str, port: str, workers: int) -> list[str]:
     ]
 
 
+def celery_worker_command(*options: str) -> list[str]:
+    """A Celery worker of this project with `options` (make run, the benches, the tests)."""
+    return [sys.executable, "-m", "celery", "-A", "newsdesk", "worker", *options]
+
+
 def worker_command() -> list[str]:
     """The Celery worker `make run` starts (docker-compose's worker service runs the same)."""
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "newsdesk",
-        "worker",
+    return celery_worker_command(
         "--beat",
         "--loglevel",
         "INFO",
@@ -266,7 +265,7 @@ def worker_command() -> list[str]:
         "1",
         "--schedule",
         str(data_dir() / "celerybeat-schedule"),
-    ]
+    )
 
 
 def command_run(args: argparse.Namespace) -> int:

@@ -15,7 +15,11 @@ from annotations.errors import DomainError, PermissionDeniedError
 class ApiErrorWithBody(exceptions.APIException):
     """An error whose body carries more than detail and code (say, the resource as it is now)."""
 
-    extra: dict[str, Any] | None = None
+    def __init__(
+        self, detail: Any = None, code: str | None = None, *, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
 
 
 class PreconditionFailed(ApiErrorWithBody):
@@ -105,8 +109,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
     if wait is not None:
         body["retry_after"] = int(wait) + (0 if float(wait).is_integer() else 1)
-    extra = getattr(exc, "extra", None)
-    if isinstance(extra, dict):
-        body.update(extra)
+    if isinstance(exc, ApiErrorWithBody) and exc.extra:
+        body.update(exc.extra)
     response.data = body
     return response

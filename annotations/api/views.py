@@ -33,7 +33,6 @@ from rest_framework.views import APIView
 from annotations.api import filters
 from annotations.api.auth import ApiKeyAuthentication, NewsdeskApiPermission, request_api_client
 from annotations.api.errors import (
-    ApiErrorWithBody,
     Conflict,
     PreconditionFailed,
     PreconditionRequired,
@@ -406,6 +405,11 @@ class QuoteDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
+def _current(quote: Quote) -> dict[str, Any]:
+    """The body part of a refused decision that shows the quote as it is now."""
+    return {"current": QuoteOutputSerializer(quote).data}
+
+
 def _expected_version(request: Request, quote: Quote, body_version: int | None) -> tuple[int, bool]:
     """The version the client decided on, and whether it came from If-Match."""
     if_match = request.headers.get("If-Match")
@@ -423,20 +427,18 @@ def _expected_version(request: Request, quote: Quote, body_version: int | None) 
         )
     current_etag = representation_etag(QuoteOutputSerializer(quote).data).strip('"')
     if str(quote.version) not in tokens and current_etag not in tokens:
-        error: ApiErrorWithBody = PreconditionFailed(
+        raise PreconditionFailed(
             f"The quote is at version {quote.version}, not the one in If-Match "
-            f"({if_match.strip()[:40]}). Nothing was changed; reload and decide again."
+            f"({if_match.strip()[:40]}). Nothing was changed; reload and decide again.",
+            extra=_current(quote),
         )
-        error.extra = {"current": QuoteOutputSerializer(quote).data}
-        raise error
     if body_version is not None and body_version != quote.version:
-        error = Conflict(
+        raise Conflict(
             f"The version field ({body_version}) does not match If-Match (version "
             f"{quote.version}).",
             code="version_conflict",
+            extra=_current(quote),
         )
-        error.extra = {"current": QuoteOutputSerializer(quote).data}
-        raise error
     return quote.version, True
 
 
@@ -484,9 +486,9 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
             )
         except QuoteVersionConflict as exc:
             error_class = PreconditionFailed if from_if_match else Conflict
-            error = error_class(exc.message, code="version_conflict")
-            error.extra = {"current": QuoteOutputSerializer(exc.quote).data}
-            raise error from None
+            raise error_class(
+                exc.message, code="version_conflict", extra=_current(exc.quote)
+            ) from None
         except DjangoValidationError as exc:
             messages = exc.message_dict
             if "to_status" in messages:

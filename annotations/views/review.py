@@ -325,7 +325,7 @@ def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         quote,
         lambda: quote_review_submit(
             quote=quote,
-            user=request.user,  # type: ignore[arg-type]
+            user=roles.signed_in_user(request.user),
             to_status=form.to_status,
             expected_version=form.cleaned_data["version"],
             note=form.cleaned_data["note"],
@@ -352,7 +352,7 @@ def quote_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         quote,
         lambda: quote_services.quote_undo_last_decision(
             quote=quote,
-            user=request.user,  # type: ignore[arg-type]
+            user=roles.signed_in_user(request.user),
             expected_version=form.cleaned_data["version"],
         ),
         failed="",
@@ -379,13 +379,13 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = SpeakerForm(request.POST)
     if not form.is_valid():
         return _invalid_form(request, quote, form, "The speaker was not changed: see below.")
-    data, user = form.cleaned_data, request.user
+    data, user = form.cleaned_data, roles.signed_in_user(request.user)
 
     def write() -> None:
         if data["create"]:
             quote_services.quote_create_speaker(
                 quote=quote,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 name=data["name"],
                 kind=data["kind"] or "person",
                 title=data["title"],
@@ -403,7 +403,7 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 )
             quote_services.quote_set_speaker(
                 quote=quote,
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 speaker=speaker,
                 expected_version=data["version"],
             )
@@ -426,7 +426,7 @@ def quote_span(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         quote,
         lambda: quote_services.quote_fix_span(
             quote=quote,
-            user=request.user,  # type: ignore[arg-type]
+            user=roles.signed_in_user(request.user),
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
             expected_version=form.cleaned_data["version"],
@@ -456,7 +456,7 @@ def quote_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             quote = quote_services.quote_add_by_editor(
                 article=article,
-                user=request.user,  # type: ignore[arg-type]
+                user=roles.signed_in_user(request.user),
                 start=form.cleaned_data["start"],
                 end=form.cleaned_data["end"],
             )

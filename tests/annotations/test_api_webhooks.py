@@ -4,7 +4,6 @@
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,7 @@ from annotations.services.webhooks import (
     webhook_delivery_attempt,
     webhook_sweep,
 )
+from newsdesk.devservices import celery_worker_command
 from tests.annotations.api_support import api, bearer, review_key  # noqa: F401
 from tests.factories import QuoteFactory, UserFactory
 
@@ -315,13 +315,7 @@ def test_webhook_real_worker_retries_until_the_receiver_recovers(receiver):
     quote = QuoteFactory()
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_CONN_MAX_AGE": "0"}
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "newsdesk",
-            "worker",
+        celery_worker_command(
             "--pool=solo",
             "--concurrency=1",
             "--loglevel=WARNING",
@@ -332,7 +326,7 @@ def test_webhook_real_worker_retries_until_the_receiver_recovers(receiver):
             "--without-gossip",
             "-n",
             f"h5-webhooks-{os.getpid()}@%h",
-        ],
+        ),
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from annotations.services.articles import article_create, article_update
 from annotations.services.demo import demo_load
 from annotations.services.reviews import quote_review_submit
 from newsdesk.celery_app import app as celery_app
+from newsdesk.devservices import celery_worker_command
 
 pytestmark = [pytest.mark.worker]
 
@@ -102,13 +102,7 @@ def subprocess_worker(pool="solo", **env):
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "newsdesk",
-                "worker",
+            celery_worker_command(
                 "-P",
                 pool,
                 "-c",
@@ -120,7 +114,7 @@ def subprocess_worker(pool="solo", **env):
                 "INFO",
                 "-n",
                 f"pipeline-test-{uuid.uuid4().hex[:8]}@%h",
-            ],
+            ),
             cwd=BASE_DIR,
             env=worker_env(**env),
             stdout=out,

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import psycopg
 
+from newsdesk.devservices import celery_worker_command
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts"
 _used_ports: set[int] = set()
@@ -311,13 +313,7 @@ class CeleryWorker:
     def __init__(self, env: dict[str, str]) -> None:
         self.log = log_path("worker")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "newsdesk",
-                "worker",
+            celery_worker_command(
                 "-P",
                 "solo",
                 "-c",
@@ -329,7 +325,7 @@ class CeleryWorker:
                 "INFO",
                 "-n",
                 f"fault-{uuid.uuid4().hex[:8]}@%h",
-            ],
+            ),
             cwd=BASE_DIR,
             env={**env, "DJANGO_CONN_MAX_AGE": "0"},
             stdout=self.log.open("wb"),
