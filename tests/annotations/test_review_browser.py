@@ -140,6 +140,9 @@ def test_review_desk_keys_typed_while_a_decision_is_saving_are_not_lost(browser,
     ) == ["verified", "candidate"]
 
     # A dispute submitted with Enter, then an immediate undo: the undo is for the dispute.
+    # The live region still says "Undone" from the step above; blank it so the wait below can
+    # only be satisfied by the announcement of the second undo.
+    page.evaluate("document.getElementById('review-status').textContent = ''")
     page.keyboard.press("j")
     page.keyboard.press("d")
     page.keyboard.type("Wrong speaker.")
@@ -147,10 +150,12 @@ def test_review_desk_keys_typed_while_a_decision_is_saving_are_not_lost(browser,
     page.keyboard.press("u")
     expect(page.locator("#review-status")).to_contain_text("Undone")
     disputed = Review.objects.filter(to_status="disputed").get()
-    expect(page.locator(f"#quote-{disputed.quote_id}")).to_have_attribute(
-        "data-status", "candidate"
-    )
-    assert Quote.objects.get(pk=disputed.quote_id).status == "candidate"
+    assert (disputed.quote_id, disputed.note) == (quotes[1].pk, "Wrong speaker.")
+    expect(page.locator(f"#quote-{quotes[1].pk}")).to_have_attribute("data-status", "candidate")
+    assert Quote.objects.get(pk=quotes[1].pk).status == "candidate"
+    assert list(
+        Review.objects.filter(quote=quotes[1]).order_by("pk").values_list("to_status", flat=True)
+    ) == ["disputed", "candidate"]
     page.context.close()
 
 
