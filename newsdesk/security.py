@@ -6,9 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from newsdesk.counters import count_in_window
 
 # No inline scripts or styles anywhere: htmx is loaded from our own static files and its
 # indicator <style> injection is turned off in base.html's htmx-config meta tag.
@@ -99,8 +101,7 @@ class ThrottledLoginView(auth_views.LoginView):
         window = settings.NEWSDESK_LOGIN_FAILURE_WINDOW
         for key in self._keys(request):
             try:
-                if cache.add(key, 1, timeout=window) is False:
-                    cache.incr(key)
+                count_in_window(caches["default"], key, window)
             except Exception:  # noqa: S112 - best effort, see _blocked
                 continue
 

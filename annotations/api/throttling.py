@@ -3,12 +3,14 @@
 import logging
 from typing import Any
 
+from django.core.cache import caches
 from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from annotations.api.auth import request_api_client
+from newsdesk.counters import count_in_window
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +19,7 @@ class ClientRateThrottle(SimpleRateThrottle):
     """One bucket per API key, per logged-in user, or per address for anonymous callers."""
 
     scope = "newsdesk_api"
+    cache_alias = "default"
     # Set by SimpleRateThrottle.__init__ from the rate (allow_request returns early without one).
     num_requests: int
     duration: int
@@ -46,12 +49,7 @@ class ClientRateThrottle(SimpleRateThrottle):
         window = int(now // self.duration)
         key = f"{self.key}:{window}"
         try:
-            self.cache.add(key, 0, self.duration + 1)
-            count = self.cache.incr(key)
-        except ValueError:
-            # The window's key expired between add and incr: this is its first request.
-            self.cache.set(key, 1, self.duration + 1)
-            count = 1
+            count = count_in_window(caches[self.cache_alias], key, self.duration + 1)
         except RedisError:
             # Rate limiting is protection, not a dependency: with Redis down we serve unthrottled.
             logger.warning("rate limit cache unavailable; request not throttled", exc_info=True)
