@@ -203,7 +203,7 @@ def wait_prehighlighted(timeout: float) -> int:
 
 
 def start_processes(log_dir: Path) -> list[subprocess.Popen[bytes]]:
-    from newsdesk.devservices import celery_worker_command
+    from newsdesk.devservices import lone_worker_command
 
     env = {
         **os.environ,
@@ -246,17 +246,7 @@ def start_processes(log_dir: Path) -> list[subprocess.Popen[bytes]]:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        celery_worker_command(
-            "-c",
-            "1",
-            "-l",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"bench-load-{uuid.uuid4().hex[:6]}@%h",
-        ),
+        lone_worker_command(f"bench-load-{uuid.uuid4().hex[:6]}", "-c", "1", "-l", "WARNING"),
         cwd=ROOT,
         env=env,
         stdout=(log_dir / "load-worker.log").open("wb"),

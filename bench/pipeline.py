@@ -155,7 +155,7 @@ def main() -> None:
         from annotations.services.demo import DEMO_DIR
         from annotations.services.speakers import speaker_upsert
         from newsdesk.celery_app import app as celery_app
-        from newsdesk.devservices import celery_worker_command
+        from newsdesk.devservices import lone_worker_command
 
         if args.chunk_size:
             ingest.CHUNK_SIZE = args.chunk_size
@@ -177,16 +177,12 @@ def main() -> None:
         (ROOT / "test-artifacts").mkdir(exist_ok=True)
         log = open(ROOT / "test-artifacts" / "pipeline-worker.log", "wb")  # noqa: SIM115
         worker = subprocess.Popen(
-            celery_worker_command(
+            lone_worker_command(
+                f"bench-{os.getpid()}",
                 "-c",
                 str(args.concurrency),
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
                 "-l",
                 args.worker_log_level,
-                "-n",
-                f"bench-{os.getpid()}@%h",
             ),
             cwd=ROOT,
             env={**os.environ, "DJANGO_CONN_MAX_AGE": "60"},

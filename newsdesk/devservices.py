@@ -255,6 +255,17 @@ def celery_worker_command(*options: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "newsdesk", "worker", *options]
 
 
+def lone_worker_command(node: str, *options: str) -> list[str]:
+    """A worker for one test or bench run, next to whatever else runs on the broker.
+
+    It starts fast and keeps to itself (no heartbeat, mingle or gossip with other workers) and
+    has its own node name, `node@<host>`; `node` should be unique per run.
+    """
+    return celery_worker_command(
+        *options, "--without-heartbeat", "--without-mingle", "--without-gossip", "-n", f"{node}@%h"
+    )
+
+
 def worker_command() -> list[str]:
     """The Celery worker `make run` starts (docker-compose's worker service runs the same)."""
     return celery_worker_command(

@@ -22,7 +22,7 @@ from annotations.services.webhooks import (
     webhook_delivery_attempt,
     webhook_sweep,
 )
-from newsdesk.devservices import celery_worker_command
+from newsdesk.devservices import lone_worker_command
 from tests.annotations.api_support import api, bearer, review_key  # noqa: F401
 from tests.factories import QuoteFactory, UserFactory
 
@@ -315,17 +315,13 @@ def test_webhook_real_worker_retries_until_the_receiver_recovers(receiver):
     quote = QuoteFactory()
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_CONN_MAX_AGE": "0"}
     worker = subprocess.Popen(
-        celery_worker_command(
+        lone_worker_command(
+            f"h5-webhooks-{os.getpid()}",
             "--pool=solo",
             "--concurrency=1",
             "--loglevel=WARNING",
             "-Q",
             "celery",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"h5-webhooks-{os.getpid()}@%h",
         ),
         cwd=settings.BASE_DIR,
         env=env,

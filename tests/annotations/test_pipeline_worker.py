@@ -25,7 +25,7 @@ from annotations.services.articles import article_create, article_update
 from annotations.services.demo import demo_load
 from annotations.services.reviews import quote_review_submit
 from newsdesk.celery_app import app as celery_app
-from newsdesk.devservices import celery_worker_command
+from newsdesk.devservices import lone_worker_command
 
 pytestmark = [pytest.mark.worker]
 
@@ -55,9 +55,11 @@ def reset_producer_pools():
 
 
 @pytest.fixture
-def pipeline_db(transactional_db):
-    # Workers need committed rows, hence the transactional database; its flush also empties
-    # the role groups the data migration made, so they are recreated here.
+def pipeline_db(django_db_serialized_rollback, transactional_db):
+    # Workers need committed rows, hence the transactional database. Its flush empties the
+    # content types and role groups the migrations made; serialized rollback restores them
+    # (as conftest does for every `transaction=True` marker), or the next test that restores
+    # the snapshot collides with the content types the flush recreated under new ids.
     for role in (roles.EDITOR, roles.REPORTER, roles.ADMIN):
         Group.objects.get_or_create(name=role)
     celery_app.control.purge()
@@ -102,18 +104,8 @@ def subprocess_worker(pool="solo", **env):
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            celery_worker_command(
-                "-P",
-                pool,
-                "-c",
-                "1",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "INFO",
-                "-n",
-                f"pipeline-test-{uuid.uuid4().hex[:8]}@%h",
+            lone_worker_command(
+                f"pipeline-test-{uuid.uuid4().hex[:8]}", "-P", pool, "-c", "1", "-l", "INFO"
             ),
             cwd=BASE_DIR,
             env=worker_env(**env),

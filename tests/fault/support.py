@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psycopg
 
-from newsdesk.devservices import celery_worker_command
+from newsdesk.devservices import lone_worker_command
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts"
@@ -313,18 +313,8 @@ class CeleryWorker:
     def __init__(self, env: dict[str, str]) -> None:
         self.log = log_path("worker")
         self.process = subprocess.Popen(
-            celery_worker_command(
-                "-P",
-                "solo",
-                "-c",
-                "1",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "INFO",
-                "-n",
-                f"fault-{uuid.uuid4().hex[:8]}@%h",
+            lone_worker_command(
+                f"fault-{uuid.uuid4().hex[:8]}", "-P", "solo", "-c", "1", "-l", "INFO"
             ),
             cwd=BASE_DIR,
             env={**env, "DJANGO_CONN_MAX_AGE": "0"},
