@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from tests.factories import ArticleFactory, QuoteFactory, UserFactory
@@ -50,13 +51,15 @@ def quote(article):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(django_db_setup):
     """Debian's Chromium driven by Playwright (its own browser download cannot work here)."""
     # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are
     # safe. Scoped to the browser tests so it never leaks into subprocesses of other tests.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    snapshots = _serialized_snapshots()
     with sync_playwright() as playwright:
+        _carry_serialized_snapshots(snapshots)
         chromium = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
             args=[
@@ -70,10 +73,33 @@ def browser():
         )
         yield chromium
         chromium.close()
+        connections.close_all()
     if previous is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _serialized_snapshots():
+    """The database contents Django serialized at setup for `serialized_rollback`, per alias."""
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+
+
+def _carry_serialized_snapshots(snapshots):
+    """Hand the serialized snapshots to the connections the browser tests will use.
+
+    Django keeps database connections thread-local while no event loop runs in the thread and
+    per async context once one does; Playwright's loop makes this thread count as async, so the
+    browser tests get fresh connection objects without the snapshot. Without it their
+    `serialized_rollback` silently did nothing: the flush after each test recreated content
+    types under new ids, and the next serialized test collided with them.
+    """
+    for alias, contents in snapshots.items():
+        connections[alias]._test_serialized_contents = contents
 
 
 def pytest_collection_modifyitems(config, items):
