@@ -107,12 +107,15 @@ def pytest_collection_modifyitems(config, items):
 
     A transactional test's teardown flushes the database; without serialized rollback the
     flush's post_migrate recreates content types with new ids, and the next test that restores
-    the serialized snapshot then collides with them (order-dependent failures).
+    the serialized snapshot then collides with them (order-dependent failures). This covers the
+    `transaction=True` marker and the `transactional_db` fixture asked for directly alike.
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if not marker or not marker.kwargs.get("transaction"):
+        if marker is None:
+            if "transactional_db" in item.fixturenames:
+                item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
             continue
-        if "serialized_rollback" not in marker.kwargs:
+        if marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

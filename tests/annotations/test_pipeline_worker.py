@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 
-from annotations import roles
 from annotations.models import Article, Quote, Review
 from annotations.services.articles import article_create, article_update
 from annotations.services.demo import demo_load
@@ -55,13 +53,9 @@ def reset_producer_pools():
 
 
 @pytest.fixture
-def pipeline_db(django_db_serialized_rollback, transactional_db):
-    # Workers need committed rows, hence the transactional database. Its flush empties the
-    # content types and role groups the migrations made; serialized rollback restores them
-    # (as conftest does for every `transaction=True` marker), or the next test that restores
-    # the snapshot collides with the content types the flush recreated under new ids.
-    for role in (roles.EDITOR, roles.REPORTER, roles.ADMIN):
-        Group.objects.get_or_create(name=role)
+def pipeline_db(transactional_db):
+    # Workers need committed rows, hence the transactional database (with serialized rollback,
+    # as conftest gives every transactional test, so the migrated role groups are there).
     celery_app.control.purge()
     yield
     celery_app.control.purge()

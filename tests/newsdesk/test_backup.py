@@ -66,7 +66,7 @@ def restore_db():
 
 
 def test_backup_restore_round_trip_keeps_rows_and_history(
-    django_db_serialized_rollback, transactional_db, editor, restore_db, tmp_path
+    transactional_db, editor, restore_db, tmp_path
 ):
     for n in range(3):
         quote = QuoteFactory(article=ArticleFactory())
