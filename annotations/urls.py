@@ -1,12 +1,33 @@
-from django.urls import path
+"""Every page of the desk (namespace "annotations"); the REST API has its own in api/urls.py."""
 
-from annotations import urls_review, urls_search, views
+from django.urls import URLPattern, URLResolver, path
+
+from annotations.views import core, review, search
 
 app_name = "annotations"
 
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    *urls_review.urlpatterns,
-    *urls_search.urlpatterns,
+urlpatterns: list[URLPattern | URLResolver] = [
+    # The review queue and the health check.
+    path("", core.home, name="home"),
+    path("healthz", core.healthz, name="healthz"),
+    # An article under review: the highlighted text, its quotes and their decisions.
+    path("articles/<int:pk>/", review.article_detail, name="article_detail"),
+    path(
+        "articles/<int:pk>/prehighlight/",
+        review.article_prehighlight_status,
+        name="article_prehighlight_status",
+    ),
+    path("articles/<int:pk>/quotes/add/", review.quote_add, name="quote_add"),
+    path("quotes/<int:pk>/", review.quote_row, name="quote_row"),
+    path("quotes/<int:pk>/review/", review.quote_review, name="quote_review"),
+    path("quotes/<int:pk>/undo/", review.quote_undo, name="quote_undo"),
+    path("quotes/<int:pk>/speaker/", review.quote_speaker, name="quote_speaker"),
+    path("quotes/<int:pk>/span/", review.quote_span, name="quote_span"),
+    path("quotes/<int:pk>/history/", review.quote_history, name="quote_history"),
+    path("speakers/search/", review.speaker_search, name="speaker_search"),
+    # Search across every article, and its exports.
+    path("search/", search.search, name="search"),
+    path("search/export.csv", search.search_export_csv, name="search_export_csv"),
+    path("search/export.jsonl", search.search_export_jsonl, name="search_export_jsonl"),
+    path("search/speakers/", search.search_speaker_options, name="search_speaker_options"),
 ]

@@ -51,8 +51,7 @@ def seed(n_quotes: int) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from annotations.models import Article, Quote, Speaker, body_hash
-    from annotations.models_api import ApiClient
+    from annotations.models import ApiClient, Article, Quote, Speaker, body_hash
     from annotations.services.api_clients import api_client_create
     from tests.factories import UserFactory
 

@@ -144,7 +144,7 @@ def seed(args: argparse.Namespace) -> Seed:
 
     call_command("migrate", verbosity=0)
     from annotations import roles
-    from annotations.models_api import ApiClient, WebhookEndpoint
+    from annotations.models import ApiClient, WebhookEndpoint
     from annotations.services.api_clients import api_client_create
     from annotations.services.articles import article_create
     from annotations.services.demo import demo_load
@@ -555,8 +555,7 @@ def cms_push(stats: Stats, key: str, stop: float) -> None:
 def audit(stats: Stats, seed_info: Seed, receiver: Receiver) -> list[str]:
     from django.db.models import Count
 
-    from annotations.models import Article, Quote, Review
-    from annotations.models_api import WebhookDelivery
+    from annotations.models import Article, Quote, Review, WebhookDelivery
     from annotations.services.webhooks import webhook_event_for_review
 
     problems: list[str] = []
@@ -665,7 +664,7 @@ def audit(stats: Stats, seed_info: Seed, receiver: Receiver) -> list[str]:
 def drain_webhooks(timeout: float) -> None:
     from django.core.management import call_command
 
-    from annotations.models_api import WebhookDelivery
+    from annotations.models import WebhookDelivery
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -14,7 +14,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from annotations import roles
-from annotations.models_api import ApiClient
+from annotations.models import ApiClient
 from annotations.services.api_clients import api_client_for_key, api_client_touch
 
 KEYWORDS = (b"bearer", b"token")

@@ -13,8 +13,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations.models import Article, Quote, Review, Speaker
-from annotations.models_api import ChangeEvent
+from annotations.models import Article, ChangeEvent, Quote, Review, Speaker
 from annotations.validators import validate_http_url, validate_text
 
 

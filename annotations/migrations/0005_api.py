@@ -24,7 +24,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import annotations.models_api
+import annotations.models.webhooks
 import annotations.validators
 
 # Any constant works; it only has to be the same for every writer.
@@ -259,7 +259,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('url', models.URLField(max_length=2000, validators=[annotations.validators.validate_http_url])),
                 ('description', models.CharField(blank=True, max_length=300)),
-                ('secret', models.CharField(default=annotations.models_api.webhook_secret_generate, max_length=100)),
+                ('secret', models.CharField(default=annotations.models.webhooks.webhook_secret_generate, max_length=100)),
                 ('events', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('quote.verified', 'Quote verified'), ('quote.disputed', 'Quote disputed'), ('quote.reverted', 'Verdict withdrawn (back to candidate / not a quote)'), ('quote.deleted', 'Quote with a verdict deleted')], max_length=40), default=list, help_text='Events sent to this endpoint.', size=None)),
                 ('active', models.BooleanField(default=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -4,7 +4,7 @@ from django.db.models import Max
 
 from annotations import roles
 from annotations.errors import PermissionDeniedError
-from annotations.models_api import ChangeEvent
+from annotations.models import ChangeEvent
 
 
 def _require_reader(user: roles.AnyUser) -> None:

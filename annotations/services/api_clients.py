@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.models_api import API_KEY_PREFIX, ApiClient, api_key_hash
+from annotations.models import API_KEY_PREFIX, ApiClient, api_key_hash
 
 # Writing last_used_at on every request would turn every read into a write; a minute of
 # precision is plenty to tell a live integration from a dead one.

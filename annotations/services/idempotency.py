@@ -11,8 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations.errors import DomainError
-from annotations.models import Article
-from annotations.models_api import IdempotencyRecord
+from annotations.models import Article, IdempotencyRecord
 from annotations.services.articles import article_create
 
 MAX_KEY_CHARS = 255

@@ -26,8 +26,13 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
-from annotations.models import Quote, Review
-from annotations.models_api import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from annotations.models import (
+    Quote,
+    Review,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+)
 from annotations.services.reviews import REVIEW_LISTENERS
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ import pytest
 from django.middleware.csrf import _get_new_csrf_string
 from rest_framework.test import APIClient
 
-from annotations.models_api import ApiClient
+from annotations.models import ApiClient
 from annotations.services.api_clients import api_client_create, api_client_revoke
 
 

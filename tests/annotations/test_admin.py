@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from annotations.models import Article, Quote, Review
-from annotations.models_api import WebhookEndpoint
+from annotations.models import Article, Quote, Review, WebhookEndpoint
 from annotations.services.demo import demo_load
 from tests.factories import ReviewFactory, UserFactory
 

@@ -6,8 +6,7 @@ from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from annotations.models import Article, Quote
-from annotations.models_api import IdempotencyRecord
+from annotations.models import Article, IdempotencyRecord, Quote
 from tests.annotations.api_support import (  # noqa: F401
     api,
     bearer,

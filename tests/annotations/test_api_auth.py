@@ -3,8 +3,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from annotations.models import Quote
-from annotations.models_api import ApiClient
+from annotations.models import ApiClient, Quote
 from annotations.services.api_clients import api_client_for_key
 from tests.annotations.api_support import (  # noqa: F401
     api,

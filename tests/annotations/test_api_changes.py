@@ -9,8 +9,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from annotations.models import Quote
-from annotations.models_api import ChangeEvent
+from annotations.models import ChangeEvent, Quote
 from annotations.services.articles import article_create, article_update
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.api_support import bearer, make_key

@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from annotations.api.throttling import ClientRateThrottle
-from annotations.models_api import ApiClient
+from annotations.models import ApiClient
 from annotations.services.api_clients import api_client_for_key
 from tests.annotations.api_support import api, bearer, make_key, read_key  # noqa: F401
 from tests.factories import QuoteFactory, UserFactory

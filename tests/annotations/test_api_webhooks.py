@@ -13,8 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from annotations.models import Quote
-from annotations.models_api import WebhookDelivery, WebhookEndpoint
+from annotations.models import Quote, WebhookDelivery, WebhookEndpoint
 from annotations.services.reviews import quote_review_submit
 from annotations.services.webhooks import (
     MAX_ATTEMPTS,
@@ -283,7 +282,7 @@ def test_webhook_api_review_only_enqueues(
 
 @pytest.mark.django_db
 def test_webhook_admin_shows_key_once_and_hides_other_users_keys(client):
-    from annotations.models_api import ApiClient
+    from annotations.models import ApiClient
 
     staff = UserFactory(username="staffer", is_staff=True)
     from django.contrib.auth.models import Permission

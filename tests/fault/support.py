@@ -224,7 +224,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from annotations.models import Quote
-from annotations.models_api import ApiClient, WebhookEndpoint
+from annotations.models import ApiClient, WebhookEndpoint
 from annotations.services.api_clients import api_client_create
 from annotations.services.articles import article_create
 

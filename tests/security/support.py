@@ -6,8 +6,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from annotations.models import Quote, Review
-from annotations.models_api import ApiClient
+from annotations.models import ApiClient, Quote, Review
 from annotations.services.api_clients import api_client_create
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerAliasFactory, SpeakerFactory
 

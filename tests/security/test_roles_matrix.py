@@ -11,8 +11,16 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias
-from annotations.models_api import ApiClient, ChangeEvent, WebhookEndpoint
+from annotations.models import (
+    ApiClient,
+    Article,
+    ChangeEvent,
+    Quote,
+    Review,
+    Speaker,
+    SpeakerAlias,
+    WebhookEndpoint,
+)
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.api_support import session_client
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerFactory, UserFactory

@@ -9,8 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from annotations.models import Article
-from annotations.models_api import WebhookEndpoint
+from annotations.models import Article, WebhookEndpoint
 from tests.security.support import (
     BOLD,
     HOSTILE_ALIAS,

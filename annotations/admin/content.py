@@ -1,3 +1,8 @@
+"""Admin pages of the newsroom's content: articles, speakers, quotes and their history.
+
+Every write goes through the services, as from the desk and the API.
+"""
+
 from typing import Any
 
 from django.contrib import admin, messages
@@ -222,6 +227,3 @@ class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-from annotations import admin_api  # noqa: E402,F401

@@ -1,7 +1,4 @@
-"""Admin pages of the API area: API keys, webhook endpoints and their delivery log.
-
-Imported at the end of annotations/admin.py.
-"""
+"""Admin pages of the API area: API keys, webhook endpoints and their delivery log."""
 
 from typing import Any
 
@@ -11,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from annotations.forms import HTTPS_URL_FIELDS, https_url_formfield
-from annotations.models_api import (
+from annotations.models import (
     ApiClient,
     WebhookDelivery,
     WebhookDeliveryAttempt,

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+
+from annotations.models.articles import Article
+from annotations.models.speakers import Speaker
+
+
+class Quote(models.Model):
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        VERIFIED = "verified", "Verified"
+        DISPUTED = "disputed", "Disputed"
+        NOT_A_QUOTE = "not_a_quote", "Not a quote"
+
+    class Origin(models.TextChoices):
+        MACHINE = "machine", "Machine candidate"
+        EDITOR = "editor", "Added by an editor"
+
+    class Anchor(models.TextChoices):
+        ANCHORED = "anchored", "Anchored"
+        # The quoted words changed in a body edit: the old verdict needs another look.
+        CHANGED = "changed", "Quoted text changed"
+        # Could not be re-found in the edited body; kept so no decision is ever lost.
+        ORPHANED = "orphaned", "Orphaned"
+
+    PREFIX_SUFFIX_CHARS = 32
+
+    # No single-column indexes on the two foreign keys: the unique (article, start, end) and the
+    # (speaker, status) indexes lead with them and serve every lookup by either, so a third and
+    # fourth index would only cost each pre-highlight insert.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="quotes", db_index=False
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+
+    speaker = models.ForeignKey(
+        Speaker,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+        db_index=False,
+    )
+    speaker_mention = models.CharField(max_length=300, blank=True)
+    speaker_mention_start = models.PositiveIntegerField(null=True, blank=True)
+    speaker_mention_end = models.PositiveIntegerField(null=True, blank=True)
+    cue = models.CharField(max_length=100, blank=True)
+
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MACHINE)
+    confidence = models.FloatField(default=1.0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
+    anchor = models.CharField(max_length=16, choices=Anchor.choices, default=Anchor.ANCHORED)
+    anchor_note = models.TextField(blank=True, help_text="Why the quote needs another look.")
+    version = models.PositiveIntegerField(default=1)
+    # The article revision these offsets refer to.
+    article_revision = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes_updated",
+    )
+    # Weighted full-text document (quote text A, speaker and aliases B, article title and
+    # outlet C), maintained by database triggers; see the search migration.
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["article_id", "start", "end"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="quote_start_before_end"),
+            models.UniqueConstraint(
+                fields=["article", "start", "end"], name="quote_unique_span_per_article"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1), name="quote_confidence_0_1"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="quote_version_positive"),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="quote_text_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["candidate", "verified", "disputed", "not_a_quote"]),
+                name="quote_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(speaker_mention_start__isnull=True, speaker_mention_end__isnull=True)
+                    | Q(speaker_mention_start__lt=F("speaker_mention_end"))
+                ),
+                name="quote_mention_offsets_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="quote_status_idx"),
+            models.Index(fields=["speaker", "status"], name="quote_speaker_idx"),
+            models.Index(fields=["updated_at", "id"], name="quote_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.text[:60]}”"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.CANDIDATE
+
+    @property
+    def is_editor_touched(self) -> bool:
+        """Editor decisions are never replaced by re-extraction."""
+        return self.origin == self.Origin.EDITOR or self.status != self.Status.CANDIDATE

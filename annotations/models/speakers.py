@@ -1,0 +1,56 @@
+import unicodedata
+
+from django.db import models
+from django.db.models import Q
+
+
+def normalize_alias(alias: str) -> str:
+    """The form aliases are looked up by: NFKC, casefolded, curly apostrophes folded, one space."""
+    text = unicodedata.normalize("NFKC", alias).replace("\u2019", "'").casefold()
+    return " ".join(text.split())
+
+
+class Speaker(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        ANONYMOUS = "anonymous", "Anonymous role"
+
+    name = models.CharField(max_length=300, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    title = models.CharField(max_length=300, blank=True, help_text="Current title or role.")
+    organisation = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="speaker_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpeakerAlias(models.Model):
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=300)
+    normalized = models.CharField(max_length=300, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["speaker_id", "alias"]
+        verbose_name_plural = "speaker aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["speaker", "normalized"], name="speaker_alias_unique_per_speaker"
+            ),
+            models.CheckConstraint(condition=~Q(normalized=""), name="speaker_alias_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.normalized = normalize_alias(self.alias)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
