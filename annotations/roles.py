@@ -1,4 +1,8 @@
-"""Roles are Django groups; these helpers are the one place that says what each may do."""
+"""Roles are Django groups; this module is the one place that says what each may do.
+
+`user_can_*` answer a question (for templates and the API permission class); `require_*` are the
+guards every view, selector and service calls, and return the signed-in user they checked.
+"""
 
 from django.contrib.auth.models import AnonymousUser, User
 
@@ -38,3 +42,26 @@ def user_can_review(user: AnyUser) -> bool:
 
 def user_can_read(user: AnyUser) -> bool:
     return user_can_review(user) or REPORTER in _groups(user)
+
+
+# --- Guards: every permission check of a view, selector or service is one of these. ---
+
+
+def require_reader(user: AnyUser) -> User:
+    """Reporters, editors and admins; returns the signed-in user."""
+    if not user_can_read(user):
+        raise PermissionDeniedError("You need the reporter or editor role for this.")
+    return signed_in_user(user)
+
+
+def require_editor(user: AnyUser) -> User:
+    """Editors and admins: everyone who may decide on quotes."""
+    if not user_can_review(user):
+        raise PermissionDeniedError("Only editors can do this.")
+    return signed_in_user(user)
+
+
+def require_admin(user: AnyUser) -> User:
+    if not user_is_admin(user):
+        raise PermissionDeniedError("Only admins can do this.")
+    return signed_in_user(user)

@@ -3,13 +3,7 @@
 from django.db.models import Max
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError
 from annotations.models import ChangeEvent
-
-
-def _require_reader(user: roles.AnyUser) -> None:
-    if not roles.user_can_read(user):
-        raise PermissionDeniedError("You need the reporter or editor role to read the change feed.")
 
 
 def change_events_after(*, user: roles.AnyUser, after: int, limit: int) -> list[ChangeEvent]:
@@ -18,11 +12,11 @@ def change_events_after(*, user: roles.AnyUser, after: int, limit: int) -> list[
     Positions (`seq`) are assigned at commit under a lock (migration 0005_api), so once a reader
     has seen position N every event it has not seen yet has a position above N.
     """
-    _require_reader(user)
+    roles.require_reader(user)
     return list(ChangeEvent.objects.filter(seq__gt=after).order_by("seq")[:limit])
 
 
 def change_feed_head(*, user: roles.AnyUser) -> int:
-    _require_reader(user)
+    roles.require_reader(user)
     head: int | None = ChangeEvent.objects.aggregate(head=Max("seq"))["head"]
     return head or 0

@@ -2,13 +2,11 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError
 from annotations.models import Article, Quote
 
 
 def quote_get_for_user(*, user: roles.AnyUser, pk: int) -> Quote:
-    if not roles.user_can_read(user):
-        raise PermissionDeniedError("You need the reporter or editor role to read quotes.")
+    roles.require_reader(user)
     try:
         return Quote.objects.select_related("article", "speaker", "updated_by").get(pk=pk)
     except (Quote.DoesNotExist, ValueError, TypeError):

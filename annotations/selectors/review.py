@@ -21,15 +21,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError
 from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias, normalize_alias
 
 QUEUE_STATUS_FILTERS = (*Quote.Status.values, "orphaned")
-
-
-def _require_reader(user: roles.AnyUser) -> None:
-    if not roles.user_can_read(user):
-        raise PermissionDeniedError("You need the reporter or editor role to read articles.")
 
 
 @dataclass(frozen=True)
@@ -43,7 +37,7 @@ class QueueFilters:
 
 def review_queue(*, user: roles.AnyUser, filters: QueueFilters) -> QuerySet[Article]:
     """Articles with open candidates first, then newest first, with per-status counts."""
-    _require_reader(user)
+    roles.require_reader(user)
     counts = {
         f"n_{status}": Count("quotes", filter=Q(quotes__status=status))
         for status in Quote.Status.values
@@ -82,7 +76,7 @@ def review_queue(*, user: roles.AnyUser, filters: QueueFilters) -> QuerySet[Arti
 
 
 def review_outlets(*, user: roles.AnyUser) -> list[str]:
-    _require_reader(user)
+    roles.require_reader(user)
     return list(
         Article.objects.exclude(outlet="")
         .order_by("outlet")
@@ -112,7 +106,7 @@ def quote_get_for_review(*, user: roles.AnyUser, pk: int) -> Quote:
     """One quote with everything its list row shows; 404 for a bad or unknown id."""
     from django.http import Http404
 
-    _require_reader(user)
+    roles.require_reader(user)
     try:
         return _review_annotations(Quote.objects.select_related("article")).get(pk=pk)
     except (Quote.DoesNotExist, ValueError, TypeError):
@@ -156,7 +150,7 @@ def quote_history(*, quote: Quote) -> list[Review]:
 
 def speaker_search(*, user: roles.AnyUser, query: str, limit: int = 10) -> list[Speaker]:
     """Registry entries whose name or any alias contains the query, prefix matches first."""
-    _require_reader(user)
+    roles.require_reader(user)
     query = " ".join(query.split())
     normalized = normalize_alias(query)
     if not normalized:
@@ -177,7 +171,7 @@ def speaker_search(*, user: roles.AnyUser, query: str, limit: int = 10) -> list[
 
 def speaker_resolve_name(*, user: roles.AnyUser, query: str) -> Speaker:
     """The one speaker whose name or alias is exactly `query` (the form without JavaScript)."""
-    _require_reader(user)
+    roles.require_reader(user)
     normalized = normalize_alias(query)
     if not normalized:
         raise ValidationError("Type a speaker name or pick one from the list.")
@@ -192,7 +186,7 @@ def speaker_resolve_name(*, user: roles.AnyUser, query: str) -> Speaker:
 
 
 def speaker_get(*, user: roles.AnyUser, pk: int) -> Speaker:
-    _require_reader(user)
+    roles.require_reader(user)
     try:
         return Speaker.objects.get(pk=pk)
     except (Speaker.DoesNotExist, ValueError, TypeError):

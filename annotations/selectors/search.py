@@ -28,7 +28,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError
 from annotations.models import Quote, Speaker, SpeakerAlias, normalize_alias
 
 SEARCH_CONFIG = "english"
@@ -346,8 +345,7 @@ def quote_search(
     `speakers`: the result of `speaker_match` for `params.speaker`, when the caller has
     already looked it up (the search page shows it), so it is not queried twice.
     """
-    if not roles.user_can_read(user):
-        raise PermissionDeniedError("You need the reporter or editor role to search quotes.")
+    roles.require_reader(user)
 
     q, token_speaker = split_speaker_token(params.q)
     speaker_text = params.speaker or token_speaker or ""

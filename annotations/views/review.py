@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 from django_htmx.middleware import HtmxDetails
 
 from annotations import roles, selectors
-from annotations.errors import PermissionDeniedError, QuoteVersionConflict
+from annotations.errors import QuoteVersionConflict
 from annotations.forms import ReviewForm, SpanFixForm, SpanForm, SpeakerForm, VersionForm
 from annotations.models import Article, Quote
 from annotations.selectors import review as review_selectors
@@ -50,11 +50,6 @@ def login_required_htmx(view: View) -> View:
         return redirect_to_login(request.get_full_path())
 
     return wrapper
-
-
-def _require_editor(request: HttpRequest) -> None:
-    if not roles.user_can_review(request.user):
-        raise PermissionDeniedError("Only editors can review quotes.")
 
 
 def _quote_url(quote: Quote) -> str:
@@ -251,7 +246,7 @@ def _invalid_form(
 
 def _quote_for_editor(request: HttpRequest, pk: int) -> Quote:
     quote = review_selectors.quote_get_for_review(user=request.user, pk=pk)
-    _require_editor(request)
+    roles.require_editor(request.user)
     return quote
 
 
@@ -449,7 +444,7 @@ def quote_span(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required_htmx
 def quote_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     article = selectors.article_get_for_user(user=request.user, pk=pk)
-    _require_editor(request)
+    roles.require_editor(request.user)
     form = SpanForm(request.POST)
     error_messages: list[str] = []
     if form.is_valid():

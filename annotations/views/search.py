@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError
 from annotations.models import Article, Quote
 from annotations.selectors import search as search_core
 from annotations.selectors.search import (
@@ -60,11 +59,6 @@ EXPORT_FIELDS = (
     "article_url",
     "quote_url",
 )
-
-
-def _require_reader(request: HtmxHttpRequest) -> None:
-    if not roles.user_can_read(request.user):
-        raise PermissionDeniedError("You need the reporter or editor role to search quotes.")
 
 
 def article_path(article_id: int) -> str:
@@ -138,7 +132,7 @@ def _outlets() -> list[str]:
 @require_GET
 @login_required_htmx
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    _require_reader(request)
+    roles.require_reader(request.user)
     errors: dict[str, list[str]] = {}
     params = QuoteSearchParams()
     try:
@@ -211,7 +205,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required_htmx
 def search_speaker_options(request: HtmxHttpRequest) -> HttpResponse:
-    _require_reader(request)
+    roles.require_reader(request.user)
     text = request.GET.get("speaker", "")[: settings.NEWSDESK_MAX_QUERY_CHARS]
     text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     return render(
@@ -273,7 +267,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
 
 
 def _export_results(request: HtmxHttpRequest) -> QuerySet[Quote] | HttpResponse:
-    _require_reader(request)
+    roles.require_reader(request.user)
     try:
         params = quote_search_params_from_query(
             request.GET, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
