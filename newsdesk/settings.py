@@ -151,6 +151,11 @@ NEWSDESK_MAX_NOTE_CHARS = env.int("NEWSDESK_MAX_NOTE_CHARS", default=5_000)
 NEWSDESK_MAX_QUERY_CHARS = env.int("NEWSDESK_MAX_QUERY_CHARS", default=500)
 # A receiver that hangs is cut off after this many seconds and the delivery retried later.
 NEWSDESK_WEBHOOK_TIMEOUT = env.float("NEWSDESK_WEBHOOK_TIMEOUT", default=10.0)
+# Attempts before a delivery is given up as failed.
+NEWSDESK_WEBHOOK_MAX_ATTEMPTS = env.int("NEWSDESK_WEBHOOK_MAX_ATTEMPTS", default=10)
+# Retries wait 2**n seconds up to this cap, which stays below the broker's visibility timeout so
+# a delayed retry is never redelivered while it waits.
+NEWSDESK_WEBHOOK_BACKOFF_CAP = env.int("NEWSDESK_WEBHOOK_BACKOFF_CAP", default=1800)
 NEWSDESK_NEWSROOM_NAME = env.str("NEWSDESK_NEWSROOM_NAME", default="Newsdesk")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 

@@ -6,14 +6,16 @@ Every write goes through the services, as from the desk and the API.
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from annotations import roles
 from annotations.forms import HTTPS_URL_FIELDS
 from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias
-from annotations.roles import signed_in_user
 from annotations.services.articles import ARTICLE_EDITABLE_FIELDS, article_create, article_update
+from annotations.services.quotes import quote_delete, quote_set_speaker
 
 
 class ReadOnlyInlineMixin:
@@ -105,7 +107,7 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if change:
             saved = article_update(article=Article.objects.get(pk=obj.pk), data=data)
         else:
-            saved = article_create(**data, created_by=signed_in_user(request.user))
+            saved = article_create(**data, created_by=roles.signed_in_user(request.user))
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -196,15 +198,18 @@ class QuoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Quote, form: Any, change: bool) -> None:
         if "speaker" in form.changed_data:
-            obj.version += 1
-            obj.updated_by = request.user  # type: ignore[assignment]
-            obj.save(update_fields=["speaker", "version", "updated_by", "updated_at"])
+            quote_set_speaker(
+                quote=Quote.objects.get(pk=obj.pk),
+                user=roles.require_editor(request.user),
+                speaker=form.cleaned_data["speaker"],
+                expected_version=obj.version,
+            )
 
     def delete_model(self, request: HttpRequest, obj: Quote) -> None:
-        if obj.reviews.exists():
-            messages.error(request, "A reviewed quote keeps its history and cannot be deleted.")
-            return
-        super().delete_model(request, obj)
+        try:
+            quote_delete(quote=obj, user=roles.require_admin(request.user))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
 
 
 @admin.register(Review)

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
 from annotations.models import Quote, Review, Speaker
+from annotations.representations import iso
 
 RATINGS = {
     # status: (ratingValue, alternateName)
@@ -26,13 +27,6 @@ class QuoteVerdict:
     review: Review | None  # the decision that set the current status
     article_url: str  # where the quote can be read: the published article or the desk's page
     anchor_url: str  # article_url + "#quote-<pk>"
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    text: str = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def quote_verdict_build(*, quote: Quote, request: Any) -> QuoteVerdict:
@@ -95,7 +89,7 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
         "headline": article.title,
     }
     if article.published_at:
-        appearance["datePublished"] = _iso(article.published_at)
+        appearance["datePublished"] = iso(article.published_at)
     if article.outlet:
         appearance["publisher"] = {"@type": "Organization", "name": article.outlet}
     document: dict[str, Any] = {
@@ -103,7 +97,7 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
         "@type": "ClaimReview",
         "url": verdict.anchor_url,
         "claimReviewed": quote.text,
-        "datePublished": _iso(_verdict_date(verdict)),
+        "datePublished": iso(_verdict_date(verdict)),
         "author": _newsroom(),
         "reviewRating": {
             "@type": "Rating",
@@ -119,7 +113,7 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
         },
     }
     if article.published_at:
-        document["itemReviewed"]["datePublished"] = _iso(article.published_at)
+        document["itemReviewed"]["datePublished"] = iso(article.published_at)
     if verdict.review and verdict.review.note:
         document["reviewBody"] = verdict.review.note
     return document
@@ -147,8 +141,8 @@ def web_annotation(verdict: QuoteVerdict, *, annotation_url: str) -> dict[str, A
         "id": annotation_url,
         "type": "Annotation",
         "motivation": "assessing",
-        "created": _iso(_verdict_date(verdict)),
-        "modified": _iso(quote.updated_at),
+        "created": iso(_verdict_date(verdict)),
+        "modified": iso(quote.updated_at),
         "creator": {"type": "Organization", "name": settings.NEWSDESK_NEWSROOM_NAME},
         "body": body,
         "target": {

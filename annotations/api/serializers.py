@@ -14,14 +14,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.models import Article, ChangeEvent, Quote, Review, Speaker
+from annotations.representations import (
+    change_event_representation,
+    quote_representation,
+    quote_row_representation,
+    review_representation,
+)
 from annotations.validators import validate_http_url, validate_text
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    text: str = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -247,42 +246,11 @@ class QuoteOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def to_representation(self, quote: Quote) -> dict[str, Any]:
-        article, speaker = quote.article, quote.speaker
-        return {
-            "id": quote.pk,
-            "article": {
-                "id": article.pk,
-                "title": article.title,
-                "url": article.url,
-                "outlet": article.outlet,
-                "published_at": _iso(article.published_at),
-            },
-            "text": quote.text,
-            "start": quote.start,
-            "end": quote.end,
-            "prefix": quote.prefix,
-            "suffix": quote.suffix,
-            "speaker": (
-                {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind}
-                if speaker is not None
-                else None
-            ),
-            "speaker_mention": quote.speaker_mention,
-            "cue": quote.cue,
-            "origin": quote.origin,
-            "confidence": quote.confidence,
-            "status": quote.status,
-            "anchor": quote.anchor,
-            "anchor_note": quote.anchor_note,
-            "version": quote.version,
-            "article_revision": quote.article_revision,
-            "created_at": _iso(quote.created_at),
-            "updated_at": _iso(quote.updated_at),
-        }
+        return quote_representation(quote)
 
 
 class IsoTimestamp(Func):
-    """A timestamp as the API writes it, formatted by PostgreSQL: exactly what `_iso` returns.
+    """A timestamp as the API writes it, formatted by PostgreSQL: what `representations.iso` gives.
 
     UTC, `Z` suffix, microseconds only when there are any (like datetime.isoformat()); NULL stays
     NULL. The list reads its timestamps this way because loading 100-150 of them into Python
@@ -342,39 +310,7 @@ class QuoteSearchResultSerializer(QuoteOutputSerializer):
     rank = serializers.FloatField(help_text="Relevance (0 without ?q=).")
 
     def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
-        speaker_id = row["speaker_id"]
-        return {
-            "id": row["id"],
-            "article": {
-                "id": row["article_id"],
-                "title": row["article__title"],
-                "url": row["article__url"],
-                "outlet": row["article__outlet"],
-                "published_at": row["article_published_iso"],
-            },
-            "text": row["text"],
-            "start": row["start"],
-            "end": row["end"],
-            "prefix": row["prefix"],
-            "suffix": row["suffix"],
-            "speaker": (
-                {"id": speaker_id, "name": row["speaker__name"], "kind": row["speaker__kind"]}
-                if speaker_id is not None
-                else None
-            ),
-            "speaker_mention": row["speaker_mention"],
-            "cue": row["cue"],
-            "origin": row["origin"],
-            "confidence": row["confidence"],
-            "status": row["status"],
-            "anchor": row["anchor"],
-            "anchor_note": row["anchor_note"],
-            "version": row["version"],
-            "article_revision": row["article_revision"],
-            "created_at": row["created_iso"],
-            "updated_at": row["updated_iso"],
-            "rank": float(row["rank"] or 0.0),
-        }
+        return {**quote_row_representation(row), "rank": float(row["rank"] or 0.0)}
 
 
 class QuoteReviewInputSerializer(serializers.Serializer):
@@ -423,6 +359,9 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
     def get_reviewer(self, review: Review) -> str | None:
         return review.reviewer.get_username() if review.reviewer is not None else None
 
+    def to_representation(self, review: Review) -> dict[str, Any]:
+        return review_representation(review)
+
 
 class QuoteReviewOutputSerializer(serializers.Serializer):
     review = ReviewOutputSerializer()
@@ -448,14 +387,7 @@ class ChangeEventSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
 
     def to_representation(self, event: ChangeEvent) -> dict[str, Any]:
-        return {
-            "id": event.seq,
-            "type": event.type,
-            "entity": event.entity,
-            "object_id": event.object_id,
-            "data": event.data,
-            "occurred_at": _iso(event.occurred_at),
-        }
+        return change_event_representation(event)
 
 
 class ChangeFeedSerializer(serializers.Serializer):

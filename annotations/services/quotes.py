@@ -14,8 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError, QuoteVersionConflict
+from annotations.errors import QuoteVersionConflict
 from annotations.models import Article, Quote, Review, Speaker
+from annotations.services import events
 from annotations.services.reviews import quote_review_submit
 from annotations.services.speakers import speaker_upsert
 
@@ -23,11 +24,6 @@ from annotations.services.speakers import speaker_upsert
 # the marks around the words, but the quote is the words.
 QUOTATION_MARKS = "\"'“”„‟‘’‚‛«»‹›「」『』"
 _TRIM = QUOTATION_MARKS + " \t\r\n\u00a0\u2009\u202f"
-
-
-def _require_editor(user: roles.AnyUser) -> None:
-    if not roles.user_can_review(user):
-        raise PermissionDeniedError("Only editors can change quotes.")
 
 
 def span_clean(*, body: str, start: int, end: int) -> tuple[int, int]:
@@ -85,8 +81,9 @@ def _conditional_update(*, quote: Quote, user: User, expected_version: int, **fi
 def quote_set_speaker(
     *, quote: Quote, user: User, speaker: Speaker | None, expected_version: int
 ) -> Quote:
-    _require_editor(user)
+    roles.require_editor(user)
     _conditional_update(quote=quote, user=user, expected_version=expected_version, speaker=speaker)
+    events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
     return quote
 
 
@@ -101,7 +98,7 @@ def quote_create_speaker(
     expected_version: int,
 ) -> Quote:
     """Attribute the quote to a new registry entry; an existing name is reused, not edited."""
-    _require_editor(user)
+    roles.require_editor(user)
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "The speaker needs a name."})
@@ -122,7 +119,7 @@ def quote_fix_span(
     *, quote: Quote, user: User, start: int, end: int, expected_version: int
 ) -> Quote:
     """Move the quote to another passage of the body; this also re-anchors an orphaned quote."""
-    _require_editor(user)
+    roles.require_editor(user)
     # Lock the article so the body cannot change between slicing it and committing the quote.
     article = Article.objects.select_for_update().get(pk=quote.article_id)
     start, end = span_clean(body=article.body, start=start, end=end)
@@ -141,6 +138,7 @@ def quote_fix_span(
         raise ValidationError(
             "Another quote already covers exactly this passage.", code="duplicate_span"
         ) from None
+    events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
     return quote
 
 
@@ -153,7 +151,7 @@ def quote_add_by_editor(
     end: int,
     speaker: Speaker | None = None,
 ) -> Quote:
-    _require_editor(user)
+    roles.require_editor(user)
     article = Article.objects.select_for_update().get(pk=article.pk)
     start, end = span_clean(body=article.body, start=start, end=end)
     _refuse_duplicate(article=article, start=start, end=end, exclude_pk=None)
@@ -174,7 +172,30 @@ def quote_add_by_editor(
         raise ValidationError(
             "Another quote already covers exactly this passage.", code="duplicate_span"
         ) from None
+    events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
     return quote
+
+
+@transaction.atomic
+def quote_delete(*, quote: Quote, user: User) -> None:
+    """Delete a quote nobody has decided on; a reviewed quote keeps its history for good."""
+    roles.require_admin(user)
+    # The review history protects its quotes in the database too (on_delete=PROTECT).
+    if Review.objects.filter(quote=quote).exists():
+        raise ValidationError(
+            "A reviewed quote keeps its history and cannot be deleted.", code="reviewed"
+        )
+    was = Quote.objects.select_for_update().get(pk=quote.pk)
+    was.delete()
+    # A verdict is news for the CMS even when its quote goes (only raw data can get here with
+    # a verdict but no review; the event says so all the same).
+    kind = (
+        events.EventKind.QUOTE_DELETED
+        if was.status in events.VERDICTS
+        else events.EventKind.QUOTE_CHANGED
+    )
+    was.pk = quote.pk  # delete() clears it; the event names the quote that went
+    events.publish(kind, quote=was, actor=user)
 
 
 @transaction.atomic
@@ -184,7 +205,7 @@ def quote_undo_last_decision(*, quote: Quote, user: User, expected_version: int)
     Allowed only to the editor who made that decision and only while it is still the latest
     change to the quote: a later decision, speaker change or span fix makes the undo a conflict.
     """
-    _require_editor(user)
+    roles.require_editor(user)
     current = Quote.objects.select_related("updated_by").get(pk=quote.pk)
     if current.version != expected_version:
         raise QuoteVersionConflict(quote=current, expected_version=expected_version)

@@ -1,4 +1,4 @@
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -8,19 +8,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import roles
-from annotations.errors import PermissionDeniedError, QuoteVersionConflict
+from annotations.errors import QuoteVersionConflict
 from annotations.models import Quote, Review
+from annotations.services import events
 
 MAX_EVIDENCE_LINKS = 20
-
-# Called (after commit) with every accepted review; the webhook/change-feed layer registers here
-# so that a slow receiver never sits inside a reviewer's transaction.
-REVIEW_LISTENERS: list[Callable[[Review], None]] = []
-
-
-def _notify_after_commit(review: Review) -> None:
-    for listener in REVIEW_LISTENERS:
-        transaction.on_commit(lambda listener=listener: listener(review))  # type: ignore[misc]
 
 
 @transaction.atomic
@@ -39,8 +31,7 @@ def quote_review_submit(
     the same quote at once can never both win: the loser gets QuoteVersionConflict and nothing is
     written for them.
     """
-    if not roles.user_can_review(user):
-        raise PermissionDeniedError("Only editors can review quotes.")
+    roles.require_editor(user)
     if to_status not in Quote.Status.values:
         raise ValidationError({"to_status": f"Unknown status {to_status!r}."})
     note = note.strip()
@@ -87,5 +78,10 @@ def quote_review_submit(
         raise QuoteVersionConflict(quote=raced, expected_version=expected_version)
     review.save()
     quote.refresh_from_db()
-    _notify_after_commit(review)
+    events.publish(
+        events.decision_event_kind(from_status=review.from_status, to_status=to_status),
+        quote=quote,
+        actor=user,
+        review=review,
+    )
     return review

@@ -23,7 +23,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from annotations.models import (
@@ -33,21 +32,15 @@ from annotations.models import (
     WebhookDeliveryAttempt,
     WebhookEndpoint,
 )
-from annotations.services.reviews import REVIEW_LISTENERS
+from annotations.representations import quote_representation, review_representation
 
 logger = logging.getLogger(__name__)
 
 Event = WebhookEndpoint.Event
 
-MAX_ATTEMPTS: int = getattr(settings, "NEWSDESK_WEBHOOK_MAX_ATTEMPTS", 10)
-# 2**n seconds, capped below the broker's visibility timeout so a delayed retry is never
-# redelivered while it waits.
-BACKOFF_CAP_SECONDS: int = getattr(settings, "NEWSDESK_WEBHOOK_BACKOFF_CAP", 1800)
-TIMEOUT_SECONDS: float = getattr(settings, "NEWSDESK_WEBHOOK_TIMEOUT", 10.0)
 # A delivery left `delivering` this long had its worker die under it.
 STALE_DELIVERING = dt.timedelta(minutes=10)
 SIGNATURE_HEADER = "Newsdesk-Signature"
-VERDICT_STATUSES = (Quote.Status.VERIFIED, Quote.Status.DISPUTED)
 
 
 # --- Signatures ---
@@ -80,23 +73,6 @@ def verify_signature(
 
 
 # --- Creating deliveries ---
-
-
-def _quote_payload(quote: Quote) -> dict[str, Any]:
-    from annotations.api.serializers import QuoteOutputSerializer
-
-    return QuoteOutputSerializer(quote).data  # type: ignore[return-value]
-
-
-def webhook_event_for_review(*, review: Review) -> str | None:
-    if review.to_status == Quote.Status.VERIFIED:
-        return Event.QUOTE_VERIFIED
-    if review.to_status == Quote.Status.DISPUTED:
-        return Event.QUOTE_DISPUTED
-    # Only a withdrawn verdict is news for the CMS; candidate → not a quote never reached it.
-    if review.from_status in VERDICT_STATUSES:
-        return Event.QUOTE_REVERTED
-    return None
 
 
 def _enqueue_after_commit(delivery_ids: list[int]) -> None:
@@ -149,54 +125,45 @@ def webhook_deliveries_create(
     return created
 
 
-def webhook_on_review(review: Review) -> None:
-    """REVIEW_LISTENERS hook, called after the review committed."""
-    event_type = webhook_event_for_review(review=review)
-    if event_type is None:
-        return
-    try:
-        quote = (
-            Quote.objects.select_related("article", "speaker")
-            .defer("article__body", "search_vector")
-            .get(pk=review.quote_id)
-        )
-        webhook_deliveries_create(
-            event_type=event_type,
-            event_id=f"review-{review.pk}",
-            data={
-                "quote": _quote_payload(quote),
-                "review": {
-                    "id": review.pk,
-                    "from_status": review.from_status,
-                    "to_status": review.to_status,
-                    "note": review.note,
-                    "evidence": list(review.evidence),
-                    "quote_version": review.quote_version,
-                    "reviewer": review.reviewer.get_username() if review.reviewer else None,
-                    "created_at": review.created_at.isoformat().replace("+00:00", "Z"),
-                },
-            },
-        )
-    except Exception:  # the review is committed; a webhook bug must not 500 it
-        logger.exception("could not create webhook deliveries for review %s", review.pk)
+def webhook_deliveries_for_quote_event(
+    *, event_type: str, quote: Quote, review: Review | None
+) -> list[WebhookDelivery]:
+    """The deliveries of one quote event (called by events.publish inside the write).
 
-
-def _on_quote_deleted(sender: type[Quote], instance: Quote, **kwargs: Any) -> None:
-    # Runs inside the deleting transaction, so the deliveries exist exactly if the delete does.
-    if instance.status not in VERDICT_STATUSES:
-        return
-    webhook_deliveries_create(
-        event_type=Event.QUOTE_DELETED,
-        event_id=f"quote-{instance.pk}-deleted",
-        data={
+    The event id is the same for every retry and replay: `review-<id>` for a decision,
+    `quote-<id>-deleted` for a deletion.
+    """
+    if not WebhookEndpoint.objects.filter(active=True, events__contains=[event_type]).exists():
+        return []  # the common case: build no payload
+    if review is not None:
+        event_id = f"review-{review.pk}"
+        data: dict[str, Any] = {
+            "quote": quote_representation(_with_relations(quote)),
+            "review": review_representation(review),
+        }
+    elif event_type == Event.QUOTE_DELETED:
+        event_id = f"quote-{quote.pk}-deleted"
+        # The row is gone (or going): a tombstone of what the CMS knew about it.
+        data = {
             "quote": {
-                "id": instance.pk,
-                "article_id": instance.article_id,
-                "status": instance.status,
-                "version": instance.version,
-                "text": instance.text,
+                "id": quote.pk,
+                "article_id": quote.article_id,
+                "status": quote.status,
+                "version": quote.version,
+                "text": quote.text,
             }
-        },
+        }
+    else:
+        raise ValueError(f"{event_type} needs the review that caused it")
+    return webhook_deliveries_create(event_type=event_type, event_id=event_id, data=data)
+
+
+def _with_relations(quote: Quote) -> Quote:
+    """The quote as committed in this transaction, with what its representation reads."""
+    return (
+        Quote.objects.select_related("article", "speaker")
+        .defer("article__body", "search_vector")
+        .get(pk=quote.pk)
     )
 
 
@@ -221,13 +188,13 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 def webhook_backoff(attempt: int) -> int:
-    return int(min(2 ** max(attempt - 1, 0), BACKOFF_CAP_SECONDS))
+    return int(min(2 ** max(attempt - 1, 0), settings.NEWSDESK_WEBHOOK_BACKOFF_CAP))
 
 
 def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - http(s) enforced by a CHECK constraint
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with _opener.open(request, timeout=settings.NEWSDESK_WEBHOOK_TIMEOUT) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         snippet = exc.read(500).decode("utf-8", "replace")
@@ -292,7 +259,7 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
         next_at: dt.datetime | None = None
         if succeeded:
             state, new_status = "succeeded", WebhookDelivery.Status.SUCCEEDED
-        elif delivery.attempts >= MAX_ATTEMPTS or not endpoint.active:
+        elif delivery.attempts >= settings.NEWSDESK_WEBHOOK_MAX_ATTEMPTS or not endpoint.active:
             state, new_status = "failed", WebhookDelivery.Status.FAILED
         else:
             retry_in = webhook_backoff(delivery.attempts)
@@ -340,9 +307,3 @@ def webhook_sweep(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         _enqueue_after_commit(due)
     return len(due)
-
-
-# Registered at import; annotations.apps imports this module in ready().
-if webhook_on_review not in REVIEW_LISTENERS:
-    REVIEW_LISTENERS.append(webhook_on_review)
-post_delete.connect(_on_quote_deleted, sender=Quote, dispatch_uid="newsdesk_webhook_quote_deleted")

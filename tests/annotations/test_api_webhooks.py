@@ -14,9 +14,9 @@ from django.db import connection
 from django.urls import reverse
 
 from annotations.models import Quote, WebhookDelivery, WebhookEndpoint
+from annotations.services.quotes import quote_delete
 from annotations.services.reviews import quote_review_submit
 from annotations.services.webhooks import (
-    MAX_ATTEMPTS,
     verify_signature,
     webhook_delivery_attempt,
     webhook_sweep,
@@ -147,13 +147,24 @@ def test_webhook_candidate_to_not_a_quote_is_not_sent(
 def test_webhook_deleting_a_verdict_quote_sends_deleted(
     endpoint, quote, django_capture_on_commit_callbacks
 ):
+    # Only raw data can hold a verdict without a review; the service still announces it.
     Quote.objects.filter(pk=quote.pk).update(status="verified")
     quote.refresh_from_db()
     pk = quote.pk
     with django_capture_on_commit_callbacks(execute=True):
-        quote.delete()
+        quote_delete(quote=quote, user=UserFactory(username="root", role="admin"))
     delivery = WebhookDelivery.objects.get()
     assert (delivery.event_type, delivery.payload["data"]["quote"]["id"]) == ("quote.deleted", pk)
+    assert not Quote.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.django_db
+def test_webhook_deleting_a_candidate_sends_nothing(
+    endpoint, quote, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        quote_delete(quote=quote, user=UserFactory(username="root", role="admin"))
+    assert WebhookDelivery.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -185,20 +196,22 @@ def test_webhook_retries_with_backoff_then_recovers(
 
 @pytest.mark.django_db
 def test_webhook_gives_up_after_max_attempts(
-    endpoint, receiver, quote, editor, django_capture_on_commit_callbacks
+    endpoint, receiver, quote, editor, django_capture_on_commit_callbacks, settings
 ):
-    receiver.statuses = [500] * (MAX_ATTEMPTS + 5)
+    # Read at call time: the setting (and so the environment) reaches the delivery loop.
+    settings.NEWSDESK_WEBHOOK_MAX_ATTEMPTS = 3
+    receiver.statuses = [500] * 8
     _verify(quote, editor, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
     states = []
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(3):
         delivery.refresh_from_db()
         states.append(
             webhook_delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at).state
         )
     delivery.refresh_from_db()
-    assert states == ["retry"] * (MAX_ATTEMPTS - 1) + ["failed"]
-    assert (delivery.status, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert states == ["retry", "retry", "failed"]
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
 
 
 @pytest.mark.django_db

@@ -1,0 +1,118 @@
+"""The wire shape of quotes, reviews and change events: one definition for every channel.
+
+The REST API (`annotations/api/serializers.py`, which declares these shapes for the OpenAPI
+schema) and the webhook payloads (`annotations/services/webhooks.py`) both build their JSON
+here, so a field added to a quote reaches the CMS the same way whichever channel it listens on.
+Pure functions of rows already loaded: no queries, no request, no Django REST Framework.
+"""
+
+import datetime as dt
+from typing import Any
+
+from annotations.models import ChangeEvent, Quote, Review
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """A timestamp as the API writes it: ISO 8601, UTC as `Z` (see api.serializers.IsoTimestamp)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def quote_representation(quote: Quote) -> dict[str, Any]:
+    """The quote resource; `quote.article` and `quote.speaker` should be loaded with it."""
+    article, speaker = quote.article, quote.speaker
+    return {
+        "id": quote.pk,
+        "article": {
+            "id": article.pk,
+            "title": article.title,
+            "url": article.url,
+            "outlet": article.outlet,
+            "published_at": iso(article.published_at),
+        },
+        "text": quote.text,
+        "start": quote.start,
+        "end": quote.end,
+        "prefix": quote.prefix,
+        "suffix": quote.suffix,
+        "speaker": (
+            {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind}
+            if speaker is not None
+            else None
+        ),
+        "speaker_mention": quote.speaker_mention,
+        "cue": quote.cue,
+        "origin": quote.origin,
+        "confidence": quote.confidence,
+        "status": quote.status,
+        "anchor": quote.anchor,
+        "anchor_note": quote.anchor_note,
+        "version": quote.version,
+        "article_revision": quote.article_revision,
+        "created_at": iso(quote.created_at),
+        "updated_at": iso(quote.updated_at),
+    }
+
+
+def quote_row_representation(row: dict[str, Any]) -> dict[str, Any]:
+    """The same resource from a `QUOTE_LIST_VALUES` row of the quote list (timestamps as text)."""
+    speaker_id = row["speaker_id"]
+    return {
+        "id": row["id"],
+        "article": {
+            "id": row["article_id"],
+            "title": row["article__title"],
+            "url": row["article__url"],
+            "outlet": row["article__outlet"],
+            "published_at": row["article_published_iso"],
+        },
+        "text": row["text"],
+        "start": row["start"],
+        "end": row["end"],
+        "prefix": row["prefix"],
+        "suffix": row["suffix"],
+        "speaker": (
+            {"id": speaker_id, "name": row["speaker__name"], "kind": row["speaker__kind"]}
+            if speaker_id is not None
+            else None
+        ),
+        "speaker_mention": row["speaker_mention"],
+        "cue": row["cue"],
+        "origin": row["origin"],
+        "confidence": row["confidence"],
+        "status": row["status"],
+        "anchor": row["anchor"],
+        "anchor_note": row["anchor_note"],
+        "version": row["version"],
+        "article_revision": row["article_revision"],
+        "created_at": row["created_iso"],
+        "updated_at": row["updated_iso"],
+    }
+
+
+def review_representation(review: Review) -> dict[str, Any]:
+    """One decision of the history; `review.reviewer` should be loaded with it."""
+    return {
+        "id": review.pk,
+        "quote": review.quote_id,
+        "reviewer": review.reviewer.get_username() if review.reviewer is not None else None,
+        "from_status": review.from_status,
+        "to_status": review.to_status,
+        "note": review.note,
+        "evidence": list(review.evidence),
+        "quote_version": review.quote_version,
+        "created_at": iso(review.created_at),
+    }
+
+
+def change_event_representation(event: ChangeEvent) -> dict[str, Any]:
+    return {
+        "id": event.seq,
+        "type": event.type,
+        "entity": event.entity,
+        "object_id": event.object_id,
+        "data": event.data,
+        "occurred_at": iso(event.occurred_at),
+    }
