@@ -1,4 +1,9 @@
-"""Celery tasks: ids in, one service call, nothing else (docs/pipeline.md)."""
+"""Every Celery task of Newsdesk: ids in, one service call, nothing else (docs/pipeline.md).
+
+Only services queue these (services.prehighlight.prehighlight_enqueue, services.webhooks), after
+their transaction commits; the services are imported inside the task bodies, so this module
+depends on nothing of the app at import time and the worker finds every task by importing it.
+"""
 
 import logging
 
@@ -26,34 +31,19 @@ MAX_RETRIES = 5
 
 @shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
     bind=True,
-    name="annotations.article_prehighlight",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-)
-def article_prehighlight_task(self: Task, article_id: int, revision: int) -> None:
-    # Published by article_create/article_update for one saved article; a batch of one.
-    _prehighlight(self, [(article_id, revision)])
-
-
-@shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
-    bind=True,
     name="annotations.article_prehighlight_batch",
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=MAX_RETRIES,
 )
-def article_prehighlight_batch_task(self: Task, pairs: list[list[int]]) -> None:
-    # JSON carries the (article_id, revision) pairs as lists.
-    _prehighlight(self, [(int(article_id), int(revision)) for article_id, revision in pairs])
-
-
-def _prehighlight(task: Task, pairs: list[tuple[int, int]]) -> None:
+def article_prehighlight_batch_task(task: Task, raw_pairs: list[list[int]]) -> None:
     from annotations.services.prehighlight import (
         article_extract_quotes_batch,
         article_prehighlight_fail_many,
     )
 
+    # JSON carries the (article_id, revision) pairs as lists.
+    pairs = [(int(article_id), int(revision)) for article_id, revision in raw_pairs]
     try:
         # Failures pinned to one article are recorded by the service; what reaches here
         # concerns the whole batch.
@@ -97,14 +87,27 @@ def prehighlight_sweep_task() -> None:
         )
 
 
-# Celery's autodiscovery imports `annotations.tasks` only; the webhook tasks live beside it and
-# are registered by importing them here.
-from annotations.tasks_api import webhook_deliver_task, webhook_sweep_task  # noqa: E402
+# --- Webhooks ---
 
-__all__ = [
-    "article_prehighlight_batch_task",
-    "article_prehighlight_task",
-    "prehighlight_sweep_task",
-    "webhook_deliver_task",
-    "webhook_sweep_task",
-]
+
+@shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
+    bind=True,
+    name="annotations.webhook_deliver",
+    max_retries=None,  # the delivery row counts attempts and gives up (services.webhooks)
+    soft_time_limit=60,
+    time_limit=90,
+)
+def webhook_deliver_task(self: Task, delivery_id: int) -> str:
+    from annotations.services.webhooks import webhook_delivery_attempt
+
+    outcome = webhook_delivery_attempt(delivery_id=delivery_id)
+    if outcome.state == "retry" and outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.state
+
+
+@shared_task(name="annotations.webhook_sweep", soft_time_limit=60, time_limit=90)  # type: ignore[untyped-decorator]
+def webhook_sweep_task() -> int:
+    from annotations.services.webhooks import webhook_sweep
+
+    return webhook_sweep()

@@ -1,8 +1,7 @@
 import datetime as dt
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -10,37 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotations.models import Article
-
-if TYPE_CHECKING:
-    from annotations.services.prehighlight import PrehighlightPublisher
-
-logger = logging.getLogger(__name__)
+from annotations.services.prehighlight import PrehighlightPublisher, prehighlight_enqueue
 
 ARTICLE_EDITABLE_FIELDS = ("title", "body", "url", "outlet", "byline", "published_at", "language")
-
-
-def article_enqueue_prehighlight(*, article: Article) -> None:
-    """Queue pre-highlighting once the surrounding transaction has committed.
-
-    If the broker is unreachable the article stays `queued` and the periodic sweep picks it up:
-    saving an article must never fail because Redis is down.
-    """
-    article_id, revision = article.pk, article.revision
-
-    def _send() -> None:
-        from annotations.tasks import article_prehighlight_task
-
-        try:
-            article_prehighlight_task.delay(article_id, revision)
-        except Exception:
-            logger.warning(
-                "could not queue pre-highlighting for article %s rev %s; the sweep will retry",
-                article_id,
-                revision,
-                exc_info=True,
-            )
-
-    transaction.on_commit(_send)
 
 
 @transaction.atomic
@@ -69,7 +40,7 @@ def article_create(
     )
     article.full_clean()
     article.save()
-    article_enqueue_prehighlight(article=article)
+    prehighlight_enqueue(pairs=[(article.pk, article.revision)])
     return article
 
 
@@ -104,7 +75,7 @@ def article_update(*, article: Article, data: dict[str, Any]) -> Article:
         from annotations.services.anchoring import article_reanchor_quotes
 
         article_reanchor_quotes(article=article, old_body=old_body)
-        article_enqueue_prehighlight(article=article)
+        prehighlight_enqueue(pairs=[(article.pk, article.revision)])
     return article
 
 
@@ -132,7 +103,7 @@ def article_bulk_create(
     *,
     records: Sequence[Mapping[str, Any]],
     created_by: User | None = None,
-    publisher: "PrehighlightPublisher | None" = None,
+    publisher: PrehighlightPublisher | None = None,
 ) -> BulkCreateResult:
     """Create many articles in one INSERT and queue them in batch tasks after commit.
 
@@ -142,8 +113,6 @@ def article_bulk_create(
     `records`) are skipped and invalid records refused, each with its reason. Pass one
     `publisher` for all calls of a run so a broker outage is hit only once.
     """
-    from annotations.services.prehighlight import PrehighlightPublisher
-
     now = timezone.now()
     refused: list[tuple[int, str]] = []
     valid: list[tuple[int, Article]] = []
@@ -215,9 +184,7 @@ def article_bulk_create(
                 continue
             created.append((index, article))
 
-    (publisher or PrehighlightPublisher()).publish_on_commit(
-        [(a.pk, a.revision) for _, a in created]
-    )
+    prehighlight_enqueue(pairs=[(a.pk, a.revision) for _, a in created], publisher=publisher)
     return BulkCreateResult(
         created=tuple(created),
         skipped=tuple(sorted(skipped)),

@@ -140,15 +140,6 @@ def article_prehighlight_claim_many(
         return {article_id: (revision, body) for article_id, revision, body in cursor.fetchall()}
 
 
-def article_prehighlight_claim(*, article_id: int, revision: int, reclaim: bool = False) -> bool:
-    """Claim one article; False when someone else has the work or the revision is old."""
-    return bool(article_prehighlight_claim_many(pairs=[(article_id, revision)], reclaim=reclaim))
-
-
-def article_prehighlight_fail(*, article_id: int, revision: int, error: str) -> None:
-    article_prehighlight_fail_many(pairs=[(article_id, revision)], error=error)
-
-
 def article_prehighlight_fail_many(*, pairs: Sequence[Pair], error: str) -> None:
     # Only our own running claims: an article already stored in this batch stays done.
     # prehighlight_revision is set too, so the sweep does not retry a deterministic failure
@@ -273,22 +264,8 @@ def article_extract_quotes_batch(*, pairs: Sequence[Pair], reclaim: bool = False
         stored_ids = {r.article_id for r in stored} | {a for a, _ in store_failed}
         skipped.extend(e.article_id for e in extracted if e.article_id not in stored_ids)
     for article_id, error in failed:
-        article_prehighlight_fail(
-            article_id=article_id, revision=claimed[article_id][0], error=error
-        )
+        article_prehighlight_fail_many(pairs=[(article_id, claimed[article_id][0])], error=error)
     return BatchResult(done=tuple(done), failed=tuple(failed), skipped=tuple(skipped))
-
-
-def article_extract_quotes(
-    *, article_id: int, revision: int, reclaim: bool = False
-) -> PrehighlightResult | None:
-    """Pre-highlight one article revision (a batch of one).
-
-    Returns None when there is nothing to do (the article is gone, a newer revision exists,
-    or another worker holds the claim) or when the article was marked failed.
-    """
-    result = article_extract_quotes_batch(pairs=[(article_id, revision)], reclaim=reclaim)
-    return result.done[0] if result.done else None
 
 
 def _store_isolating_failures(
@@ -552,6 +529,19 @@ class PrehighlightPublisher:
         transaction.on_commit(lambda: self.publish(pairs))
 
 
+def prehighlight_enqueue(
+    *, pairs: Sequence[Pair], publisher: PrehighlightPublisher | None = None
+) -> None:
+    """Queue pre-highlighting of (article, revision) pairs once the transaction commits.
+
+    The one way work reaches the worker: saved articles, bulk ingests, the sweep and
+    `manage.py prehighlight` all come through here. If the broker is down the articles stay
+    `queued` and the sweep re-queues them: saving an article never fails because Redis is down.
+    Pass one `publisher` for all calls of a run so a broker outage is hit only once.
+    """
+    (publisher or PrehighlightPublisher()).publish_on_commit(pairs)
+
+
 @dataclass(frozen=True)
 class RequeueResult:
     queued: int
@@ -585,7 +575,7 @@ def _requeue(
             .order_by("pk")
             .values_list("pk", "revision")
         )
-        publisher.publish_on_commit(pairs)
+        prehighlight_enqueue(pairs=pairs, publisher=publisher)
     # In autocommit (commands, beat) the publish ran on leaving the block, so the count is
     # known here; inside an outer transaction it is 0 until that commits.
     return RequeueResult(queued=len(pairs), published=publisher.published - before, busy=busy)

@@ -77,7 +77,7 @@ def verify_signature(
 
 def _enqueue_after_commit(delivery_ids: list[int]) -> None:
     def _send() -> None:
-        from annotations.tasks_api import webhook_deliver_task
+        from annotations.tasks import webhook_deliver_task
 
         for delivery_id in delivery_ids:
             try:

@@ -14,13 +14,15 @@ def test_article_create_queues_prehighlight_after_commit(
     sent = []
     from annotations import tasks
 
-    monkeypatch.setattr(tasks.article_prehighlight_task, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(
+        tasks.article_prehighlight_batch_task, "delay", lambda *args: sent.append(args)
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         article = article_create(title="T", body="Body “with a quote” here.")
     assert sent == []
     for callback in callbacks:
         callback()
-    assert sent == [(article.pk, 1)]
+    assert sent == [([[article.pk, 1]],)]
     assert article.prehighlight_status == Article.PrehighlightStatus.QUEUED
 
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from annotations.models import Article, Quote, Review
 from annotations.services.anchoring import body_diff, locate_fuzzy
 from annotations.services.articles import article_create, article_update
-from annotations.services.prehighlight import article_extract_quotes
 from annotations.services.reviews import quote_review_submit
+from tests.annotations.pipeline_support import prehighlight_one
 
 BODY = (
     "The council met on Tuesday.\n\n"
@@ -31,7 +31,7 @@ def immediate_constraints():
 @pytest.fixture
 def article(db):
     article = article_create(title="Council", body=BODY)
-    article_extract_quotes(article_id=article.pk, revision=1)
+    prehighlight_one(article_id=article.pk, revision=1)
     return Article.objects.get(pk=article.pk)
 
 

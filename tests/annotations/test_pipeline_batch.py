@@ -10,12 +10,12 @@ from annotations.models import Article, Quote, body_hash
 from annotations.services.articles import article_bulk_create, article_create, article_update
 from annotations.services.prehighlight import (
     PrehighlightPublisher,
-    article_extract_quotes,
     article_extract_quotes_batch,
 )
 from annotations.services.reviews import quote_review_submit
 from annotations.tasks import article_prehighlight_batch_task
 from newsdesk.celery_app import app as celery_app
+from tests.annotations.pipeline_support import prehighlight_one
 
 BRIDGE = (
     "“We will build the new bridge before the winter,” Ana Reyes said on Monday.\n\n"
@@ -25,6 +25,7 @@ HARBOUR = (
     "“The harbour will reopen in May,” said Lena Park, the port director.\n\n"
     "“Fishing boats come first,” Park added, “and the ferries after them.”"
 )
+
 SCHOOL = "“Every school gets a new roof this year,” the mayor said on Friday."
 
 ROW_FIELDS = (
@@ -71,7 +72,7 @@ def scenario(editor):
     edited = article_create(title="Harbour", body=HARBOUR)
     article_update(article=edited, data={"body": HARBOUR + "\n\nUpdated at noon."})
     touched = article_create(title="School", body=SCHOOL + "\n\n" + BRIDGE)
-    article_extract_quotes(article_id=touched.pk, revision=1)
+    prehighlight_one(article_id=touched.pk, revision=1)
     roof = Quote.objects.get(article=touched, text__startswith="Every school")
     quote_review_submit(quote=roof, user=editor, to_status="verified", expected_version=1)
     budget = Quote.objects.get(article=touched, text__startswith="The budget")
@@ -112,7 +113,7 @@ def test_article_extract_quotes_batch_behaves_exactly_like_single_processing(
     with django_capture_on_commit_callbacks(execute=False):
         single_pairs = scenario(editor)
         batch_pairs = scenario(editor)
-    single_results = [article_extract_quotes(article_id=a, revision=r) for a, r in single_pairs]
+    single_results = [prehighlight_one(article_id=a, revision=r) for a, r in single_pairs]
 
     batch = article_extract_quotes_batch(pairs=batch_pairs)
 

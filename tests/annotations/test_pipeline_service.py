@@ -13,12 +13,12 @@ from annotations.selectors.prehighlight import speaker_proposals_for_article
 from annotations.services.articles import article_create, article_update
 from annotations.services.demo import demo_load
 from annotations.services.prehighlight import (
-    article_extract_quotes,
     article_prehighlight_requeue,
     article_prehighlight_sweep,
 )
 from annotations.services.reviews import quote_review_submit
 from annotations.services.speakers import speaker_upsert
+from tests.annotations.pipeline_support import prehighlight_one
 
 TWO_SPEAKERS = (
     "“We will build the new bridge before the winter,” Ana Reyes said on Monday.\n\n"
@@ -75,7 +75,7 @@ def quote_starting(article, words):
 
 
 def test_article_extract_quotes_attributes_demo_quotes_to_registry_speakers(demo_article):
-    result = article_extract_quotes(article_id=demo_article.pk, revision=1)
+    result = prehighlight_one(article_id=demo_article.pk, revision=1)
 
     assert result is not None and result.created == Quote.objects.count() > 5
     assert quote_starting(demo_article, "NATO will not deploy").speaker.name == "Jens Stoltenberg"
@@ -95,33 +95,33 @@ def test_article_extract_quotes_attributes_demo_quotes_to_registry_speakers(demo
 
 
 def test_article_extract_quotes_twice_gives_identical_rows(demo_article):
-    article_extract_quotes(article_id=demo_article.pk, revision=1)
+    prehighlight_one(article_id=demo_article.pk, revision=1)
     first = rows(demo_article)
     requeue(demo_article)
 
-    second_result = article_extract_quotes(article_id=demo_article.pk, revision=1)
+    second_result = prehighlight_one(article_id=demo_article.pk, revision=1)
 
     assert rows(demo_article) == first
     assert second_result.created == second_result.deleted == second_result.updated == 0
 
 
 def test_article_extract_quotes_done_revision_is_not_claimed_again(demo_article):
-    article_extract_quotes(article_id=demo_article.pk, revision=1)
+    prehighlight_one(article_id=demo_article.pk, revision=1)
 
-    assert article_extract_quotes(article_id=demo_article.pk, revision=1) is None
+    assert prehighlight_one(article_id=demo_article.pk, revision=1) is None
 
 
 def test_article_extract_quotes_stale_revision_is_a_noop(demo_article):
     article_update(article=demo_article, data={"body": demo_article.body + "\n\nOne more line."})
 
-    assert article_extract_quotes(article_id=demo_article.pk, revision=1) is None
+    assert prehighlight_one(article_id=demo_article.pk, revision=1) is None
     assert Quote.objects.count() == 0
     demo_article.refresh_from_db()
     assert (demo_article.revision, demo_article.prehighlight_status) == (2, "queued")
 
 
 def test_article_extract_quotes_missing_article_is_a_noop(db):
-    assert article_extract_quotes(article_id=987654, revision=1) is None
+    assert prehighlight_one(article_id=987654, revision=1) is None
 
 
 def test_article_extract_quotes_query_count_does_not_grow_with_quotes(
@@ -129,7 +129,7 @@ def test_article_extract_quotes_query_count_does_not_grow_with_quotes(
 ):
     # Bulk writes: a fixed number of statements however many candidates there are.
     with django_assert_max_num_queries(14):
-        result = article_extract_quotes(article_id=demo_article.pk, revision=1)
+        result = prehighlight_one(article_id=demo_article.pk, revision=1)
     assert result.created > 10
 
 
@@ -140,7 +140,7 @@ def test_article_extract_quotes_concurrent_runs_give_identical_rows(
     with django_capture_on_commit_callbacks(execute=False):
         demo_load(with_users=False)
     article = Article.objects.get()
-    article_extract_quotes(article_id=article.pk, revision=1)
+    prehighlight_one(article_id=article.pk, revision=1)
     expected = [row[1:] for row in rows(article)]
     Quote.objects.all().delete()
     requeue(article)
@@ -151,7 +151,7 @@ def test_article_extract_quotes_concurrent_runs_give_identical_rows(
         try:
             barrier.wait()
             # reclaim=True makes both threads do the full write, the worst case for races.
-            results.append(article_extract_quotes(article_id=article.pk, revision=1, reclaim=True))
+            results.append(prehighlight_one(article_id=article.pk, revision=1, reclaim=True))
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -171,7 +171,7 @@ def test_article_extract_quotes_concurrent_runs_give_identical_rows(
 
 
 def test_article_extract_quotes_never_touches_editor_decisions(demo_article, editor):
-    article_extract_quotes(article_id=demo_article.pk, revision=1)
+    prehighlight_one(article_id=demo_article.pk, revision=1)
     verified = quote_starting(demo_article, "NATO will not deploy")
     quote_review_submit(quote=verified, user=editor, to_status="verified", expected_version=1)
     rejected = quote_starting(demo_article, "DIDN’T SHY AWAY")
@@ -200,7 +200,7 @@ def test_article_extract_quotes_never_touches_editor_decisions(demo_article, edi
     }
     requeue(demo_article)
 
-    result = article_extract_quotes(article_id=demo_article.pk, revision=1)
+    result = prehighlight_one(article_id=demo_article.pk, revision=1)
 
     after = {
         q.pk: (q.start, q.end, q.text, q.status, q.version, q.speaker_id)
@@ -216,7 +216,7 @@ def test_article_extract_quotes_never_touches_editor_decisions(demo_article, edi
 
 
 def test_article_extract_quotes_replaces_only_untouched_machine_candidates(demo_article):
-    article_extract_quotes(article_id=demo_article.pk, revision=1)
+    prehighlight_one(article_id=demo_article.pk, revision=1)
     body = demo_article.body
     # A machine candidate the extractor no longer produces (e.g. from an older engine).
     start = body.index("The United States")
@@ -235,7 +235,7 @@ def test_article_extract_quotes_replaces_only_untouched_machine_candidates(demo_
     )
     requeue(demo_article)
 
-    result = article_extract_quotes(article_id=demo_article.pk, revision=1)
+    result = prehighlight_one(article_id=demo_article.pk, revision=1)
 
     assert result.deleted == 1
     assert not Quote.objects.filter(pk=gone.pk).exists()
@@ -246,7 +246,7 @@ def test_article_extract_quotes_proposes_unknown_speakers_without_creating_them(
     speaker_upsert(name="Tom Okafor", aliases=["Okafor"])
     article = article_create(title="Bridge", body=TWO_SPEAKERS)
 
-    result = article_extract_quotes(article_id=article.pk, revision=1)
+    result = prehighlight_one(article_id=article.pk, revision=1)
 
     reyes = Quote.objects.get(article=article, text__startswith="We will build")
     assert (reyes.speaker, reyes.speaker_mention) == (None, "Ana Reyes")
@@ -259,7 +259,7 @@ def test_article_extract_quotes_proposes_unknown_speakers_without_creating_them(
 
 def test_speaker_proposals_for_article_drops_names_that_became_speakers(db):
     article = article_create(title="Bridge", body=TWO_SPEAKERS)
-    article_extract_quotes(article_id=article.pk, revision=1)
+    prehighlight_one(article_id=article.pk, revision=1)
 
     speaker_upsert(name="Ana Reyes")
 
@@ -268,11 +268,11 @@ def test_speaker_proposals_for_article_drops_names_that_became_speakers(db):
 
 def test_article_extract_quotes_resolves_speakers_added_later_on_rerun(db):
     article = article_create(title="Bridge", body=TWO_SPEAKERS)
-    article_extract_quotes(article_id=article.pk, revision=1)
+    prehighlight_one(article_id=article.pk, revision=1)
     reyes = speaker_upsert(name="Ana Reyes")
 
     article_prehighlight_requeue(article_ids=[article.pk])
-    article_extract_quotes(article_id=article.pk, revision=1)
+    prehighlight_one(article_id=article.pk, revision=1)
 
     assert Quote.objects.get(article=article, text__startswith="We will build").speaker == reyes
 
