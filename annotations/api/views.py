@@ -70,13 +70,14 @@ from annotations.api.throttling import ClientRateThrottle
 from annotations.errors import QuoteVersionConflict
 from annotations.models import Article, Quote, Review, Speaker
 from annotations.roles import signed_in_user
-from annotations.selectors import article_get_for_user, quote_get_for_user
 from annotations.selectors.api import (
     article_list_for_api,
     review_list_for_api,
     speaker_list_for_api,
 )
+from annotations.selectors.articles import article_get_for_user
 from annotations.selectors.changes import change_events_after, change_feed_head
+from annotations.selectors.quotes import quote_get_for_user
 from annotations.selectors.search import quote_search, quote_search_params_from_query
 from annotations.services.articles import article_update
 from annotations.services.idempotency import (

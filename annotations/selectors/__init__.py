@@ -1,16 +1,12 @@
-"""Permission-scoped reads. Every id that comes from a URL or a request body is resolved here."""
+"""Permission-scoped reads. Every id that comes from a URL or a request body is resolved here.
 
-from annotations.selectors.articles import (
-    article_get_for_user,
-    article_list_with_counts,
-)
-from annotations.selectors.quotes import quote_get_for_user, quote_list_for_article
-from annotations.selectors.speakers import speaker_registry
+    articles      one article, for whoever may read it
+    quotes        one quote, for whoever may read it
+    review        the review desk: the queue, an article's quotes and counts, history, speakers
+    search        full-text search and its exports
+    prehighlight  speaker names the extractor proposed that the registry lacks
+    api           the REST API's list querysets
+    changes       the change feed, in commit order
 
-__all__ = [
-    "article_get_for_user",
-    "article_list_with_counts",
-    "quote_get_for_user",
-    "quote_list_for_article",
-    "speaker_registry",
-]
+Each read takes the user and checks the role through annotations.roles first.
+"""

@@ -1,8 +1,7 @@
-from django.db.models import QuerySet
 from django.http import Http404
 
 from annotations import roles
-from annotations.models import Article, Quote
+from annotations.models import Quote
 
 
 def quote_get_for_user(*, user: roles.AnyUser, pk: int) -> Quote:
@@ -11,11 +10,3 @@ def quote_get_for_user(*, user: roles.AnyUser, pk: int) -> Quote:
         return Quote.objects.select_related("article", "speaker", "updated_by").get(pk=pk)
     except (Quote.DoesNotExist, ValueError, TypeError):
         raise Http404("No such quote.") from None
-
-
-def quote_list_for_article(*, article: Article) -> QuerySet[Quote]:
-    return (
-        Quote.objects.filter(article=article)
-        .select_related("speaker", "updated_by")
-        .order_by("start", "end")
-    )

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from annotations import roles, selectors
+from annotations import roles
 from annotations.errors import QuoteVersionConflict
 from annotations.forms import ReviewForm, SpanFixForm, SpanForm, SpeakerForm, VersionForm
 from annotations.models import Article, Quote
+from annotations.selectors import articles as article_selectors
 from annotations.selectors import review as review_selectors
 from annotations.services import quotes as quote_services
 from annotations.services.reviews import quote_review_submit
@@ -256,14 +257,14 @@ def _quote_for_editor(request: HttpRequest, pk: int) -> Quote:
 @require_GET
 @login_required_htmx
 def article_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    article = selectors.article_get_for_user(user=request.user, pk=pk)
+    article = article_selectors.article_get_for_user(user=request.user, pk=pk)
     return render(request, "annotations/article_detail.html", _article_context(request, article))
 
 
 @require_GET
 @login_required_htmx
 def article_prehighlight_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    article = selectors.article_get_for_user(user=request.user, pk=pk)
+    article = article_selectors.article_get_for_user(user=request.user, pk=pk)
     return render(
         request,
         "annotations/partials/prehighlight_status.html",
@@ -443,7 +444,7 @@ def quote_span(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required_htmx
 def quote_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    article = selectors.article_get_for_user(user=request.user, pk=pk)
+    article = article_selectors.article_get_for_user(user=request.user, pk=pk)
     roles.require_editor(request.user)
     form = SpanForm(request.POST)
     error_messages: list[str] = []

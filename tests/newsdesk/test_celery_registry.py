@@ -9,7 +9,6 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 
 PUBLISHED = {
-    "annotations.article_prehighlight",
     "annotations.article_prehighlight_batch",
     "annotations.webhook_deliver",
 }
@@ -27,7 +26,11 @@ def test_worker_registers_every_published_and_scheduled_task():
     out = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={"DJANGO_SETTINGS_MODULE": "newsdesk.settings", "PATH": "/usr/bin:/bin"},
+        env={
+            "DJANGO_SETTINGS_MODULE": "newsdesk.settings",
+            "DJANGO_DEBUG": "1",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         check=True,
