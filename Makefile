@@ -2,6 +2,10 @@
 # Both use DATABASE_URL / REDIS_URL when they answer (or PostgreSQL / Redis on localhost),
 # and otherwise start embedded servers under .data/ (see newsdesk/devservices.py).
 
+# Settings default to production (DEBUG off); these are development commands, so they turn
+# debug on unless the environment says otherwise.
+export DJANGO_DEBUG ?= 1
+
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python

@@ -458,10 +458,15 @@ QUERY_MIX: list[tuple[str, dict[str, str]]] = [
 PAGE_SIZE = 20
 
 
+def _rank_candidates() -> int:
+    from django.conf import settings
+
+    return int(settings.NEWSDESK_SEARCH_RANK_CANDIDATES)
+
+
 def app_search(user: Any, data: dict[str, str]) -> int:
     """What the search view does for one request, minus template rendering."""
     from annotations.selectors.search import (
-        RANK_CANDIDATES,
         headline_html,
         quote_search,
         quote_search_count,
@@ -475,7 +480,7 @@ def app_search(user: Any, data: dict[str, str]) -> int:
         headline_html(headline=row.headline, text=row.text)
         _ = (row.speaker.name if row.speaker else "", row.article.title, row.article.outlet)
     if len(rows) > PAGE_SIZE:
-        quote_search_count(results=results, cap=RANK_CANDIDATES)
+        quote_search_count(results=results, cap=_rank_candidates())
     return len(rows)
 
 
@@ -644,16 +649,15 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
 
-    from annotations.selectors import search as search_core
-
     if args.rank_candidates:
-        search_core.RANK_CANDIDATES = args.rank_candidates
-    print(f"relevance ranks the newest {search_core.RANK_CANDIDATES:,} matches")
+        settings.NEWSDESK_SEARCH_RANK_CANDIDATES = args.rank_candidates
+    print(f"relevance ranks the newest {settings.NEWSDESK_SEARCH_RANK_CANDIDATES:,} matches")
     results: dict[int, dict[str, Any]] = {}
     try:
         call_command("migrate", verbosity=0)

@@ -14,7 +14,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEV_SECRET_KEY = "django-insecure-newsdesk-dev-only-key"  # noqa: S105 - refused when DEBUG is off
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable gets production settings. The
+# Makefile's development commands (make run, make test, the benches) turn it on.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
@@ -149,6 +151,12 @@ NEWSDESK_LOGIN_FAILURE_WINDOW = env.int("NEWSDESK_LOGIN_FAILURE_WINDOW", default
 NEWSDESK_MAX_ARTICLE_CHARS = env.int("NEWSDESK_MAX_ARTICLE_CHARS", default=500_000)
 NEWSDESK_MAX_NOTE_CHARS = env.int("NEWSDESK_MAX_NOTE_CHARS", default=5_000)
 NEWSDESK_MAX_QUERY_CHARS = env.int("NEWSDESK_MAX_QUERY_CHARS", default=500)
+# Search relevance ranks only the newest this-many matches (found by walking the publication
+# index), so latency follows the page, not the number of matches: finding them costs about
+# N / (share of quotes matching) row visits, whatever the corpus size. Older matches stay
+# reachable by sorting by date or narrowing the dates. 500 keeps the p95 at 1M quotes within
+# 3x of 100k (bench/search.py); see docs/search.md.
+NEWSDESK_SEARCH_RANK_CANDIDATES = env.int("NEWSDESK_SEARCH_RANK_CANDIDATES", default=500)
 # A receiver that hangs is cut off after this many seconds and the delivery retried later.
 NEWSDESK_WEBHOOK_TIMEOUT = env.float("NEWSDESK_WEBHOOK_TIMEOUT", default=10.0)
 # Attempts before a delivery is given up as failed.
@@ -203,10 +211,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing must fail fast when Redis is down so that saving an article never hangs;
 # the sweep picks the article up later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int] = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    "visibility_timeout": 3600,
+    # An unacknowledged task of a killed worker is redelivered after this many seconds.
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -233,10 +242,6 @@ NEWSDESK_PREHIGHLIGHT_STALE_SECONDS = env.int(
 NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT = env.int("NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT", default=500)
 # Test-only: seconds the worker sleeps inside its open write transaction (kill tests).
 NEWSDESK_PREHIGHLIGHT_TEST_DELAY = env.float("NEWSDESK_PREHIGHLIGHT_TEST_DELAY", default=0.0)
-# An unacknowledged task of a killed worker is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
-    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600
-)
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
     # A short timeout is only useful if abandoned messages are looked for just as often.
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = 1

@@ -35,13 +35,6 @@ SORT_RELEVANCE = "relevance"
 SORT_DATE = "date"
 SORTS = (SORT_RELEVANCE, SORT_DATE)
 
-# Relevance ranks only the newest RANK_CANDIDATES matches (found by walking the publication
-# index), so latency follows the page, not the number of matches: finding them costs about
-# RANK_CANDIDATES / (share of quotes matching) row visits, whatever the corpus size. Older
-# matches stay reachable by sorting by date or narrowing the dates. 500 keeps the p95 at 1M
-# quotes within 3x of 100k (bench/search.py); see docs/search.md.
-RANK_CANDIDATES: int = getattr(settings, "NEWSDESK_SEARCH_RANK_CANDIDATES", 500)
-
 # word_similarity() of a typed name against a speaker name or alias. "Psacki" scores 0.44
 # against "Psaki" and "Stoltenburg" 0.67 against "Stoltenberg"; unrelated names stay below 0.3.
 SPEAKER_SIMILARITY_THRESHOLD = 0.4
@@ -401,7 +394,9 @@ def quote_search(
         # hash-join it against a scan of the whole quote table.
         with _without_parallel_workers():
             newest = list(
-                matches.order_by(*_date_order()).values_list("id", flat=True)[:RANK_CANDIDATES]
+                matches.order_by(*_date_order()).values_list("id", flat=True)[
+                    : settings.NEWSDESK_SEARCH_RANK_CANDIDATES
+                ]
             )
         # Phase 2: rank only those.
         results = Quote.objects.filter(id__in=newest)

@@ -26,7 +26,6 @@ from redis.exceptions import RedisError
 
 from annotations import roles
 from annotations.models import Article, Quote
-from annotations.selectors import search as search_core
 from annotations.selectors.search import (
     SORT_DATE,
     SORT_RELEVANCE,
@@ -154,7 +153,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         "max_query_chars": settings.NEWSDESK_MAX_QUERY_CHARS,
         "page": page,
         "rows": [],
-        "rank_candidates": search_core.RANK_CANDIDATES,
+        "rank_candidates": settings.NEWSDESK_SEARCH_RANK_CANDIDATES,
     }
     if not errors or set(errors) == {"page"}:
         matched_speakers = speaker_match(text=params.speaker) if params.speaker else None
@@ -164,7 +163,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         if page == 1 and len(quotes) <= PAGE_SIZE:
             count = len(quotes)
         else:
-            count = quote_search_count(results=results, cap=search_core.RANK_CANDIDATES)
+            count = quote_search_count(
+                results=results, cap=settings.NEWSDESK_SEARCH_RANK_CANDIDATES
+            )
         speaker_text = params.speaker
         context.update(
             {
@@ -173,10 +174,10 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
                 "count": count,
                 # Counting stops at the cap (and relevance ranks only that many of the newest
                 # matches), so the page says "at least".
-                "count_capped": count >= search_core.RANK_CANDIDATES,
+                "count_capped": count >= settings.NEWSDESK_SEARCH_RANK_CANDIDATES,
                 "ranked_newest_only": bool(params.q)
                 and params.sort == SORT_RELEVANCE
-                and count >= search_core.RANK_CANDIDATES,
+                and count >= settings.NEWSDESK_SEARCH_RANK_CANDIDATES,
                 "first_index": offset + 1,
                 "last_index": offset + min(len(quotes), PAGE_SIZE),
                 "next_query": _querystring(request, page=str(page + 1))

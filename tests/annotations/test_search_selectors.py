@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 
 from annotations.errors import PermissionDeniedError
 from annotations.models import Quote
-from annotations.selectors import search as search_selectors
 from annotations.selectors.search import (
     QuoteSearchParams,
     headline_html,
@@ -237,8 +236,8 @@ def test_quote_search_pages_neither_repeat_nor_skip_equal_ranks(reporter, sort):
     assert set(seen) == made
 
 
-def test_quote_search_relevance_ranks_only_the_newest_candidates(reporter, monkeypatch):
-    monkeypatch.setattr(search_selectors, "RANK_CANDIDATES", 2)
+def test_quote_search_relevance_ranks_only_the_newest_candidates(reporter, settings):
+    settings.NEWSDESK_SEARCH_RANK_CANDIDATES = 2
     oldest_best = make_quote("Tanks tanks tanks.", published_at=WHEN - timedelta(days=9))
     middle = make_quote(
         "Tanks were sent, and after long talks, more were promised.",

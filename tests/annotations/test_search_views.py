@@ -212,8 +212,8 @@ def test_search_view_query_count_is_flat(reporter_client, django_assert_max_num_
         reporter_client.get(URL, {"q": "identical"}, headers={"HX-Request": "true"})
 
 
-def test_search_says_when_relevance_covers_only_the_newest_matches(reporter_client, monkeypatch):
-    monkeypatch.setattr(search_selectors, "RANK_CANDIDATES", 3)
+def test_search_says_when_relevance_covers_only_the_newest_matches(reporter_client, settings):
+    settings.NEWSDESK_SEARCH_RANK_CANDIDATES = 3
     for n in range(25):
         make_quote(f"Identical words {n}.")
 

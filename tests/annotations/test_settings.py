@@ -45,3 +45,25 @@ def test_settings_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_settings_debug_is_off_unless_asked_for():
+    # A deployment that forgets DJANGO_DEBUG must get production settings, not the debug page.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"}
+    env["DJANGO_SECRET_KEY"] = GOOD_KEY
+    env["DJANGO_SETTINGS_MODULE"] = "newsdesk.settings"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]
