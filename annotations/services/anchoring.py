@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annotations.models import Article, Quote, Review
+from annotations.services import events
 
 CONTEXT_CHARS = Quote.PREFIX_SUFFIX_CHARS
 # An exact-text occurrence elsewhere in the body is trusted when this much of its old
@@ -366,6 +367,11 @@ def article_reanchor_quotes(*, article: Article, old_body: str) -> ReanchorResul
     _write_spans(dirty, other_spans={p.old_span for p in keep if not p.dirty})
     if reviews:
         Review.objects.bulk_create(reviews)
+        # A withdrawn verdict is news for the CMS, whoever withdrew it.
+        for review in reviews:
+            events.publish(
+                events.EventKind.QUOTE_REVERTED, quote=review.quote, actor=None, review=review
+            )
     outcomes = [p.outcome for p in plans]
     return ReanchorResult(**{name: outcomes.count(name) for name in _OUTCOMES})
 

@@ -14,7 +14,8 @@ from django.db import connection
 from django.urls import reverse
 
 from annotations.models import Quote, WebhookDelivery, WebhookEndpoint
-from annotations.services.quotes import quote_delete
+from annotations.services.articles import article_create, article_update
+from annotations.services.quotes import quote_add_by_editor, quote_delete
 from annotations.services.reviews import quote_review_submit
 from annotations.services.webhooks import (
     verify_signature,
@@ -156,6 +157,31 @@ def test_webhook_deleting_a_verdict_quote_sends_deleted(
     delivery = WebhookDelivery.objects.get()
     assert (delivery.event_type, delivery.payload["data"]["quote"]["id"]) == ("quote.deleted", pk)
     assert not Quote.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.django_db
+def test_webhook_body_edit_that_withdraws_a_verdict_sends_reverted(
+    endpoint, editor, django_capture_on_commit_callbacks
+):
+    body = "“We will open the bridge in May,” the mayor said."
+    article = article_create(title="Bridge", body=body)
+    start = body.index("We")
+    quote = quote_add_by_editor(article=article, user=editor, start=start, end=body.index(",”") + 1)
+    _verify(quote, editor, django_capture_on_commit_callbacks)
+    WebhookDelivery.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_update(article=article, data={"body": body.replace("in May", "in June")})
+
+    delivery = WebhookDelivery.objects.get()
+    review = delivery.payload["data"]["review"]
+    assert delivery.event_type == "quote.reverted"
+    assert (review["from_status"], review["to_status"], review["reviewer"]) == (
+        "verified",
+        "candidate",
+        None,
+    )
+    assert delivery.payload["data"]["quote"]["text"] == "We will open the bridge in June,"
 
 
 @pytest.mark.django_db
