@@ -1,5 +1,6 @@
 """Newsdesk settings: one module, driven by the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "annotations",
 ]
 
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "newsdesk.security.ContentSecurityPolicyMiddleware",
+    # Last, so that its lock-out page goes out through every security middleware above.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsdesk.urls"
@@ -144,8 +148,31 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-NEWSDESK_LOGIN_MAX_FAILURES = env.int("NEWSDESK_LOGIN_MAX_FAILURES", default=10)
-NEWSDESK_LOGIN_FAILURE_WINDOW = env.int("NEWSDESK_LOGIN_FAILURE_WINDOW", default=900)
+
+# --- Log-in limits: django-axes counting in PostgreSQL (newsdesk/login_limits.py) ---
+# Every authenticate() call (desk login, admin login, any later form) asks axes' backend first.
+# Policy, with the numbers, in docs/login-limits.md.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "newsdesk.login_limits.LoginLimitHandler"
+# Failures are counted per (username, address); the per-username backoff is ours.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("NEWSDESK_LOGIN_FAILURE_LIMIT", default=5)
+NEWSDESK_LOGIN_LOCKOUT_SECONDS = env.int("NEWSDESK_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+NEWSDESK_LOGIN_BACKOFF_AFTER = env.int("NEWSDESK_LOGIN_BACKOFF_AFTER", default=10)
+NEWSDESK_LOGIN_BACKOFF_SECONDS = env.int("NEWSDESK_LOGIN_BACKOFF_SECONDS", default=30)
+NEWSDESK_LOGIN_BACKOFF_MAX_SECONDS = env.int("NEWSDESK_LOGIN_BACKOFF_MAX_SECONDS", default=15 * 60)
+NEWSDESK_LOGIN_KNOWN_ADDRESS_DAYS = env.int("NEWSDESK_LOGIN_KNOWN_ADDRESS_DAYS", default=30)
+# How long failures are remembered (axes deletes older attempts).
+AXES_COOLOFF_TIME = timedelta(hours=env.int("NEWSDESK_LOGIN_MEMORY_HOURS", default=24))
+# A refused attempt checks no password and is not counted: a lock ends when it says it will.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "newsdesk.login_limits.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "newsdesk.login_limits.client_address"
+AXES_LOCKOUT_CALLABLE = "newsdesk.login_limits.lockout_response"
 
 # --- Limits enforced at the boundary (forms, serializers, CLI) ---
 NEWSDESK_MAX_ARTICLE_CHARS = env.int("NEWSDESK_MAX_ARTICLE_CHARS", default=500_000)

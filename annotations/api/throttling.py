@@ -1,6 +1,5 @@
-"""Per-client rate limits, counted in the shared Redis cache."""
+"""Per-client rate limits, counted in the shared Redis cache; degraded (loudly) without it."""
 
-import logging
 from typing import Any
 
 from django.core.cache import caches
@@ -10,9 +9,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from annotations.api.auth import request_api_client
-from newsdesk.counters import count_in_window
-
-logger = logging.getLogger(__name__)
+from newsdesk.counters import count_in_window, rate_limit_outage
 
 
 class ClientRateThrottle(SimpleRateThrottle):
@@ -50,10 +47,12 @@ class ClientRateThrottle(SimpleRateThrottle):
         key = f"{self.key}:{window}"
         try:
             count = count_in_window(caches[self.cache_alias], key, self.duration + 1)
-        except RedisError:
-            # Rate limiting is protection, not a dependency: with Redis down we serve unthrottled.
-            logger.warning("rate limit cache unavailable; request not throttled", exc_info=True)
+        except RedisError as error:
+            # Rate limiting is protection, not a dependency: with Redis down we serve unthrottled,
+            # and say so once a minute (not once per request, which would flood the log).
+            rate_limit_outage.failed(error)
             return True
+        rate_limit_outage.recovered()
         self.wait_seconds = self.duration - (now - window * self.duration)
         return count <= self.num_requests
 

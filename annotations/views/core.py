@@ -1,5 +1,4 @@
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_GET
 from annotations.forms import QueueFilterForm
 from annotations.selectors import review as review_selectors
 from annotations.views.review import HtmxHttpRequest, login_required_htmx
+from newsdesk.health import system_health
 
 QUEUE_PAGE_SIZE = 25
 
@@ -33,6 +33,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HtmxHttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Per-component status as JSON: 200 when ok or degraded, 503 without the database."""
+    status, components = system_health()
+    return JsonResponse(
+        {"status": status, "components": components}, status=503 if status == "down" else 200
+    )

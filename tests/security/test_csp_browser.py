@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from annotations.models import Article, Quote
-from newsdesk.security import login_failure_keys
 from tests.factories import UserFactory
 from tests.security.support import HOSTILE_SPEAKER, HOSTILE_TITLE
 
@@ -60,8 +58,6 @@ class Console:
 
 
 def log_in(browser, live_server, username, next_path):
-    # Failed logins of other tests from this address must not throttle ours.
-    cache.delete_many(login_failure_keys(ip="127.0.0.1", username=username))
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     console = Console(page)
