@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from newsdesk.counters import count_in_window
 
@@ -32,6 +33,12 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+def _is_upload(request: HttpRequest) -> bool:
+    return request.content_type == "multipart/form-data" and request.path == reverse(
+        "annotations:article_new"
+    )
+
+
 class RequestSizeLimitMiddleware:
     """Refuse a request body over DATA_UPLOAD_MAX_MEMORY_SIZE before anything reads it.
 
@@ -52,6 +59,8 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django itself treats an unparsable length as an empty body
         if limit is None or length <= limit:
             return self.get_response(request)
+        if _is_upload(request) and length <= settings.NEWSDESK_MAX_UPLOAD_BYTES:
+            return self.get_response(request)  # a file for the new-article page
         message = (
             f"The request body is {length:,} bytes; the limit is {limit:,} bytes. "
             "Send less data (an article body is limited to "
