@@ -142,3 +142,74 @@ class SpanForm(forms.Form):
 
 class SpanFixForm(SpanForm, VersionForm):
     pass
+
+
+# --- The new-article page: paste, a URL, or a file ---
+
+
+class ArticlePasteForm(forms.Form):
+    title = forms.CharField(max_length=500, validators=[validate_text])
+    body = forms.CharField(
+        strip=False,
+        max_length=settings.NEWSDESK_MAX_ARTICLE_CHARS,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Plain text, paragraphs separated by a blank line.",
+    )
+    outlet = forms.CharField(required=False, max_length=200, validators=[validate_text])
+    byline = forms.CharField(required=False, max_length=300, validators=[validate_text])
+    url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        validators=[validate_http_url],
+        label="URL",
+    )
+    published_at = forms.DateTimeField(
+        required=False,
+        label="Published",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"].replace("\r\n", "\n").strip("\n")
+        if not body.strip():
+            raise ValidationError("The article body is empty.")
+        return body
+
+    def article_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "title": " ".join(data["title"].split()),
+            "body": data["body"],
+            "url": data["url"] or None,
+            "outlet": data["outlet"].strip(),
+            "byline": data["byline"].strip(),
+            "published_at": data["published_at"],
+            "language": "en",
+        }
+
+
+class ArticleUrlForm(forms.Form):
+    url = forms.URLField(
+        max_length=2000, assume_scheme="https", validators=[validate_http_url], label="URL"
+    )
+
+
+class ArticleUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="An article as .html or .txt (first line the title), or many articles as "
+        ".jsonl (one JSON object per line) or .csv (a header naming title and body columns)."
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.NEWSDESK_MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is "
+                f"{settings.NEWSDESK_MAX_UPLOAD_BYTES:,}."
+            )
+        if not upload.name.lower().endswith((".html", ".htm", ".txt", ".jsonl", ".csv")):
+            raise ValidationError("Upload an .html, .txt, .jsonl or .csv file.")
+        return upload

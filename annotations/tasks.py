@@ -111,3 +111,22 @@ def webhook_sweep_task() -> int:
     from annotations.services.webhooks import webhook_sweep
 
     return webhook_sweep()
+
+
+# --- Articles uploaded in batches through the desk ---
+
+
+@shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
+    name="annotations.ingest_batch", acks_late=True, soft_time_limit=1800, time_limit=1900
+)
+def ingest_batch_task(batch_id: int) -> None:
+    from annotations.services.ingest import ingest_batch_run
+
+    ingest_batch_run(batch_id=batch_id)
+
+
+@shared_task(name="annotations.ingest_sweep", soft_time_limit=60, time_limit=90)  # type: ignore[untyped-decorator]
+def ingest_sweep_task() -> int:
+    from annotations.services.ingest import ingest_batch_sweep
+
+    return ingest_batch_sweep()

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from annotations.views import core, review, search
+from annotations.views import core, ingest, review, search
 
 app_name = "annotations"
 
@@ -10,6 +10,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The review queue and the health check.
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
+    # Bringing articles in: paste, a URL, a file; upload batches and their progress.
+    path("articles/new/", ingest.article_new, name="article_new"),
+    path("ingest/<int:pk>/", ingest.ingest_batch, name="ingest_batch"),
     # An article under review: the highlighted text, its quotes and their decisions.
     path("articles/<int:pk>/", review.article_detail, name="article_detail"),
     path(

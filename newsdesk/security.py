@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 # No inline scripts or styles anywhere: htmx is loaded from our own static files and its
 # indicator <style> injection is turned off in base.html's htmx-config meta tag.
@@ -24,6 +25,12 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+def _is_upload(request: HttpRequest) -> bool:
+    return request.content_type == "multipart/form-data" and request.path == reverse(
+        "annotations:article_new"
+    )
 
 
 class RequestSizeLimitMiddleware:
@@ -46,6 +53,8 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django itself treats an unparsable length as an empty body
         if limit is None or length <= limit:
             return self.get_response(request)
+        if _is_upload(request) and length <= settings.NEWSDESK_MAX_UPLOAD_BYTES:
+            return self.get_response(request)  # a file for the new-article page
         message = (
             f"The request body is {length:,} bytes; the limit is {limit:,} bytes. "
             "Send less data (an article body is limited to "

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "annotations.context_processors.newsroom_roles",
             ],
         },
     },
@@ -192,6 +193,14 @@ NEWSDESK_WEBHOOK_MAX_ATTEMPTS = env.int("NEWSDESK_WEBHOOK_MAX_ATTEMPTS", default
 # a delayed retry is never redelivered while it waits.
 NEWSDESK_WEBHOOK_BACKOFF_CAP = env.int("NEWSDESK_WEBHOOK_BACKOFF_CAP", default=1800)
 NEWSDESK_NEWSROOM_NAME = env.str("NEWSDESK_NEWSROOM_NAME", default="Newsdesk")
+# Fetching an article by URL on the new-article page (annotations/services/fetch.py): the whole
+# fetch, redirects included, takes at most this long and reads at most this many bytes.
+NEWSDESK_FETCH_TIMEOUT = env.float("NEWSDESK_FETCH_TIMEOUT", default=10.0)
+NEWSDESK_FETCH_MAX_BYTES = env.int("NEWSDESK_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+# Private, loopback and link-local addresses are refused unless this is on (an intranet CMS).
+NEWSDESK_FETCH_ALLOW_PRIVATE = env.bool("NEWSDESK_FETCH_ALLOW_PRIVATE", default=False)
+# The largest file the new-article page accepts (a JSONL or CSV batch of many articles).
+NEWSDESK_MAX_UPLOAD_BYTES = env.int("NEWSDESK_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
 # --- Django REST Framework ---
@@ -281,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
     "prehighlight-sweep": {
         "task": "annotations.prehighlight_sweep",
         "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=60.0),
+    },
+    # Upload batches waiting (broker down) or left by a dead worker are queued again.
+    "ingest-sweep": {
+        "task": "annotations.ingest_sweep",
+        "schedule": env.float("NEWSDESK_INGEST_SWEEP_EVERY", default=60.0),
     },
     # Deliveries left pending (broker down at review time, worker died) are re-queued.
     "webhook-sweep": {

@@ -7,18 +7,20 @@ Dependencies run one way, from the newsroom's content down to the machinery arou
                  reviews          (append-only history of every decision on a quote)
 
     clients, webhooks, changes    (the API area: CMS keys, webhook deliveries, the change feed)
+    ingest                        (batches of articles uploaded through the desk)
 
 A module imports only the modules above it in this list: ``articles`` and ``speakers`` import no
-other model module, ``quotes`` imports both, ``reviews`` imports ``quotes``; the API area imports
-none of the content models. Database constraints live in ``Meta``; triggers that guard
-invariants across rows (anchored text, append-only history, search vectors, the change feed) live
-in ``annotations/migrations/``. Anything that touches other tables is a service, not a model
-method.
+other model module, ``quotes`` imports both, ``reviews`` imports ``quotes``, ``ingest`` imports
+``articles``; the API area imports none of the content models. Database constraints live in
+``Meta``; triggers that guard invariants across rows (anchored text, append-only history,
+search vectors, the change feed) live in ``annotations/migrations/``. Anything that touches
+other tables is a service, not a model method.
 """
 
-from annotations.models.articles import Article, body_hash
+from annotations.models.articles import Article, body_fingerprint, body_hash
 from annotations.models.changes import ChangeEvent
 from annotations.models.clients import API_KEY_PREFIX, ApiClient, IdempotencyRecord, api_key_hash
+from annotations.models.ingest import IngestBatch, IngestRow
 from annotations.models.quotes import Quote
 from annotations.models.reviews import Review
 from annotations.models.speakers import Speaker, SpeakerAlias, normalize_alias
@@ -35,6 +37,8 @@ __all__ = [
     "Article",
     "ChangeEvent",
     "IdempotencyRecord",
+    "IngestBatch",
+    "IngestRow",
     "Quote",
     "Review",
     "Speaker",
@@ -43,6 +47,7 @@ __all__ = [
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",
     "api_key_hash",
+    "body_fingerprint",
     "body_hash",
     "normalize_alias",
     "webhook_secret_generate",

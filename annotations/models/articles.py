@@ -1,4 +1,6 @@
 import hashlib
+import re
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +11,21 @@ from annotations.validators import validate_article_body, validate_http_url, val
 
 def body_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# Curly and straight quote marks, apostrophes and dashes read the same to a reader.
+_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+_SPACE = re.compile(r"\s+")
+
+
+def body_fingerprint(body: str) -> str:
+    """The same text however it was typeset: what duplicate detection compares.
+
+    NFKC, case-folded, quote marks and dashes folded, every run of white space one space; a
+    copy pasted from another system (CRLF, non-breaking spaces, curly quotes) matches.
+    """
+    text = unicodedata.normalize("NFKC", body).translate(_FOLD).casefold()
+    return hashlib.sha256(_SPACE.sub(" ", text).strip().encode("utf-8")).hexdigest()
 
 
 class Article(models.Model):
@@ -31,6 +48,7 @@ class Article(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, default="en")
     body_hash = models.CharField(max_length=64, editable=False)
+    body_fingerprint = models.CharField(max_length=64, editable=False, default="")
     # Bumped by the services every time the body changes; tasks carry the revision
     # they were queued for so that stale work can be recognised and skipped.
     revision = models.PositiveIntegerField(default=1, editable=False)
@@ -71,6 +89,7 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["body_hash"], name="article_body_hash_idx"),
+            models.Index(fields=["body_fingerprint"], name="article_body_fingerprint_idx"),
             models.Index(
                 fields=["prehighlight_status", "prehighlight_queued_at"],
                 name="article_prehighlight_idx",
@@ -85,10 +104,16 @@ class Article(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         # Derived state of this row only: the hash always matches the body it was saved with.
         self.body_hash = body_hash(self.body)
+        self.body_fingerprint = body_fingerprint(self.body)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:  # type: ignore[operator]
-            kwargs["update_fields"] = {*update_fields, "body_hash"}  # type: ignore[misc]
+            kwargs["update_fields"] = {  # type: ignore[misc]
+                *update_fields,  # type: ignore[misc]
+                "body_hash",
+                "body_fingerprint",
+            }
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self) -> None:
         self.body_hash = body_hash(self.body)
+        self.body_fingerprint = body_fingerprint(self.body)

@@ -1,6 +1,6 @@
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -88,6 +88,9 @@ class BulkCreateResult:
     created: tuple[tuple[int, Article], ...]
     skipped: tuple[tuple[int, str], ...]
     refused: tuple[tuple[int, str], ...]
+    # Skipped record index -> the stored article it duplicates (absent when the duplicate is an
+    # earlier record of the same call that was refused by the database).
+    duplicate_of: dict[int, int] = field(default_factory=dict)
 
 
 def _validation_reasons(exc: ValidationError) -> str:
@@ -143,25 +146,39 @@ def article_bulk_create(
             continue
         valid.append((index, article))
 
+    # Stored articles by URL and by body fingerprint (the same text however it was typeset).
     urls = {a.url for _, a in valid if a.url}
-    known_urls = set(Article.objects.filter(url__in=urls).values_list("url", flat=True))
-    known_hashes = set(
-        Article.objects.filter(body_hash__in={a.body_hash for _, a in valid}).values_list(
-            "body_hash", flat=True
-        )
-    )
+    known_urls: dict[str, int | None] = {
+        url: pk
+        for url, pk in Article.objects.filter(url__in=urls).values_list("url", "pk")
+        if url is not None
+    }
+    known_bodies: dict[str, int | None] = {}
+    for fingerprint, pk in (
+        Article.objects.filter(body_fingerprint__in={a.body_fingerprint for _, a in valid})
+        .order_by("-pk")
+        .values_list("body_fingerprint", "pk")
+    ):
+        known_bodies[fingerprint] = pk  # the oldest wins: it is read last
     skipped: list[tuple[int, str]] = []
+    duplicate_of: dict[int, int] = {}
     fresh: list[tuple[int, Article]] = []
     for index, article in valid:
         if article.url and article.url in known_urls:
             skipped.append((index, f"duplicate URL {article.url}"))
-        elif article.body_hash in known_hashes:
+            existing = known_urls[article.url]
+        elif article.body_fingerprint in known_bodies:
             skipped.append((index, DUPLICATE_BODY))
+            existing = known_bodies[article.body_fingerprint]
         else:
+            # An earlier record of this call: its id is known once it is inserted (below).
             if article.url:
-                known_urls.add(article.url)
-            known_hashes.add(article.body_hash)
+                known_urls[article.url] = None
+            known_bodies[article.body_fingerprint] = None
             fresh.append((index, article))
+            continue
+        if existing is not None:
+            duplicate_of[index] = existing
 
     created: list[tuple[int, Article]] = []
     try:
@@ -185,8 +202,30 @@ def article_bulk_create(
             created.append((index, article))
 
     prehighlight_enqueue(pairs=[(a.pk, a.revision) for _, a in created], publisher=publisher)
+    _link_duplicates_within_call(valid, created, skipped, duplicate_of)
     return BulkCreateResult(
         created=tuple(created),
         skipped=tuple(sorted(skipped)),
         refused=tuple(sorted(refused)),
+        duplicate_of=duplicate_of,
     )
+
+
+def _link_duplicates_within_call(
+    valid: Sequence[tuple[int, Article]],
+    created: Sequence[tuple[int, Article]],
+    skipped: Sequence[tuple[int, str]],
+    duplicate_of: dict[int, int],
+) -> None:
+    """Point duplicates of an earlier record of the same call at the article it became."""
+    by_url = {a.url: a.pk for _, a in created if a.url}
+    by_body = {a.body_fingerprint: a.pk for _, a in created}
+    articles = dict(valid)
+    for index, _reason in skipped:
+        if index in duplicate_of:
+            continue
+        article = articles[index]
+        found = by_url.get(article.url) if article.url else None
+        found = found or by_body.get(article.body_fingerprint)
+        if found is not None:
+            duplicate_of[index] = found

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED = {
     "annotations.article_prehighlight_batch",
     "annotations.webhook_deliver",
+    "annotations.ingest_batch",
 }
 
 
