@@ -9,4 +9,7 @@ from annotations import roles
 
 
 def newsroom_roles(request: HttpRequest) -> dict[str, Any]:
-    return {"nav_can_review": SimpleLazyObject(lambda: roles.user_can_review(request.user))}
+    return {
+        "nav_can_review": SimpleLazyObject(lambda: roles.user_can_review(request.user)),
+        "nav_is_admin": SimpleLazyObject(lambda: roles.user_is_admin(request.user)),
+    }

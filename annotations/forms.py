@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from annotations.models import Quote, Speaker
+from annotations.models import ApiClient, Quote, Speaker, WebhookEndpoint
 from annotations.selectors.review import QUEUE_STATUS_FILTERS, QueueFilters
 from annotations.validators import validate_http_url, validate_text
 
@@ -213,3 +213,39 @@ class ArticleUploadForm(forms.Form):
         if not upload.name.lower().endswith((".html", ".htm", ".txt", ".jsonl", ".csv")):
             raise ValidationError("Upload an .html, .txt, .jsonl or .csv file.")
         return upload
+
+
+# --- Integrations (admins): API keys and webhook endpoints ---
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=200,
+        validators=[validate_text],
+        help_text="What uses the key, e.g. “CMS production sync”.",
+    )
+    owner: forms.ModelChoiceField = forms.ModelChoiceField(  # type: ignore[type-arg]
+        queryset=None, help_text="The key acts as this person."
+    )
+    scope = forms.ChoiceField(
+        choices=ApiClient.Scope.choices,
+        initial=ApiClient.Scope.READ,
+        help_text="Read: articles, quotes, verdicts, the change feed. Review: also writes "
+        "(articles, verdicts, speakers), and only if the owner is an editor.",
+    )
+
+    def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field = self.fields["owner"]
+        owner_field.queryset = owners  # type: ignore[attr-defined]
+        owner_field.label_from_instance = lambda user: user.get_username()  # type: ignore[attr-defined]
+
+
+class WebhookEndpointCreateForm(forms.Form):
+    url = forms.URLField(
+        max_length=2000, assume_scheme="https", validators=[validate_http_url], label="URL"
+    )
+    description = forms.CharField(required=False, max_length=300, validators=[validate_text])
+    events = forms.MultipleChoiceField(
+        choices=WebhookEndpoint.Event.choices, widget=forms.CheckboxSelectMultiple
+    )

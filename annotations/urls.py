@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from annotations.views import core, ingest, review, search
+from annotations.views import core, ingest, integrations, review, search
 
 app_name = "annotations"
 
@@ -28,6 +28,25 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:pk>/span/", review.quote_span, name="quote_span"),
     path("quotes/<int:pk>/history/", review.quote_history, name="quote_history"),
     path("speakers/search/", review.speaker_search, name="speaker_search"),
+    # The CMS side, for admins: API keys and webhook endpoints.
+    path("integrations/", integrations.integrations, name="integrations"),
+    path("integrations/keys/", integrations.api_key_create, name="api_key_create"),
+    path("integrations/keys/<int:pk>/revoke/", integrations.api_key_revoke, name="api_key_revoke"),
+    path(
+        "integrations/endpoints/",
+        integrations.webhook_endpoint_create,
+        name="webhook_endpoint_create",
+    ),
+    path(
+        "integrations/endpoints/<int:pk>/toggle/",
+        integrations.webhook_endpoint_toggle,
+        name="webhook_endpoint_toggle",
+    ),
+    path(
+        "integrations/deliveries/<int:pk>/replay/",
+        integrations.webhook_delivery_replay,
+        name="webhook_delivery_replay",
+    ),
     # Search across every article, and its exports.
     path("search/", search.search, name="search"),
     path("search/export.csv", search.search_export_csv, name="search_export_csv"),

@@ -4,9 +4,11 @@ import datetime as dt
 import secrets
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from annotations import roles
 from annotations.models import API_KEY_PREFIX, ApiClient, api_key_hash
 
 # Writing last_used_at on every request would turn every read into a write; a minute of
@@ -34,6 +36,27 @@ def api_client_create(
     client.full_clean()
     client.save()
     return client, key
+
+
+@transaction.atomic
+def api_client_create_by_admin(
+    *, admin: User, name: str, owner: User, scope: str
+) -> tuple[ApiClient, str]:
+    """An admin issues a key to a colleague (the CMS team's service account, say).
+
+    A key acts as its owner, so a review key is refused for an owner who may not review: it
+    would be a key that can never write, which is a mistake worth saying at once.
+    """
+    roles.require_admin(admin)
+    if not owner.is_active:
+        raise ValidationError({"owner": "The owner's account is deactivated."})
+    if not roles.user_can_read(owner):
+        raise ValidationError({"owner": f"{owner.get_username()} has no newsroom role."})
+    if scope == ApiClient.Scope.REVIEW and not roles.user_can_review(owner):
+        raise ValidationError(
+            {"scope": f"{owner.get_username()} is not an editor, so a review key could not write."}
+        )
+    return api_client_create(name=name, owner=owner, scope=scope)
 
 
 @transaction.atomic

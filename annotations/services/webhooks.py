@@ -17,14 +17,18 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from annotations import roles
 from annotations.models import (
     Quote,
     Review,
@@ -70,6 +74,39 @@ def verify_signature(
         return False
     expected = webhook_signature(secret=secret, body=body, timestamp=timestamp).split("v1=")[1]
     return any(hmac.compare_digest(expected, given) for given in parts.get("v1", []))
+
+
+# --- Endpoints ---
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, user: User, url: str, events: Sequence[str], description: str = ""
+) -> WebhookEndpoint:
+    """Register a CMS endpoint; its signing secret is generated here and shown to the admin."""
+    roles.require_admin(user)
+    endpoint = WebhookEndpoint(
+        url=url.strip(),
+        description=description.strip(),
+        events=sorted(set(events)),
+        created_by=user,
+    )
+    if not endpoint.events:
+        raise ValidationError({"events": "Choose at least one event to send."})
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_set_active(
+    *, user: User, endpoint: WebhookEndpoint, active: bool
+) -> WebhookEndpoint:
+    """Pause or resume deliveries; a paused endpoint's pending deliveries fail, logged."""
+    roles.require_admin(user)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=active)
+    endpoint.active = active
+    return endpoint
 
 
 # --- Creating deliveries ---
