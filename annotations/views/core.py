@@ -1,8 +1,9 @@
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from annotations.forms import QueueFilterForm
 from annotations.selectors import review as review_selectors
@@ -12,7 +13,7 @@ from newsdesk.health import system_health
 QUEUE_PAGE_SIZE = 25
 
 
-@require_GET
+@require_safe
 @login_required_htmx
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The review queue: articles with open candidates first, filterable and bookmarkable."""
@@ -31,10 +32,17 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def healthz(request: HtmxHttpRequest) -> JsonResponse:
     """Per-component status as JSON: 200 when ok or degraded, 503 without the database."""
     status, components = system_health()
     return JsonResponse(
         {"status": status, "components": components}, status=503 if status == "down" else 200
     )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    # Resolved per request: with manifest static files the hashed name exists only after
+    # collectstatic, which must not be needed to import the URL configuration.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from annotations import roles
 from annotations.forms import ArticlePasteForm, ArticleUploadForm, ArticleUrlForm
@@ -34,7 +34,7 @@ def _article_url(article: Article) -> str:
     return reverse("annotations:article_detail", args=[article.pk])
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required_htmx
 def article_new(request: HtmxHttpRequest) -> HttpResponse:
     user = roles.require_editor(request.user)
@@ -93,7 +93,7 @@ def _uploaded(request: HtmxHttpRequest, form: ArticleUploadForm) -> HttpResponse
     return _saved(request, ingest_services.article_ingest(user=user, data=data))
 
 
-@require_GET
+@require_safe
 @login_required_htmx
 def ingest_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = ingest_selectors.ingest_batch_get_for_user(user=request.user, pk=pk)

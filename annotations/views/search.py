@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
 from annotations import roles
@@ -128,7 +128,7 @@ def _outlets() -> list[str]:
     return outlets
 
 
-@require_GET
+@require_safe
 @login_required_htmx
 def search(request: HtmxHttpRequest) -> HttpResponse:
     roles.require_reader(request.user)
@@ -203,7 +203,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required_htmx
 def search_speaker_options(request: HtmxHttpRequest) -> HttpResponse:
     roles.require_reader(request.user)
@@ -286,7 +286,7 @@ def _export_filename(extension: str) -> str:
 
 
 # Downloads are plain links, never htmx requests: the stock decorator fits.
-@require_GET
+@require_safe
 @login_required
 def search_export_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     results = _export_results(request)
@@ -310,7 +310,7 @@ def search_export_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpR
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def search_export_jsonl(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     results = _export_results(request)

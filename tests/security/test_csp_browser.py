@@ -41,8 +41,7 @@ class Console:
         page.on("response", self._response)
 
     def _response(self, response):
-        # Chromium asks for /favicon.ico by itself; we serve none.
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             self.errors.append(f"{response.status} {response.url}")
 
     def _console(self, message):
