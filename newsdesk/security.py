@@ -1,4 +1,4 @@
-"""Response hardening and login throttling shared by every page."""
+"""Request size limits and login throttling shared by every page (headers: headers.py)."""
 
 import hashlib
 from collections.abc import Callable
@@ -11,25 +11,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from newsdesk.counters import count_in_window
-
-# No inline scripts or styles anywhere: htmx is loaded from our own static files and its
-# indicator <style> injection is turned off in base.html's htmx-config meta tag.
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.policy = getattr(settings, "NEWSDESK_CONTENT_SECURITY_POLICY", DEFAULT_CSP)
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
-        return response
 
 
 class RequestSizeLimitMiddleware:

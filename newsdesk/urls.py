@@ -10,3 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ these answer in the API's error shape; elsewhere they render 400.html / 500.html.
+handler400 = "newsdesk.error_pages.bad_request"
+handler500 = "newsdesk.error_pages.server_error"
