@@ -2,12 +2,21 @@
 page elsewhere.
 
 Pages here are rendered without the request's context when the failure may lie in what that
-context needs: a 500 must not touch the session (which is in the database) to draw the page
-header.
+context needs: a 500 or a 503 for an unreachable database must not touch the session (which is
+in the database) to draw the page header.
 """
 
+import logging
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# Long enough for PostgreSQL to restart or fail over; clients and proxies may retry after it.
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 def error_response(
@@ -52,3 +61,38 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         template="400.html",
         request_context=False,
     )
+
+
+class DatabaseUnavailableMiddleware:
+    """An unreachable or failing database is a 503 with Retry-After, not a 500.
+
+    OperationalError and InterfaceError are the database being down, restarting, out of
+    connections or cancelling a statement: transient, and nothing the client did wrong. The
+    other database errors (integrity, programming) are bugs and stay 500s.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning(
+            "database unavailable for %s %s", request.method, request.path, exc_info=exception
+        )
+        response = error_response(
+            request,
+            status=503,
+            detail=(
+                "The database is not answering right now. "
+                f"Try again in {DATABASE_RETRY_AFTER_SECONDS} seconds."
+            ),
+            code="database_unavailable",
+            template="503.html",
+            request_context=False,
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "newsdesk.security.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "newsdesk.error_pages.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "newsdesk.urls"

@@ -1,12 +1,17 @@
 """Every response carries the security headers, error pages included (issue 12, item 8).
 
 Each status is provoked for real, for a page and for the API: the 500s through URLs this module
-registers itself (its own URLconf, which includes the project's). The tests run with DEBUG off,
-so the 500s go through handler500 as in production.
+registers itself (its own URLconf, which includes the project's), the 503s by pointing the
+database connection at a closed port. The tests run with DEBUG off, so the 500s go through
+handler500 as in production.
 """
+
+import socket
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import include, path
 
@@ -69,6 +74,22 @@ def forget_login_failures():
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)
+
+
+@contextmanager
+def database_unreachable():
+    """Point the connection at a port nothing listens on, as if PostgreSQL were down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    saved = {key: connection.settings_dict[key] for key in ("HOST", "PORT")}
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(dead_port))
+    try:
+        yield
+    finally:
+        connection.settings_dict.update(saved)
+        connection.close()
 
 
 @pytest.mark.django_db
@@ -154,3 +175,20 @@ def test_headers_server_error_is_the_api_error_shape_under_api(reporter):
     assert response.json()["code"] == "server_error"
     assert page.status_code == 500
     assert "Something went wrong on our side" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_headers_on_the_503_pages_when_the_database_is_down(editor, reporter):
+    editor_client = logged_in(editor)
+    reader = key_client(api_key(reporter, READ))
+    with database_unreachable():
+        cases = [
+            ("503 review queue", 503, editor_client.get("/")),
+            ("503 health check", 503, logged_in(None).get("/healthz")),
+            ("503 API list", 503, reader.get("/api/v1/quotes/")),
+        ]
+    assert walk(cases) == {}
+    page, api = cases[0][2], cases[2][2]
+    assert "The database is not answering" in page.content.decode()
+    assert page.headers["Retry-After"] == "30"
+    assert api.json()["code"] == "database_unavailable"
