@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before any view (or the CSRF check) reads the body; after auth so the 413 page has a user.
     "newsdesk.security.RequestSizeLimitMiddleware",
+    # After the size check, so an oversized body is refused before it is read.
+    "newsdesk.encoding.UndecodableInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "newsdesk.error_pages.DatabaseUnavailableMiddleware",
