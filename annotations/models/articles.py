@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from annotations.validators import validate_article_body, validate_http_url, validate_text
+from annotations.validators import validate_article_body, validate_http_url, validate_label
 
 
 def body_hash(body: str) -> str:
@@ -18,7 +18,7 @@ class Article(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    title = models.CharField(max_length=500, validators=[validate_text])
+    title = models.CharField(max_length=500, validators=[validate_label])
     body = models.TextField(
         help_text="Plain text; quote offsets point into it.", validators=[validate_article_body]
     )
@@ -26,8 +26,8 @@ class Article(models.Model):
     url = models.URLField(  # noqa: DJ001
         max_length=2000, null=True, blank=True, validators=[validate_http_url]
     )
-    outlet = models.CharField(max_length=200, blank=True)
-    byline = models.CharField(max_length=300, blank=True)
+    outlet = models.CharField(max_length=200, blank=True, validators=[validate_label])
+    byline = models.CharField(max_length=300, blank=True, validators=[validate_label])
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, default="en")
     body_hash = models.CharField(max_length=64, editable=False)

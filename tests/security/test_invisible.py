@@ -1,7 +1,9 @@
 """Bidirectional controls and invisible characters (issue 12, item 6).
 
-A body with `RTL \u202eevil\u202c text` displayed as "RTL live text" on the review page. Stored
-text stays byte-exact; pages show each such character as a marker naming its code point.
+A body with `RTL \u202eevil\u202c text` displayed as "RTL live text" on the review page, and a
+title `\u202egnp.exe\u202c` was accepted. Stored text stays byte-exact; pages show each such
+character as a marker naming its code point; titles, outlets, bylines and speaker names refuse
+them at every entry point.
 """
 
 import html
@@ -9,14 +11,20 @@ import json
 import re
 import sys
 import unicodedata
+from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from annotations.invisible import INVISIBLE, escape_invisible_json, reveal_invisible
-from annotations.models import Article, Speaker
+from annotations.models import Article, Quote, Speaker, SpeakerAlias
+from annotations.services.articles import article_create
+from annotations.services.speakers import speaker_upsert
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerFactory
-from tests.security.support import logged_in
+from tests.security.support import REVIEW, api_key, key_client, logged_in
 
 SPOOFED_BODY = "RTL \u202eevil\u202c text"
 SPOOFED_TITLE = "\u202egnp.exe\u202c"
@@ -130,3 +138,136 @@ def test_invisible_legacy_title_and_speaker_are_shown_with_markers(editor):
     assert f"Ana{RLO_MARKER} Reyes" in detail
     assert _shown_raw(queue) == []
     assert "Daily<span" in queue
+
+
+# --- refused in titles, outlets, bylines and speaker names ------------------------------------
+
+
+@pytest.fixture
+def editor_api(editor):
+    return key_client(api_key(editor, REVIEW))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", SPOOFED_TITLE),
+        ("title", "Budget\u200b vote"),
+        ("outlet", "Daily\u2066 News"),
+        ("byline", "By Ana\ufeff"),
+    ],
+)
+def test_invisible_api_refuses_them_in_article_labels(editor_api, field, value):
+    payload = {"title": "A title", "body": "“Words,” she said.", field: value}
+    response = editor_api.post("/api/v1/articles/", payload, format="json")
+    assert response.status_code == 400
+    assert "invisible character U+" in response.json()["errors"][field][0]
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_invisible_api_accepts_them_in_a_body_byte_exact(editor_api):
+    body = f"“{SPOOFED_BODY},” she said."
+    response = editor_api.post("/api/v1/articles/", {"title": "T", "body": body}, format="json")
+    assert response.status_code == 201
+    assert Article.objects.get().body == body
+
+
+@pytest.mark.django_db
+def test_invisible_api_refuses_them_in_an_article_title_update(editor_api):
+    article = ArticleFactory(title="Plain")
+    response = editor_api.patch(
+        f"/api/v1/articles/{article.pk}/", {"title": SPOOFED_TITLE}, format="json"
+    )
+    article.refresh_from_db()
+    assert response.status_code == 400
+    assert article.title == "Plain"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"name": "Ana\u202e Reyes"},
+        {"name": "Ana Reyes", "aliases": ["A\u200bReyes"]},
+        {"name": "Ana Reyes", "title": "Minister\u200f"},
+        {"name": "Ana Reyes", "organisation": "\u2067NATO"},
+    ],
+)
+def test_invisible_api_refuses_them_in_speaker_names(editor_api, payload):
+    response = editor_api.post("/api/v1/speakers/", payload, format="json")
+    assert response.status_code == 400
+    assert "invisible character U+" in json.dumps(response.json()["errors"], ensure_ascii=False)
+    assert not Speaker.objects.exists()
+
+
+@pytest.mark.django_db
+def test_invisible_desk_speaker_form_refuses_them_with_a_message(editor, quote):
+    response = logged_in(editor).post(
+        reverse("annotations:quote_speaker", args=[quote.pk]),
+        {"version": quote.version, "create": "1", "name": "Ana\u200b Reyes", "kind": "person"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Remove the invisible character U+200B ZERO WIDTH SPACE" in response.content.decode()
+    assert not Speaker.objects.filter(name__startswith="Ana").exists()
+
+
+@pytest.mark.django_db
+def test_invisible_services_refuse_them_in_labels(editor):
+    with pytest.raises(ValidationError) as article_error:
+        article_create(title=SPOOFED_TITLE, body="“Words,” she said.", created_by=editor)
+    with pytest.raises(ValidationError) as speaker_error:
+        speaker_upsert(name="Ana Reyes", aliases=["Ana\u2060Reyes"])
+    assert "title" in article_error.value.message_dict
+    assert "alias" in speaker_error.value.message_dict
+    assert not Article.objects.exists()
+    assert not SpeakerAlias.objects.exists()
+
+
+@pytest.mark.django_db
+def test_invisible_ingest_refuses_a_spoofed_title(tmp_path):
+    (tmp_path / "a.txt").write_text(f"{SPOOFED_TITLE}\n\n“Words,” she said.\n", "utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"title": "Fine", "outlet": "Daily\u200dNews", "body": "“Hi,” he said."}),
+        "utf-8",
+    )
+    out = StringIO()
+    with pytest.raises(CommandError, match="refused"):
+        call_command("ingest", str(tmp_path), stdout=out, stderr=StringIO())
+    assert "title: Remove the invisible character U+202E" in out.getvalue()
+    assert "outlet: Remove the invisible character U+200D" in out.getvalue()
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_invisible_admin_refuses_them_in_titles_and_speaker_names(admin_user):
+    client = logged_in(admin_user)
+    article = client.post(
+        "/admin/annotations/article/add/",
+        {
+            "title": SPOOFED_TITLE,
+            "body": "“Words,” she said.",
+            "language": "en",
+            "quotes-TOTAL_FORMS": "0",
+            "quotes-INITIAL_FORMS": "0",
+        },
+    )
+    speaker = client.post(
+        "/admin/annotations/speaker/add/",
+        {
+            "name": "Ana Reyes",
+            "kind": "person",
+            "aliases-TOTAL_FORMS": "1",
+            "aliases-INITIAL_FORMS": "0",
+            "aliases-0-alias": "Ana\u202eReyes",
+        },
+    )
+    assert article.status_code == 200
+    assert "Remove the invisible character U+202E" in article.content.decode()
+    assert speaker.status_code == 200
+    assert "Remove the invisible character U+202E" in speaker.content.decode()
+    assert not Article.objects.exists()
+    assert not Speaker.objects.exists()
+    assert Quote.objects.count() == 0
