@@ -79,7 +79,7 @@ def test_search_escapes_quote_text(reporter_client):
 
     assert "<img src=x" not in html
     assert "<b>more" not in html
-    # ts_headline drops tags it recognises (<b>) and the rest arrives escaped.
+    # Every character of the quote arrives, escaped (<b> included: tests/security/test_snippets).
     assert "<mark>Troops</mark> &lt;img src=x onerror=alert(1)&gt; &amp;" in html
 
 
