@@ -1,4 +1,4 @@
-"""Characters that change what text looks like without being seen, and how we show them.
+r"""Characters that change what text looks like without being seen, and how we show them.
 
 A body holding `RTL \u202eevil\u202c text` displays as "RTL live text": the right-to-left
 override reverses what follows. Fact-checking depends on seeing the exact words, so stored text

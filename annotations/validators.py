@@ -35,7 +35,7 @@ def validate_article_body(value: str) -> None:
 
 
 def validate_label(value: str) -> None:
-    """Titles, outlets, bylines and speaker names: one line of text shown in lists and menus.
+    r"""Titles, outlets, bylines and speaker names: one line of text shown in lists and menus.
 
     Invisible and direction-changing characters (see invisible.py) are refused here: in a body
     they are shown as markers, but a title or a name that displays as something else (a title

@@ -1,4 +1,4 @@
-"""Text that does not decode is refused with a clear message, never stored with U+FFFD in it
+r"""Text that does not decode is refused with a clear message, never stored with U+FFFD in it
 (issue 12, item 9): a note sent as `bad%ED%A0%80note` was stored as "bad\ufffd\ufffd\ufffdnote"."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Bidirectional controls and invisible characters (issue 12, item 6).
+r"""Bidirectional controls and invisible characters (issue 12, item 6).
 
 A body with `RTL \u202eevil\u202c text` displayed as "RTL live text" on the review page, and a
 title `\u202egnp.exe\u202c` was accepted. Stored text stays byte-exact; pages show each such

@@ -1,4 +1,4 @@
-"""In a real Chromium: a right-to-left override no longer reverses what the review page draws.
+r"""In a real Chromium: a right-to-left override no longer reverses what the review page draws.
 
 The attack of issue 12, item 6: the body `RTL \u202eevil\u202c text` was drawn as "RTL live
 text". Here the letters of "evil" must be drawn left to right in stored order, the override
