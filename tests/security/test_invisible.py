@@ -6,7 +6,9 @@ character as a marker naming its code point; titles, outlets, bylines and speake
 them at every entry point.
 """
 
+import csv
 import html
+import io
 import json
 import re
 import sys
@@ -23,6 +25,7 @@ from annotations.invisible import INVISIBLE, escape_invisible_json, reveal_invis
 from annotations.models import Article, Quote, Speaker, SpeakerAlias
 from annotations.services.articles import article_create
 from annotations.services.speakers import speaker_upsert
+from tests.annotations.test_search_support import make_quote
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerFactory
 from tests.security.support import REVIEW, api_key, key_client, logged_in
 
@@ -271,3 +274,27 @@ def test_invisible_admin_refuses_them_in_titles_and_speaker_names(admin_user):
     assert not Article.objects.exists()
     assert not Speaker.objects.exists()
     assert Quote.objects.count() == 0
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_invisible_csv_export_writes_them_as_code_points(reporter):
+    make_quote(SPOOFED_BODY, title="Budget\u200b vote")
+    response = logged_in(reporter).get("/search/export.csv", {"q": "text"})
+    exported = b"".join(response.streaming_content).decode()
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert _raw_invisible(exported) == []
+    assert row["text"] == "RTL ⟨U+202E⟩evil⟨U+202C⟩ text"
+    assert row["article_title"] == "Budget⟨U+200B⟩ vote"
+
+
+@pytest.mark.django_db
+def test_invisible_jsonl_export_escapes_them_and_stays_exact(reporter):
+    make_quote(SPOOFED_BODY)
+    response = logged_in(reporter).get("/search/export.jsonl", {"q": "text"})
+    exported = b"".join(response.streaming_content).decode()
+    assert _raw_invisible(exported) == []
+    assert "RTL \\u202eevil\\u202c text" in exported
+    assert json.loads(exported)["text"] == SPOOFED_BODY
