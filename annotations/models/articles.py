@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from annotations.invisible import reveal_invisible_plain
 from annotations.validators import validate_article_body, validate_http_url, validate_label
 
 
@@ -80,7 +81,8 @@ class Article(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        # For people (admin titles, breadcrumbs, messages): no invisible character may act.
+        return reveal_invisible_plain(self.title)
 
     def save(self, *args: object, **kwargs: object) -> None:
         # Derived state of this row only: the hash always matches the body it was saved with.

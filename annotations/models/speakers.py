@@ -3,6 +3,7 @@ import unicodedata
 from django.db import models
 from django.db.models import Q
 
+from annotations.invisible import reveal_invisible_plain
 from annotations.validators import validate_label
 
 
@@ -34,7 +35,8 @@ class Speaker(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        # For people (admin titles, breadcrumbs, menus): no invisible character may act.
+        return reveal_invisible_plain(self.name)
 
 
 class SpeakerAlias(models.Model):
@@ -53,7 +55,7 @@ class SpeakerAlias(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.alias
+        return reveal_invisible_plain(self.alias)
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.normalized = normalize_alias(self.alias)
