@@ -143,6 +143,21 @@ def test_invisible_legacy_title_and_speaker_are_shown_with_markers(editor):
     assert "Daily<span" in queue
 
 
+@pytest.mark.django_db
+def test_invisible_htmx_decision_announces_a_proposed_speaker_with_markers(editor):
+    article = ArticleFactory(body="Ana\u202e said “we will win” on Monday.")
+    quote = QuoteFactory(article=article, speaker=None, speaker_mention="Ana\u202e")
+    response = logged_in(editor).post(
+        reverse("annotations:quote_review", args=[quote.pk]),
+        {"action": "verified", "version": quote.version},
+        headers={"HX-Request": "true"},
+    )
+    shown = re.sub(r"<[^>]*>", "", response.content.decode())
+    assert response.status_code == 200
+    assert _raw_invisible(shown) == []
+    assert "Quote by Ana⟨RLO⟩ (proposed) marked verified." in shown
+
+
 # --- refused in titles, outlets, bylines and speaker names ------------------------------------
 
 
