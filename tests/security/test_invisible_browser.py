@@ -5,6 +5,8 @@ text". Here the letters of "evil" must be drawn left to right in stored order, t
 must be shown as a marker, and selecting the word must still give its stored offsets.
 """
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -16,6 +18,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BODY = "RTL \u202eevil\u202c text, and “a quote” after it."
 
 # The x position at which each letter of the word is drawn.
@@ -63,4 +66,6 @@ def test_invisible_override_is_shown_and_never_reverses_the_text(browser, live_s
     expect(page.locator("[data-selection-status]")).to_have_text(
         f"Selected characters {start}–{start + 4}."
     )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#article-body").screenshot(path=str(ARTIFACTS / "invisible-markers.png"))
     page.context.close()
