@@ -9,7 +9,7 @@ from django.db import models
 
 from annotations.models import ApiClient, Quote, Speaker, WebhookEndpoint
 from annotations.selectors.review import QUEUE_STATUS_FILTERS, QueueFilters
-from annotations.validators import validate_http_url, validate_text
+from annotations.validators import validate_http_url, validate_label, validate_text
 
 MAX_EVIDENCE_LINKS = 20
 
@@ -114,9 +114,9 @@ class SpeakerForm(VersionForm):
     speaker_query = forms.CharField(required=False, max_length=300, label="Speaker")
     clear = forms.BooleanField(required=False)
     create = forms.BooleanField(required=False)
-    name = forms.CharField(required=False, max_length=300, validators=[validate_text])
+    name = forms.CharField(required=False, max_length=300, validators=[validate_label])
     kind = forms.ChoiceField(required=False, choices=Speaker.Kind.choices)
-    title = forms.CharField(required=False, max_length=300, validators=[validate_text])
+    title = forms.CharField(required=False, max_length=300, validators=[validate_label])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from annotations.invisible import describe, first_invisible
+
 _http_url = URLValidator(schemes=["http", "https"])
 
 
@@ -30,3 +32,22 @@ def validate_article_body(value: str) -> None:
         )
     if not value.strip():
         raise ValidationError("The article body is empty.", code="empty")
+
+
+def validate_label(value: str) -> None:
+    r"""Titles, outlets, bylines and speaker names: one line of text shown in lists and menus.
+
+    Invisible and direction-changing characters (see invisible.py) are refused here: in a body
+    they are shown as markers, but a title or a name that displays as something else (a title
+    `\u202egnp.exe\u202c` reads "exe.png"; "Ana\u200bReyes" looks like a second "AnaReyes")
+    would let one speaker pass for another.
+    """
+    validate_text(value)
+    found = first_invisible(value)
+    if found is not None:
+        position, char = found
+        raise ValidationError(
+            f"Remove the invisible character {describe(char)} (character {position + 1}): it "
+            "can make this text display differently from what is stored.",
+            code="invisible_character",
+        )

@@ -1,4 +1,4 @@
-"""Response hardening shared by every page (log-in limits: newsdesk/login_limits.py)."""
+"""Request size limits shared by every page (headers: headers.py; log-ins: login_limits.py)."""
 
 from collections.abc import Callable
 
@@ -6,25 +6,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-
-# No inline scripts or styles anywhere: htmx is loaded from our own static files and its
-# indicator <style> injection is turned off in base.html's htmx-config meta tag.
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.policy = getattr(settings, "NEWSDESK_CONTENT_SECURITY_POLICY", DEFAULT_CSP)
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
-        return response
 
 
 def _is_upload(request: HttpRequest) -> bool:

@@ -11,3 +11,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says; the icon is an SVG in static/.
     path("favicon.ico", favicon),
 ]
+
+# Under /api/ these answer in the API's error shape; elsewhere they render 400.html / 500.html.
+handler400 = "newsdesk.error_pages.bad_request"
+handler500 = "newsdesk.error_pages.server_error"

@@ -1,21 +1,90 @@
 """Admin pages of the newsroom's content: articles, speakers, quotes and their history.
 
-Every write goes through the services, as from the desk and the API.
+Every write goes through the services, as from the desk and the API. Stored text is shown
+through `_shown` displays, which escape it and show invisible and direction-changing characters
+as markers (annotations/invisible.py), in lists and on change pages alike; editable fields list
+the invisible characters they hold, since an input box cannot show a marker.
 """
 
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from annotations import roles
 from annotations.forms import HTTPS_URL_FIELDS
+from annotations.invisible import INVISIBLE, describe, reveal_invisible, reveal_invisible_plain
 from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias
 from annotations.services.articles import ARTICLE_EDITABLE_FIELDS, article_create, article_update
 from annotations.services.quotes import quote_delete, quote_set_speaker
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
+
+
+def _shown(field: str, description: str) -> Callable[[Any, Any], SafeString]:
+    """A display method for a text field (or a related object's text, `speaker__name`)."""
+
+    def display(model_admin: Any, obj: Any) -> SafeString:
+        value: Any = obj
+        for part in field.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        return linebreaksbr(reveal_invisible(str(value or "")))
+
+    return admin.display(description=description, ordering=field)(display)
+
+
+# At most this many are listed; a body full of them says so without a page of markers.
+INVISIBLE_LISTED = 50
+
+
+def _invisible_characters(fields: Sequence[str]) -> Callable[[Any, Any], SafeString]:
+    """A read-only line naming every invisible character in the given editable fields."""
+
+    def display(model_admin: Any, obj: Any) -> SafeString:
+        found = [
+            (name, match.start(), match.group())
+            for name in fields
+            for match in INVISIBLE.finditer(getattr(obj, name, "") or "")
+        ]
+        if not found:
+            return format_html("{}", "None")
+        more = len(found) - INVISIBLE_LISTED
+        return format_html(
+            "<ul>{}</ul>{}",
+            format_html_join(
+                "",
+                "<li>{} at character {}: {} {}</li>",
+                (
+                    (name, position + 1, reveal_invisible(char), describe(char))
+                    for name, position, char in found[:INVISIBLE_LISTED]
+                ),
+            ),
+            f"and {more} more" if more > 0 else "",
+        )
+
+    return admin.display(description="Invisible characters")(display)
+
+
+class RevealingValuesFilter(admin.AllValuesFieldListFilter):
+    """A filter by a text field's values whose menu shows invisible characters as ⟨U+202E⟩."""
+
+    def choices(self, changelist: ChangeList) -> Iterator["_ListFilterChoices"]:
+        for choice in super().choices(changelist):
+            choice["display"] = reveal_invisible_plain(str(choice["display"]))
+            yield choice
+
+
+class ContentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    class Media:
+        css = {"all": ["css/invisible.css"]}  # the markers' style
 
 
 class ReadOnlyInlineMixin:
@@ -33,8 +102,19 @@ class ReadOnlyInlineMixin:
 
 class QuoteInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Quote
-    fields = ("start", "end", "text", "speaker", "status", "anchor", "origin", "version")
+    fields = (
+        "start",
+        "end",
+        "text_shown",
+        "speaker_shown",
+        "status",
+        "anchor",
+        "origin",
+        "version",
+    )
     readonly_fields = fields
+    text_shown = _shown("text", "text")
+    speaker_shown = _shown("speaker__name", "speaker")
     show_change_link = True
     can_delete = False
     extra = 0
@@ -44,21 +124,27 @@ class QuoteInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ArticleAdmin(ContentAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = (
-        "title",
-        "outlet",
+        "title_shown",
+        "outlet_shown",
         "published_at",
         "quote_count",
         "prehighlight_status",
         "revision",
         "created_at",
     )
-    list_filter = ("prehighlight_status", "outlet", "language", "published_at")
+    list_filter = (
+        "prehighlight_status",
+        ("outlet", RevealingValuesFilter),
+        "language",
+        "published_at",
+    )
     search_fields = ("title", "url", "outlet", "byline")
     date_hierarchy = "published_at"
     readonly_fields = (
+        "invisible_characters",
         "body_hash",
         "revision",
         "created_by",
@@ -74,7 +160,18 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fieldsets = (
         (
             None,
-            {"fields": ("title", "body", "url", "outlet", "byline", "published_at", "language")},
+            {
+                "fields": (
+                    "title",
+                    "body",
+                    "invisible_characters",
+                    "url",
+                    "outlet",
+                    "byline",
+                    "published_at",
+                    "language",
+                )
+            },
         ),
         (
             "Pre-highlighting",
@@ -92,6 +189,9 @@ class ArticleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ("Record", {"fields": ("body_hash", "revision", "created_by", "created_at", "updated_at")}),
     )
     inlines = [QuoteInline]
+    title_shown = _shown("title", "title")
+    outlet_shown = _shown("outlet", "outlet")
+    invisible_characters = _invisible_characters(("title", "body", "outlet", "byline"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).annotate(n_quotes=Count("quotes"))
@@ -119,40 +219,47 @@ class SpeakerAliasInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "kind", "title", "organisation", "alias_list")
-    list_filter = ("kind", "organisation")
+class SpeakerAdmin(ContentAdmin):
+    list_display = ("name_shown", "kind", "title_shown", "organisation_shown", "alias_list")
+    list_filter = ("kind", ("organisation", RevealingValuesFilter))
     search_fields = ("name", "title", "organisation", "aliases__alias")
+    fields = ("name", "kind", "title", "organisation", "invisible_characters")
+    readonly_fields = ("invisible_characters",)
     inlines = [SpeakerAliasInline]
+    name_shown = _shown("name", "name")
+    title_shown = _shown("title", "title")
+    organisation_shown = _shown("organisation", "organisation")
+    invisible_characters = _invisible_characters(("name", "title", "organisation"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Speaker]:
         return super().get_queryset(request).prefetch_related("aliases")
 
     @admin.display(description="Aliases")
-    def alias_list(self, obj: Speaker) -> str:
-        return ", ".join(alias.alias for alias in obj.aliases.all())
+    def alias_list(self, obj: Speaker) -> SafeString:
+        return reveal_invisible(", ".join(alias.alias for alias in obj.aliases.all()))
 
 
 class ReviewInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Review
-    fields = ("created_at", "reviewer", "from_status", "to_status", "note", "evidence")
+    fields = ("created_at", "reviewer", "from_status", "to_status", "note_shown", "evidence")
     readonly_fields = fields
+    note_shown = _shown("note", "note")
     ordering = ("-created_at", "-id")
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class QuoteAdmin(ContentAdmin):
     list_display = (
         "short_text",
-        "speaker",
+        "speaker_shown",
         "status",
         "anchor",
         "origin",
         "confidence",
-        "article",
+        "article_shown",
         "updated_at",
     )
-    list_filter = ("status", "anchor", "origin", "article__outlet")
+    list_filter = ("status", "anchor", "origin", ("article__outlet", RevealingValuesFilter))
     search_fields = (
         "text",
         "speaker__name",
@@ -168,33 +275,41 @@ class QuoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "article",
         "start",
         "end",
-        "text",
-        "prefix",
-        "suffix",
+        "text_shown",
+        "prefix_shown",
+        "suffix_shown",
         "status",
         "version",
         "origin",
         "confidence",
         "anchor",
-        "anchor_note",
+        "anchor_note_shown",
         "article_revision",
-        "speaker_mention",
+        "speaker_mention_shown",
         "speaker_mention_start",
         "speaker_mention_end",
-        "cue",
+        "cue_shown",
         "updated_by",
         "created_at",
         "updated_at",
     )
-    fields = ("article", "text", "speaker", *readonly_fields[4:])
+    fields = ("article", "text_shown", "speaker", *readonly_fields[4:])
     inlines = [ReviewInline]
+    speaker_shown = _shown("speaker__name", "speaker")
+    article_shown = _shown("article__title", "article")
+    text_shown = _shown("text", "text")
+    prefix_shown = _shown("prefix", "prefix")
+    suffix_shown = _shown("suffix", "suffix")
+    anchor_note_shown = _shown("anchor_note", "anchor note")
+    speaker_mention_shown = _shown("speaker_mention", "speaker mention")
+    cue_shown = _shown("cue", "cue")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description="Quote")
     def short_text(self, obj: Quote) -> str:
-        return format_html("“{}”", obj.text[:80])
+        return format_html("“{}”", reveal_invisible(obj.text[:80]))
 
     def save_model(self, request: HttpRequest, obj: Quote, form: Any, change: bool) -> None:
         if "speaker" in form.changed_data:
@@ -213,7 +328,7 @@ class QuoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReviewAdmin(ContentAdmin):
     list_display = ("created_at", "reviewer", "quote", "from_status", "to_status")
     list_filter = ("to_status", "from_status", "reviewer")
     search_fields = ("note", "quote__text", "reviewer__username")
@@ -221,8 +336,11 @@ class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "created_at"
     # History is append-only: every field is shown read-only, so no form field is ever built.
     fields = readonly_fields = tuple(
-        field.name for field in Review._meta.concrete_fields if not field.primary_key
+        "note_shown" if field.name == "note" else field.name
+        for field in Review._meta.concrete_fields
+        if not field.primary_key
     )
+    note_shown = _shown("note", "note")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -20,7 +20,7 @@ from annotations.representations import (
     quote_row_representation,
     review_representation,
 )
-from annotations.validators import validate_http_url, validate_text
+from annotations.validators import validate_http_url, validate_label, validate_text
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -74,16 +74,16 @@ class SpeakerOutputSerializer(serializers.ModelSerializer):
 
 
 class SpeakerInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=300, validators=[validate_text])
+    name = serializers.CharField(max_length=300, validators=[validate_label])
     kind = serializers.ChoiceField(choices=Speaker.Kind.choices, default=Speaker.Kind.PERSON)
     title = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, validators=[validate_text]
+        max_length=300, required=False, allow_blank=True, validators=[validate_label]
     )
     organisation = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, validators=[validate_text]
+        max_length=300, required=False, allow_blank=True, validators=[validate_label]
     )
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=300, validators=[validate_text]),
+        child=serializers.CharField(max_length=300, validators=[validate_label]),
         required=False,
         max_length=100,
         help_text="Aliases to add (existing aliases are never removed).",
@@ -185,7 +185,7 @@ class ArticleDetailOutputSerializer(ArticleOutputSerializer):
 
 
 class ArticleInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=500, validators=[validate_text])
+    title = serializers.CharField(max_length=500, validators=[validate_label])
     body = serializers.CharField(
         trim_whitespace=False,
         max_length=settings.NEWSDESK_MAX_ARTICLE_CHARS,
@@ -201,10 +201,10 @@ class ArticleInputSerializer(serializers.Serializer):
         help_text="Canonical URL; creating an article whose URL exists returns the existing one.",
     )
     outlet = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, validators=[validate_text]
+        max_length=200, required=False, allow_blank=True, validators=[validate_label]
     )
     byline = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, validators=[validate_text]
+        max_length=300, required=False, allow_blank=True, validators=[validate_label]
     )
     published_at = serializers.DateTimeField(required=False, allow_null=True)
     language = serializers.CharField(max_length=16, required=False, validators=[validate_text])

@@ -27,7 +27,7 @@ def fill_fingerprints(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0007_quote_fk_indexes'),
+        ('annotations', '0008_label_validators'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from annotations.validators import validate_article_body, validate_http_url, validate_text
+from annotations.invisible import reveal_invisible_plain
+from annotations.validators import validate_article_body, validate_http_url, validate_label
 
 
 def body_hash(body: str) -> str:
@@ -35,7 +36,7 @@ class Article(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    title = models.CharField(max_length=500, validators=[validate_text])
+    title = models.CharField(max_length=500, validators=[validate_label])
     body = models.TextField(
         help_text="Plain text; quote offsets point into it.", validators=[validate_article_body]
     )
@@ -43,8 +44,8 @@ class Article(models.Model):
     url = models.URLField(  # noqa: DJ001
         max_length=2000, null=True, blank=True, validators=[validate_http_url]
     )
-    outlet = models.CharField(max_length=200, blank=True)
-    byline = models.CharField(max_length=300, blank=True)
+    outlet = models.CharField(max_length=200, blank=True, validators=[validate_label])
+    byline = models.CharField(max_length=300, blank=True, validators=[validate_label])
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, default="en")
     body_hash = models.CharField(max_length=64, editable=False)
@@ -99,7 +100,8 @@ class Article(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        # For people (admin titles, breadcrumbs, messages): no invisible character may act.
+        return reveal_invisible_plain(self.title)
 
     def save(self, *args: object, **kwargs: object) -> None:
         # Derived state of this row only: the hash always matches the body it was saved with.

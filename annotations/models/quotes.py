@@ -3,6 +3,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 
+from annotations.invisible import reveal_invisible_plain
 from annotations.models.articles import Article
 from annotations.models.speakers import Speaker
 
@@ -107,7 +108,8 @@ class Quote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"“{self.text[:60]}”"
+        # For people (admin titles, breadcrumbs, messages): no invisible character may act.
+        return f"“{reveal_invisible_plain(self.text[:60])}”"
 
     @property
     def is_open(self) -> bool:

@@ -3,6 +3,9 @@ import unicodedata
 from django.db import models
 from django.db.models import Q
 
+from annotations.invisible import reveal_invisible_plain
+from annotations.validators import validate_label
+
 
 def normalize_alias(alias: str) -> str:
     """The form aliases are looked up by: NFKC, casefolded, curly apostrophes folded, one space."""
@@ -16,10 +19,12 @@ class Speaker(models.Model):
         ORGANISATION = "organisation", "Organisation"
         ANONYMOUS = "anonymous", "Anonymous role"
 
-    name = models.CharField(max_length=300, unique=True)
+    name = models.CharField(max_length=300, unique=True, validators=[validate_label])
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
-    title = models.CharField(max_length=300, blank=True, help_text="Current title or role.")
-    organisation = models.CharField(max_length=300, blank=True)
+    title = models.CharField(
+        max_length=300, blank=True, help_text="Current title or role.", validators=[validate_label]
+    )
+    organisation = models.CharField(max_length=300, blank=True, validators=[validate_label])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -30,12 +35,13 @@ class Speaker(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        # For people (admin titles, breadcrumbs, menus): no invisible character may act.
+        return reveal_invisible_plain(self.name)
 
 
 class SpeakerAlias(models.Model):
     speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="aliases")
-    alias = models.CharField(max_length=300)
+    alias = models.CharField(max_length=300, validators=[validate_label])
     normalized = models.CharField(max_length=300, editable=False, db_index=True)
 
     class Meta:
@@ -49,7 +55,7 @@ class SpeakerAlias(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.alias
+        return reveal_invisible_plain(self.alias)
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.normalized = normalize_alias(self.alias)

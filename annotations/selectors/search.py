@@ -22,12 +22,13 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, FloatField, OrderBy, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations import roles
+from annotations.invisible import reveal_invisible
 from annotations.models import Quote, Speaker, SpeakerAlias, normalize_alias
 
 SEARCH_CONFIG = "english"
@@ -42,12 +43,14 @@ SPEAKER_SIMILARITY_THRESHOLD = 0.4
 # speaker that shares a few letters.
 SPEAKER_SIMILARITY_BAND = 0.1
 
-# ts_headline marks matches with these; the quote text is untrusted, so the headline is
-# escaped first and only then are the sentinels turned into <mark>. Control characters never
-# survive into article text through the editor, and stray ones are removed, not trusted.
+# ts_headline marks matches with these sentinels; headline_html turns them into <mark> around
+# escaped text. Its parser also takes "<img src=x>" for an HTML tag and replaces it with a space,
+# which dropped words from the snippet (issue 12, item 7), so "<" goes in as _LESS_THAN and is
+# put back. A quote holding one of these control characters is shown whole, unmarked.
 _MARK_START = "\x02"
 _MARK_STOP = "\x03"
-_MARK_RE = re.compile(f"{_MARK_START}(.*?){_MARK_STOP}", re.DOTALL)
+_LESS_THAN = "\x01"
+_MARKED_RE = re.compile(f"{_MARK_START}([^{_MARK_START}{_MARK_STOP}]*){_MARK_STOP}")
 
 _SPEAKER_TOKEN_RE = re.compile(r'(?<!\S)speaker:(?:"([^"]*)"?|(\S*))', re.IGNORECASE)
 
@@ -376,7 +379,7 @@ def quote_search(
     # words scattered); normalization 1 divides by log(document length).
     rank = SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1))
     headline = SearchHeadline(
-        "text",
+        Replace(F("text"), Value("<"), Value(_LESS_THAN)),
         query,
         config=SEARCH_CONFIG,
         start_sel=_MARK_START,
@@ -414,16 +417,36 @@ def quote_search_count(*, results: QuerySet[Quote], cap: int) -> int:
     return results.order_by().values("id")[:cap].count()
 
 
+def _headline_pieces(headline: str) -> list[tuple[str, bool]]:
+    """(text, matched) pieces of a ts_headline result, with "<" put back; stray sentinels go."""
+    parts = _MARKED_RE.split(headline)
+    pieces = [
+        (part.replace(_MARK_START, "").replace(_MARK_STOP, ""), index % 2 == 1)
+        for index, part in enumerate(parts)
+    ]
+    return [(text.replace(_LESS_THAN, "<"), matched) for text, matched in pieces if text]
+
+
 def headline_html(*, headline: str, text: str) -> SafeString:
-    """Escape an untrusted ts_headline result and turn its sentinels into <mark>."""
-    escaped = escape(headline)
-    marked = _MARK_RE.sub(lambda m: f"<mark>{m.group(1)}</mark>", escaped)
-    marked = marked.replace(_MARK_START, "").replace(_MARK_STOP, "")
-    plain = headline.replace(_MARK_START, "").replace(_MARK_STOP, "").strip()
-    body = text.strip()
-    prefix = "… " if plain and not body.startswith(plain[:20]) else ""
-    suffix = " …" if plain and not body.endswith(plain[-20:]) else ""
-    return mark_safe(f"{escape(prefix)}{marked}{escape(suffix)}")  # noqa: S308 - escaped above
+    """The snippet: the quote's exact characters, escaped, with <mark> around the matches.
+
+    ts_headline's output is only trusted to say where the matches are: the snippet shown must
+    be a piece of the quote text, character for character, or the whole text is shown instead.
+    Invisible characters are shown as markers (annotations/invisible.py).
+    """
+    pieces = _headline_pieces(headline)
+    snippet = "".join(piece for piece, _ in pieces)
+    stand_ins = (_LESS_THAN, _MARK_START, _MARK_STOP)
+    if not snippet.strip() or snippet not in text or any(c in text for c in stand_ins):
+        pieces, snippet = [(text, False)], text
+    at = text.find(snippet)
+    prefix = "… " if text[:at].strip() else ""
+    suffix = " …" if text[at + len(snippet) :].strip() else ""
+    marked = "".join(
+        f"<mark>{reveal_invisible(piece)}</mark>" if matched else reveal_invisible(piece)
+        for piece, matched in pieces
+    )
+    return mark_safe(f"{prefix}{marked}{suffix}")  # noqa: S308 - pieces escaped by reveal_invisible
 
 
 def quote_status_label(status: str) -> str:

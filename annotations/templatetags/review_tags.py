@@ -2,7 +2,13 @@
 
 The body is never treated as markup: it is sliced on quote offsets and every slice is escaped.
 Each text slice carries `data-offset` (its start in the body) so that the browser can map a
-selection back to exact character offsets.
+selection back to exact character offsets. Invisible and direction-changing characters
+(annotations/invisible.py) are shown as markers between the slices, never inside one, so the
+offsets of the text around them stay exact.
+
+`reveal_invisible` is the filter for every other place that shows stored text:
+`{{ quote.text|reveal_invisible }}`. It escapes like autoescaping does and marks those
+characters; use it on element content only, never inside an attribute.
 """
 
 import re
@@ -10,13 +16,15 @@ from collections.abc import Iterable, Sequence
 
 from django import template
 from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
+from annotations import invisible
 from annotations.models import Quote
 
 register = template.Library()
 
-PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n\s*")
+# Only visible blanks: \s would also swallow U+2028 or a control character into the break.
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n[ \t\r\n]*")
 
 STATUS_ICONS: dict[str, str] = {
     Quote.Status.CANDIDATE: "?",
@@ -44,7 +52,7 @@ def inline_quote_ids(*, body_length: int, spans: Iterable[tuple[int, int, int, s
     return inline
 
 
-def _text(body: str, start: int, end: int) -> str:
+def _segment(body: str, start: int, end: int) -> SafeString:
     # A carriage return would be folded into a newline by the HTML parser and shift every
     # offset after it; as a character reference it survives parsing.
     return format_html(
@@ -52,6 +60,24 @@ def _text(body: str, start: int, end: int) -> str:
         start,
         mark_safe(escape(body[start:end]).replace("\r", "&#13;")),  # noqa: S308 - escaped above
     )
+
+
+def _text(body: str, start: int, end: int) -> SafeString:
+    """body[start:end] as segments, with each invisible character as a marker between them.
+
+    A marker is not a segment: its symbol is longer than the one character it stands for, and
+    the browser counts a segment's text to find offsets.
+    """
+    pieces = []
+    position = start
+    for found in invisible.INVISIBLE.finditer(body, start, end):
+        if found.start() > position:
+            pieces.append(_segment(body, position, found.start()))
+        pieces.append(invisible.invisible_marker(found.group()))
+        position = found.end()
+    if end > position:
+        pieces.append(_segment(body, position, end))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece was built by format_html
 
 
 def speaker_label(quote: Quote) -> str:
@@ -81,11 +107,11 @@ def render_highlight(body: str, quote: Quote, oob: bool = False) -> SafeString:
         '<span class="hl-speaker" aria-hidden="true">{speaker}</span></mark>',
         pk=quote.pk,
         classes=classes,
-        label=highlight_label(quote),
+        label=invisible.reveal_invisible_plain(highlight_label(quote)),
         oob=mark_safe(' hx-swap-oob="outerHTML"') if oob else "",
         icon=STATUS_ICONS.get(quote.status, "?") + ("!" if quote.anchor == "changed" else ""),
         text=_text(body, quote.start, quote.end),
-        speaker=speaker_label(quote),
+        speaker=invisible.reveal_invisible(speaker_label(quote)),
     )
 
 
@@ -121,3 +147,11 @@ def render_article_body(body: str, quotes: Sequence[Quote]) -> SafeString:
 @register.filter
 def status_icon(status: str) -> str:
     return STATUS_ICONS.get(status, "?")
+
+
+@register.filter(needs_autoescape=True)
+def reveal_invisible(value: object, autoescape: bool = True) -> SafeString:
+    """Stored text for the page, with invisible characters shown (see the module docstring)."""
+    return invisible.reveal_invisible(
+        str(value), escaped=isinstance(value, SafeData) or not autoescape
+    )

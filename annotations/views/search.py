@@ -25,6 +25,7 @@ from django.views.decorators.http import require_safe
 from redis.exceptions import RedisError
 
 from annotations import roles
+from annotations.invisible import escape_invisible_json, reveal_invisible_plain
 from annotations.models import Article, Quote
 from annotations.selectors.search import (
     SORT_DATE,
@@ -220,10 +221,16 @@ def search_speaker_options(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _csv_safe(value: object) -> object:
-    # Spreadsheet apps execute cells that start like a formula; a leading ' makes them text.
-    if isinstance(value, str) and value.startswith(_CSV_FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A cell a spreadsheet shows as it is.
+
+    Invisible and direction-changing characters are written as ⟨U+202E⟩, since a spreadsheet
+    would apply them unseen (the JSON Lines export keeps them exactly, as JSON escapes). Cells
+    that start like a formula get a leading ' so they are text, not executed.
+    """
+    if not isinstance(value, str):
+        return value
+    value = reveal_invisible_plain(value)
+    return "'" + value if value.startswith(_CSV_FORMULA_PREFIXES) else value
 
 
 def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
@@ -320,7 +327,8 @@ def search_export_jsonl(request: HtmxHttpRequest) -> HttpResponse | StreamingHtt
     def lines() -> Iterator[str]:
         batch: list[str] = []
         for record in _export_records(results):
-            batch.append(json.dumps(record, ensure_ascii=False) + "\n")
+            # Readable UTF-8, except invisible characters: \u escapes, still exact when parsed.
+            batch.append(escape_invisible_json(json.dumps(record, ensure_ascii=False)) + "\n")
             if len(batch) >= 500:
                 yield "".join(batch)
                 batch = []
