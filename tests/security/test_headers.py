@@ -10,12 +10,10 @@ import socket
 from contextlib import contextmanager
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import include, path
 
-from newsdesk.security import login_failure_keys
 from tests.factories import UserFactory
 from tests.security.support import READ, REVIEW, api_key, key_client, logged_in
 
@@ -68,14 +66,6 @@ def walk(cases):
     }
 
 
-@pytest.fixture
-def forget_login_failures():
-    keys = login_failure_keys(ip=LOGIN_IP, username="walker")
-    cache.delete_many(keys)
-    yield
-    cache.delete_many(keys)
-
-
 @contextmanager
 def database_unreachable():
     """Point the connection at a port nothing listens on, as if PostgreSQL were down."""
@@ -93,9 +83,9 @@ def database_unreachable():
 
 
 @pytest.mark.django_db
-def test_headers_on_every_page_status(editor, reporter, quote, settings, forget_login_failures):
+def test_headers_on_every_page_status(editor, reporter, quote, settings):
     assert settings.DEBUG is False  # handler500 and the error pages as in production
-    settings.NEWSDESK_LOGIN_MAX_FAILURES = 1
+    settings.AXES_FAILURE_LIMIT = 1
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     UserFactory(username="walker", password="the-right-password-1")
     anonymous = logged_in(None)
