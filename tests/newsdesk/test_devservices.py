@@ -1,12 +1,15 @@
-"""`make run` on a machine whose PostgreSQL and Redis do not answer: embedded servers take over."""
+"""`make run` / `make test`: configured services, embedded fallbacks, roles, supervision."""
 
 import contextlib
 import http.cookiejar
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -31,6 +34,141 @@ def test_probe_reports_unreachable_services():
     assert not devservices._redis_answers(f"redis://127.0.0.1:{_closed_port()}/0")
 
 
+@pytest.fixture
+def embedded_dir():
+    """A directory for embedded servers outside pytest's: the embedded PostgreSQL runs as an
+    unprivileged user when we are root, and every pytest session that starts on this machine
+    makes /tmp/pytest-of-<user> private again (0700), which would cut it off mid-run."""
+    path = Path(tempfile.mkdtemp(prefix="nd-embedded-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _env(tmp_path, **values):
+    """The test's environment without the service variables, plus `values`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL", "NEWSDESK_EMBEDDED")
+    }
+    return {**env, "NEWSDESK_DATA_DIR": str(tmp_path / "data"), **values}
+
+
+def _env_with_our_database(tmp_path, **values):
+    """As _env, with the suite's own database."""
+    return _env(
+        tmp_path,
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        **values,
+    )
+
+
+def _devservices(env, *args, timeout=60):
+    return subprocess.run(
+        [sys.executable, "-m", "newsdesk.devservices", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize("args", [["run", "--port", "0"], ["exec", "--", "true"]])
+def test_devservices_configured_database_that_does_not_answer_is_an_error(tmp_path, args):
+    port = _closed_port()
+    dead = f"postgres://postgres:secret@127.0.0.1:{port}/newsdesk"
+    env = _env(tmp_path, DATABASE_URL=dead, REDIS_URL=os.environ["REDIS_URL"])
+
+    result = _devservices(env, *args)
+
+    assert result.returncode == 1
+    assert (
+        f"DATABASE_URL=postgres://postgres:***@127.0.0.1:{port}/newsdesk does not answer"
+        in result.stderr
+    )
+    assert "secret" not in result.stderr
+    assert "starting an embedded" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("args", [["run", "--port", "0"], ["exec", "--", "true"]])
+def test_devservices_configured_redis_that_does_not_answer_is_an_error(tmp_path, args):
+    port = _closed_port()
+    env = _env_with_our_database(tmp_path, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+
+    result = _devservices(env, *args)
+
+    assert result.returncode == 1
+    assert f"REDIS_URL=redis://127.0.0.1:{port}/0 does not answer" in result.stderr
+    assert "starting an embedded" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_make_test_with_a_configured_redis_that_does_not_answer_fails(tmp_path):
+    port = _closed_port()
+    env = _env_with_our_database(
+        tmp_path,
+        REDIS_URL=f"redis://127.0.0.1:{port}/1",
+        # Only collects, should the services be started after all.
+        PYTEST_ARGS="--collect-only -q tests/newsdesk/test_compose.py",
+    )
+
+    result = subprocess.run(
+        ["make", "-s", "test"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode != 0
+    assert f"REDIS_URL=redis://127.0.0.1:{port}/1 does not answer" in result.stderr
+    assert "test_compose.py" not in result.stdout
+
+
+def test_devservices_unconfigured_and_nothing_on_localhost_starts_embedded_servers(
+    embedded_dir, monkeypatch
+):
+    for name in ("DATABASE_URL", "REDIS_URL", "NEWSDESK_EMBEDDED"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(embedded_dir / "data"))
+    monkeypatch.setattr(
+        devservices, "DEFAULT_DATABASE_URL", f"postgres://postgres@127.0.0.1:{_closed_port()}/nd"
+    )
+    monkeypatch.setattr(devservices, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{_closed_port()}/0")
+
+    with devservices.running_services(redis_database=3) as services:
+        with devservices._connect(services.database_url) as conn:
+            database = conn.execute("SELECT current_database()").fetchone()
+        kinds = (services.kind("postgresql"), services.kind("redis"))
+        redis_url = services.redis_url
+
+    assert kinds == ("embedded", "embedded")
+    assert database == ("nd",)
+    assert redis_url.endswith("/3")
+
+
+def _spawn(command, env):
+    """`make run` or the like, in its own process group, its output in one text stream."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _interrupt(process):
+    """Ctrl-C, as a terminal sends it to the process group; SIGKILL if it does not stop."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+
+
 def _login_and_get_home(base):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -51,24 +189,10 @@ def _login_and_get_home(base):
     return response.status, response.geturl(), response.read().decode()
 
 
-def test_make_run_falls_back_to_embedded_services(tmp_path):
+def test_make_run_with_embedded_services(embedded_dir):
     port = _closed_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{_closed_port()}/newsdesk",
-        "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0",
-        "NEWSDESK_DATA_DIR": str(tmp_path / "data"),
-        "PORT": str(port),
-    }
-    process = subprocess.Popen(
-        ["make", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    env = _env(embedded_dir, NEWSDESK_EMBEDDED="all", PORT=str(port))
+    process = _spawn(["make", "run"], env)
     output = []
     try:
         deadline = time.monotonic() + 240
@@ -89,12 +213,7 @@ def test_make_run_falls_back_to_embedded_services(tmp_path):
         assert url.endswith(f":{port}/")
         assert "NATO chief announces alliance will not deploy combat troops" in body
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
+        _interrupt(process)
     # Ctrl-C reaches make too, which reports the interrupt; what matters is that the web
     # server, the worker and the embedded servers are all gone.
     assert process.returncode in (0, 2, -signal.SIGINT)
@@ -108,7 +227,7 @@ def test_make_run_falls_back_to_embedded_services(tmp_path):
         leftovers = [
             proc
             for proc in psutil.process_iter(["cmdline"])
-            if str(tmp_path) in " ".join(proc.info["cmdline"] or [])
+            if str(embedded_dir) in " ".join(proc.info["cmdline"] or [])
         ]
         if not leftovers or time.monotonic() > deadline:
             break
