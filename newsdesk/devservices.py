@@ -23,7 +23,8 @@ Commands:
     python -m newsdesk.devservices exec [--as app|owner|admin] [--redis-db N] -- CMD ...
         run CMD with the services' URLs exported
     python -m newsdesk.devservices run
-        migrate (as the owner), load the demo, serve web + worker (as the app)
+        migrate (as the owner), load the demo, serve web + worker (as the app) and restart
+        either when it dies
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,9 @@ APP_ROLE_OPTIONS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBY
 # Serialises the role set-up of concurrent runs on one server (any constant works).
 _ROLES_LOCK_KEY = 7_433_400_502
 EMBEDDABLE = ("postgresql", "redis")
+# A child that ran this long before dying counts as a fresh crash: its restart backoff resets.
+STABLE_SECONDS = 60.0
+MAX_BACKOFF_SECONDS = 30.0
 
 
 def say(message: str) -> None:
@@ -471,14 +475,13 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def _wait_for_http(
-    url: str, processes: Sequence[subprocess.Popen[bytes]], timeout: float = 60
-) -> None:
+def _wait_for_http(url: str, children: Sequence[Child], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for process in processes:
-            if process.poll() is not None:
-                raise SystemExit(f"{process.args!r} exited with {process.returncode}")
+        for child in children:
+            code = child.returncode()
+            if code is not None:
+                raise SystemExit(f"the {child.name} exited ({describe_exit(code)}) while starting")
         with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
             if response.status == 200:
                 return
@@ -535,6 +538,93 @@ def worker_command() -> list[str]:
     )
 
 
+def describe_exit(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+@dataclass
+class Child:
+    """A supervised program: restarted with backoff whenever it dies while we are serving."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    # Crashes in a row, each within STABLE_SECONDS of its start: the backoff doubles per crash.
+    crashes: int = 0
+    restart_at: float | None = None
+    _log_file: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self.close_log()
+        self._log_file = self.log.open("ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            # Own process groups: Ctrl-C reaches only this script, which stops the web server
+            # and the worker itself, and can kill a worker's pool and beat processes with it.
+            start_new_session=True,
+        )
+        self.started = time.monotonic()
+
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def kill_group(self) -> None:
+        """SIGKILL whatever is left of the child's process group (a dead Celery main process
+        would otherwise orphan its pool and beat processes, which may go on working)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def supervise(self, now: float) -> None:
+        """Notice a death and schedule the restart; start it when its time has come."""
+        code = self.returncode()
+        if self.restart_at is None and code is not None:
+            ran = now - self.started
+            self.kill_group()
+            self.crashes = 1 if ran >= STABLE_SECONDS else self.crashes + 1
+            delay = min(MAX_BACKOFF_SECONDS, 2.0 ** (self.crashes - 1))
+            say(
+                f"the {self.name} exited ({describe_exit(code)}) after {ran:.0f} s; "
+                f"restarting it in {delay:.0f} s (crash {self.crashes} in a row)"
+            )
+            self.restart_at = now + delay
+        elif self.restart_at is not None and now >= self.restart_at:
+            self.restart_at = None
+            self.start()
+            assert self.process is not None
+            say(f"the {self.name} is running again (pid {self.process.pid})")
+
+    def stop(self) -> None:
+        if self.returncode() is None and self.process is not None:
+            self.process.terminate()  # warm shutdown: running tasks finish (or are re-queued)
+
+    def wait_stopped(self, timeout: float) -> None:
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                say(f"the {self.name} did not stop within {timeout:.0f} s; killing it")
+        self.kill_group()
+        self.close_log()
+
+    def close_log(self) -> None:
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
 def command_run(args: argparse.Namespace) -> int:
     logs = ROOT / "logs"
     logs.mkdir(exist_ok=True)
@@ -543,28 +633,16 @@ def command_run(args: argparse.Namespace) -> int:
         env = services.env(role="app")
         _manage(env, "load_demo")
         host, port = args.host, str(args.port)
-        web_log = (logs / "web.log").open("ab")
-        worker_log = (logs / "worker.log").open("ab")
-        web = subprocess.Popen(
-            web_command(host=host, port=port, workers=args.web_workers),
-            cwd=ROOT,
-            env=env,
-            stdout=web_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        worker = subprocess.Popen(
-            worker_command(),
-            cwd=ROOT,
-            env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
-            # Own process groups: Ctrl-C reaches only this script, which stops the web server
-            # and the worker itself, and can kill a worker's pool and beat processes with it.
-            start_new_session=True,
-        )
         data_dir().mkdir(parents=True, exist_ok=True)
-        children = [web, worker]
+        children = [
+            Child(
+                "web server",
+                web_command(host=host, port=port, workers=args.web_workers),
+                env,
+                logs / "web.log",
+            ),
+            Child("worker", worker_command(), env, logs / "worker.log"),
+        ]
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -574,6 +652,8 @@ def command_run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
+            for child in children:
+                child.start()
             url = f"http://{host}:{port}/"
             _wait_for_http(url + "healthz", children)
             print(
@@ -592,25 +672,15 @@ def command_run(args: argparse.Namespace) -> int:
                 ),
                 flush=True,
             )
-            while not stopping and all(child.poll() is None for child in children):
-                time.sleep(0.5)
+            while not stopping:
+                for child in children:
+                    child.supervise(time.monotonic())
+                time.sleep(0.2)
         finally:
             for child in children:
-                if child.poll() is None:
-                    child.terminate()  # warm shutdown: running tasks finish (or are re-queued)
+                child.stop()
             for child in children:
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    command = child.args if isinstance(child.args, list) else [child.args]
-                    name = os.fsdecode(command[min(2, len(command) - 1)])
-                    say(f"{name} did not stop within 15 s; killing it")
-                # The whole group: a killed Celery main process would orphan its pool child.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-            web_log.close()
-            worker_log.close()
+                child.wait_stopped(timeout=15)
             say("stopped")
     return 0
 

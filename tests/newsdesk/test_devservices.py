@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -17,8 +18,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+from django.db import connection
 
 from newsdesk import devservices
+from tests.db_logins import APP_LOGIN, OWNER_LOGIN, app_connection, database_url, owner_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -254,3 +257,122 @@ def test_make_run_with_embedded_services(embedded_dir):
         with contextlib.suppress(psutil.Error):
             proc.kill()
     assert [proc.info["cmdline"] for proc in leftovers] == []
+
+
+@pytest.fixture
+def scratch_database(django_db_setup):
+    """A database of its own on the test server, owned by the owner role: (app, owner) URLs."""
+    name = connection.settings_dict["NAME"] + "_run"
+    with owner_connection(dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield database_url(APP_LOGIN, name), database_url(OWNER_LOGIN, name)
+    with owner_connection(dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Output:
+    """A child's output lines, read in the background so the test can wait for one."""
+
+    def __init__(self, stream):
+        self.lines = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.append(line)
+
+    def wait_for(self, text, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"no {text!r} within {timeout}s:\n{''.join(self.lines)}")
+
+
+def _worker_main(parent_pid):
+    return [
+        child
+        for child in psutil.Process(parent_pid).children()
+        if "celery" in " ".join(child.cmdline()) and "worker" in child.cmdline()
+    ]
+
+
+def _poll(url, results, stop):
+    while not stop.is_set():
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                results.append(response.status)
+        except OSError as exc:
+            results.append(repr(exc))
+        time.sleep(0.2)
+
+
+def test_make_run_restarts_a_killed_worker_and_keeps_serving(tmp_path, scratch_database):
+    app_url, owner_url = scratch_database
+    port = _closed_port()
+    env = _env(
+        tmp_path,
+        DATABASE_URL=app_url,
+        DATABASE_OWNER_URL=owner_url,
+        REDIS_URL=os.environ["REDIS_URL"],
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    command = [sys.executable, "-m", "newsdesk.devservices", "run", "--port", str(port)]
+    process = _spawn(command, env)
+    output = Output(process.stdout)
+    polls, stop_polling = [], threading.Event()
+    poller = threading.Thread(
+        target=_poll, args=(f"http://127.0.0.1:{port}/healthz", polls, stop_polling)
+    )
+    try:
+        output.wait_for("press Ctrl-C", timeout=240)
+        (worker,) = _worker_main(process.pid)
+        poller.start()
+        time.sleep(2)
+
+        worker.send_signal(signal.SIGKILL)
+        output.wait_for("the worker exited (killed by SIGKILL)", timeout=10)
+        output.wait_for("the worker is running again", timeout=15)
+        (restarted,) = _worker_main(process.pid)
+        # The new worker does the work: an article saved now is pre-highlighted.
+        created = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                "from annotations.services.articles import article_create; "
+                "print(article_create(title='After', body='“We stay,” said Ana Reyes.').pk)",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        article_id = int(created.stdout.split()[-1])
+        deadline = time.monotonic() + 60
+        status = None
+        while status != "done" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with app_connection(dbname=app_url.rsplit("/", 1)[1]) as conn:
+                (status,) = conn.execute(
+                    "SELECT prehighlight_status FROM annotations_article WHERE id = %s",
+                    [article_id],
+                ).fetchone()
+    finally:
+        stop_polling.set()
+        if poller.is_alive():
+            poller.join()
+        _interrupt(process)
+
+    assert restarted.pid != worker.pid
+    assert status == "done"
+    # The web server answered every poll, before, during and after the worker's death.
+    assert len(polls) > 20
+    assert set(polls) == {200}
+    assert process.returncode == 0
