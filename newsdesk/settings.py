@@ -227,11 +227,19 @@ LOGGING = {
 # A `queued` article older than this is re-published by the sweep (the broker may have been
 # down when it was saved).
 NEWSDESK_PREHIGHLIGHT_REQUEUE_AFTER = env.int("NEWSDESK_PREHIGHLIGHT_REQUEUE_AFTER", default=120)
-# A `running` claim older than this belongs to a dead worker: past the hard time limit no live
-# task can still hold it.
-NEWSDESK_PREHIGHLIGHT_STALE_SECONDS = env.int(
-    "NEWSDESK_PREHIGHLIGHT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+# A worker refreshes the heartbeat of its running claims at most this often (and at least
+# this often while it works: the extractor takes well under a second per article).
+NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS = env.float(
+    "NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS", default=5.0
 )
+# A `running` claim whose heartbeat is older than this belongs to a dead (or stuck) worker: the
+# sweep re-queues it, and its worker can no longer store over whoever takes it next.
+NEWSDESK_PREHIGHLIGHT_STALE_SECONDS = env.float("NEWSDESK_PREHIGHLIGHT_STALE_SECONDS", default=20.0)
+if NEWSDESK_PREHIGHLIGHT_STALE_SECONDS < 3 * NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "NEWSDESK_PREHIGHLIGHT_STALE_SECONDS must be at least three heartbeats "
+        "(NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS), or live claims would be taken over."
+    )
 NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT = env.int("NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT", default=500)
 # Test-only: seconds the worker sleeps inside its open write transaction (kill tests).
 NEWSDESK_PREHIGHLIGHT_TEST_DELAY = env.float("NEWSDESK_PREHIGHLIGHT_TEST_DELAY", default=0.0)
@@ -248,9 +256,10 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
 # pre-highlighting a whole article; reuse it for this many tasks (x2 counts pre/post-run).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 CELERY_BEAT_SCHEDULE = {
+    # Often enough that a dead worker's claims are re-queued within stale + 10 s (about 30 s).
     "prehighlight-sweep": {
         "task": "annotations.prehighlight_sweep",
-        "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=60.0),
+        "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=10.0),
     },
     # Deliveries left pending (broker down at review time, worker died) are re-queued.
     "webhook-sweep": {

@@ -1,4 +1,4 @@
-"""The app's database role, and a review history that not even TRUNCATE empties.
+"""The app's database role, a review history that not even TRUNCATE empties, claim heartbeats.
 
 The app (web server, worker) connects as a role with only the rights it needs; the schema
 belongs to another role, the one that runs migrations (docs/database.md). This migration grants
@@ -21,9 +21,17 @@ even the owner must ask for it in the same transaction with
 `SET LOCAL newsdesk.allow_truncate_history = 'on'`: the test suite's flush between
 transactional tests does, nothing else should. A custom setting can be set by anyone, hence the
 ownership check in the trigger as well.
+
+A pre-highlight claim carries a token (who holds it) and a heartbeat (when its worker last
+showed it was alive), so that a dead worker's articles are taken over within seconds and a late
+worker cannot store over a claim taken over from it (annotations/services/prehighlight.py). A
+heartbeat is no news for the CMS: the change feed's capture (0005) ignores an article update
+that changes only the heartbeat, as it ignores one of only updated_at.
 """
 
-from django.db import migrations
+import importlib
+
+from django.db import migrations, models
 
 APP_ROLE = "newsdesk_app"
 
@@ -84,6 +92,14 @@ CREATE TRIGGER annotations_review_no_truncate
     FOR EACH STATEMENT EXECUTE FUNCTION annotations_review_truncate_guard();
 """
 
+_api = importlib.import_module("annotations.migrations.0005_api")
+_IGNORED = "- 'updated_at' - 'search_vector')"
+CAPTURE_0005 = _api.CAPTURE.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+assert CAPTURE_0005.count(_IGNORED) == 6  # old and new row of each entity's UPDATE branch
+CAPTURE = CAPTURE_0005.replace(
+    _IGNORED, "- 'updated_at' - 'search_vector' - 'prehighlight_heartbeat_at')"
+)
+
 DROP_TRUNCATE_GUARD = r"""
 DROP TRIGGER IF EXISTS annotations_review_no_truncate ON annotations_review;
 DROP FUNCTION IF EXISTS annotations_review_truncate_guard();
@@ -97,4 +113,15 @@ class Migration(migrations.Migration):
         migrations.RunSQL(ROLE, migrations.RunSQL.noop),
         migrations.RunSQL(GRANTS, REVOKE_GRANTS),
         migrations.RunSQL(TRUNCATE_GUARD, DROP_TRUNCATE_GUARD),
+        migrations.AddField(
+            model_name="article",
+            name="prehighlight_claim_token",
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
+        migrations.AddField(
+            model_name="article",
+            name="prehighlight_heartbeat_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.RunSQL(CAPTURE, CAPTURE_0005),
     ]

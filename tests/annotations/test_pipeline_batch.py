@@ -234,8 +234,9 @@ def test_article_extract_quotes_batch_overlapping_concurrent_batches_agree(
     def run(batch):
         try:
             barrier.wait()
-            # Opposite orders and reclaim=True: the worst case for lock ordering and races.
-            results.append(article_extract_quotes_batch(pairs=batch, reclaim=True))
+            # Opposite orders and one token (a task delivered twice), so both claim and both
+            # try to store: the worst case for lock ordering and races.
+            results.append(article_extract_quotes_batch(pairs=batch, token="twice"))
         except Exception as exc:
             errors.append(exc)
         finally:
