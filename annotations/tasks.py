@@ -44,31 +44,36 @@ def article_prehighlight_batch_task(task: Task, raw_pairs: list[list[int]]) -> N
 
     # JSON carries the (article_id, revision) pairs as lists.
     pairs = [(int(article_id), int(revision)) for article_id, revision in raw_pairs]
+    # The task's id names its claims: a retry or a redelivery of this task takes them back,
+    # and only they are marked failed below, never claims another worker took over.
+    token = str(task.request.id)
     try:
         # Failures pinned to one article are recorded by the service; what reaches here
         # concerns the whole batch.
-        article_extract_quotes_batch(pairs=pairs, reclaim=task.request.retries > 0)
+        article_extract_quotes_batch(pairs=pairs, token=token)
     except TRANSIENT_ERRORS as exc:
         if task.request.retries >= MAX_RETRIES:
-            _fail_quietly(pairs, f"Gave up after {MAX_RETRIES} retries: {exc}")
+            _fail_quietly(pairs, token, f"Gave up after {MAX_RETRIES} retries: {exc}")
             raise
         # Exponential backoff with a cap: 2, 4, 8, 16, 32 seconds.
         raise task.retry(exc=exc, countdown=min(2 ** (task.request.retries + 1), 60)) from exc
     except SoftTimeLimitExceeded:
         article_prehighlight_fail_many(
-            pairs=pairs, error="Pre-highlighting took longer than the time limit."
+            pairs=pairs, token=token, error="Pre-highlighting took longer than the time limit."
         )
         raise
     except Exception as exc:
-        article_prehighlight_fail_many(pairs=pairs, error=f"{type(exc).__name__}: {exc}")
+        article_prehighlight_fail_many(
+            pairs=pairs, token=token, error=f"{type(exc).__name__}: {exc}"
+        )
         raise
 
 
-def _fail_quietly(pairs: list[tuple[int, int]], error: str) -> None:
+def _fail_quietly(pairs: list[tuple[int, int]], token: str, error: str) -> None:
     from annotations.services.prehighlight import article_prehighlight_fail_many
 
     try:
-        article_prehighlight_fail_many(pairs=pairs, error=error)
+        article_prehighlight_fail_many(pairs=pairs, token=token, error=error)
     except TRANSIENT_ERRORS:
         # The database is still away; the sweep re-queues the stale `running` claims later.
         logger.warning("could not mark %s article(s) failed", len(pairs), exc_info=True)

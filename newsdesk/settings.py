@@ -91,14 +91,21 @@ TEMPLATES = [
 WSGI_APPLICATION = "newsdesk.wsgi.application"
 ASGI_APPLICATION = "newsdesk.asgi.application"
 
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/newsdesk")
-}
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsdesk"
+# The app's login: a role that reads and writes rows and owns nothing (docs/database.md).
+DATABASES = {"default": env.db_url("DATABASE_URL", default=DEFAULT_DATABASE_URL)}
 # A Unix-socket directory arrives percent-encoded in the URL host (postgres://u@%2Fpath/db).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 # Reconnect transparently after a PostgreSQL restart instead of failing the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The schema owner's login, for schema work only: `migrate` is run with it as DATABASE_URL
+# (make run, docker-compose), and the test suite creates, migrates and flushes its database
+# with it. Unset, it is the app's own login (one role for everything, not recommended).
+NEWSDESK_DATABASE_OWNER = env.db_url(
+    "DATABASE_OWNER_URL", default=env.str("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+)
+NEWSDESK_DATABASE_OWNER["HOST"] = unquote(NEWSDESK_DATABASE_OWNER.get("HOST", ""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -286,14 +293,20 @@ LOGGING = {
 # A `queued` article older than this is re-published by the sweep (the broker may have been
 # down when it was saved).
 NEWSDESK_PREHIGHLIGHT_REQUEUE_AFTER = env.int("NEWSDESK_PREHIGHLIGHT_REQUEUE_AFTER", default=120)
-# A `running` claim older than this belongs to a dead worker: past the hard time limit no live
-# task can still hold it.
-NEWSDESK_PREHIGHLIGHT_STALE_SECONDS = env.int(
-    "NEWSDESK_PREHIGHLIGHT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+# A worker refreshes the heartbeat of its running claims at most this often (and at least
+# this often while it works: the extractor takes well under a second per article).
+NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS = env.float(
+    "NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS", default=5.0
 )
+# A `running` claim whose heartbeat is older than this belongs to a dead (or stuck) worker: the
+# sweep re-queues it, and its worker can no longer store over whoever takes it next.
+NEWSDESK_PREHIGHLIGHT_STALE_SECONDS = env.float("NEWSDESK_PREHIGHLIGHT_STALE_SECONDS", default=20.0)
+if NEWSDESK_PREHIGHLIGHT_STALE_SECONDS < 3 * NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "NEWSDESK_PREHIGHLIGHT_STALE_SECONDS must be at least three heartbeats "
+        "(NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS), or live claims would be taken over."
+    )
 NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT = env.int("NEWSDESK_PREHIGHLIGHT_SWEEP_LIMIT", default=500)
-# Test-only: seconds the worker sleeps inside its open write transaction (kill tests).
-NEWSDESK_PREHIGHLIGHT_TEST_DELAY = env.float("NEWSDESK_PREHIGHLIGHT_TEST_DELAY", default=0.0)
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
     # A short timeout is only useful if abandoned messages are looked for just as often.
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = 1
@@ -303,9 +316,10 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 60:
 # pre-highlighting a whole article; reuse it for this many tasks (x2 counts pre/post-run).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 CELERY_BEAT_SCHEDULE = {
+    # Often enough that a dead worker's claims are re-queued within stale + 10 s (about 30 s).
     "prehighlight-sweep": {
         "task": "annotations.prehighlight_sweep",
-        "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=60.0),
+        "schedule": env.float("NEWSDESK_PREHIGHLIGHT_SWEEP_EVERY", default=10.0),
     },
     # Upload batches waiting (broker down) or left by a dead worker are queued again.
     "ingest-sweep": {

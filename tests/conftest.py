@@ -2,9 +2,49 @@ import os
 
 import pytest
 from django.db import connections
+from django.db.backends.postgresql.operations import DatabaseOperations
 from playwright.sync_api import sync_playwright
 
+from tests.db_logins import APP_LOGIN, OWNER_LOGIN, owner_connection
 from tests.factories import ArticleFactory, QuoteFactory, UserFactory
+
+
+def _log_in_as(login):
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(login)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created, migrated and snapshotted by the schema owner, as `make
+    run` and docker-compose migrate; the app's role could not (it may not create anything)."""
+    _log_in_as(OWNER_LOGIN)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Then the tests, and the servers and workers they start, connect as the app's role.
+
+    So a grant the app lacks fails here as it would in production. The flush after each
+    transactional test TRUNCATEs every table, which only the owner may do, and on the review
+    history only when it says so (migration 0008): that flush runs on an owner connection.
+    """
+    _log_in_as(APP_LOGIN)
+    original = DatabaseOperations.execute_sql_flush
+    DatabaseOperations.execute_sql_flush = _execute_sql_flush_as_owner
+    try:
+        yield
+    finally:
+        DatabaseOperations.execute_sql_flush = original
+        _log_in_as(OWNER_LOGIN)  # the owner drops the test database
+
+
+def _execute_sql_flush_as_owner(self, sql_list):
+    with owner_connection() as conn:  # one transaction, committed on leaving the block
+        conn.execute("SET LOCAL newsdesk.allow_truncate_history = 'on'")
+        for statement in sql_list:
+            conn.execute(statement)
 
 
 @pytest.fixture

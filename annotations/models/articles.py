@@ -73,6 +73,10 @@ class Article(models.Model):
     prehighlight_queued_at = models.DateTimeField(null=True, blank=True)
     prehighlight_started_at = models.DateTimeField(null=True, blank=True)
     prehighlight_finished_at = models.DateTimeField(null=True, blank=True)
+    # The running claim: who holds it (the Celery task id) and when it last showed it was alive.
+    # A claim whose heartbeat stopped belongs to a dead worker (services/prehighlight.py).
+    prehighlight_claim_token = models.CharField(max_length=64, blank=True, editable=False)
+    prehighlight_heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]

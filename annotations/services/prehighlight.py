@@ -3,14 +3,17 @@
 One call handles a batch of (article, revision) pairs; a single article is a batch of one.
 The batch is claimed with ONE conditional UPDATE ... RETURNING, the extractor runs outside any
 transaction, and all results are written in ONE transaction under the articles' row locks with
-bulk statements. Only untouched machine candidates are ever replaced or deleted; everything an
-editor has touched stays as it is and blocks machine candidates from landing on top of it. See
+bulk statements. A claim carries a token and a heartbeat that the worker refreshes while it
+works: a claim whose heartbeat stopped is taken over, and only the claim's holder may store.
+Only untouched machine candidates are ever replaced or deleted; everything an editor has
+touched stays as it is and blocks machine candidates from landing on top of it. See
 docs/pipeline.md.
 """
 
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,15 +86,28 @@ def _stale_before(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=settings.NEWSDESK_PREHIGHLIGHT_STALE_SECONDS)
 
 
+def _alive_q(now: dt.datetime) -> Q:
+    """A running claim whose worker showed it was alive lately (claims made before heartbeats
+    existed count from their start)."""
+    recent = _stale_before(now)
+    return Q(prehighlight_heartbeat_at__gte=recent) | Q(
+        prehighlight_heartbeat_at__isnull=True, prehighlight_started_at__gte=recent
+    )
+
+
 # Raw SQL because the ORM has no UPDATE ... RETURNING: the claim hands back the bodies, so the
 # batch costs one statement however many articles it has. The subquery locks in id order, so
 # two overlapping claims cannot deadlock; it waits (rather than SKIP LOCKED) for a row another
 # transaction holds, then re-checks the condition on the committed row: an article locked by a
-# metadata edit is still claimed now instead of being left to the sweep.
+# metadata edit is still claimed now instead of being left to the sweep. A running claim is
+# taken over when it is our own (a retry or a redelivery of the same task) or when its
+# heartbeat stopped (its worker died).
 _CLAIM_SQL = """
 UPDATE {table} AS a
    SET prehighlight_status = %(running)s,
+       prehighlight_claim_token = %(token)s,
        prehighlight_started_at = %(now)s,
+       prehighlight_heartbeat_at = %(now)s,
        prehighlight_finished_at = NULL,
        prehighlight_error = ''
  WHERE a.id IN (
@@ -101,8 +117,11 @@ UPDATE {table} AS a
             ON c.id = w.id AND c.revision = w.revision
          WHERE c.prehighlight_status = %(queued)s
             OR (c.prehighlight_status = %(running)s
-                AND (%(reclaim)s OR c.prehighlight_started_at IS NULL
-                     OR c.prehighlight_started_at < %(stale_before)s))
+                AND (c.prehighlight_claim_token = %(token)s
+                     OR coalesce(c.prehighlight_heartbeat_at, c.prehighlight_started_at)
+                        IS NULL
+                     OR coalesce(c.prehighlight_heartbeat_at, c.prehighlight_started_at)
+                        < %(stale_before)s))
             OR (c.prehighlight_status = %(done)s
                 AND c.prehighlight_revision IS DISTINCT FROM c.revision)
          ORDER BY c.id
@@ -110,15 +129,32 @@ UPDATE {table} AS a
 RETURNING a.id, a.revision, a.body
 """
 
+# SKIP LOCKED: a row that an editor's transaction (or our own store) holds just misses this
+# beat, instead of making the worker wait or risking a deadlock with an id-ordered locker.
+_HEARTBEAT_SQL = """
+UPDATE {table} AS a
+   SET prehighlight_heartbeat_at = %(now)s
+ WHERE a.id IN (
+        SELECT c.id FROM {table} AS c
+         WHERE c.id = ANY(%(ids)s::bigint[])
+           AND c.prehighlight_status = %(running)s AND c.prehighlight_claim_token = %(token)s
+         ORDER BY c.id
+           FOR NO KEY UPDATE SKIP LOCKED)
+"""
+
+
+def claim_token_new() -> str:
+    return uuid.uuid4().hex
+
 
 def article_prehighlight_claim_many(
-    *, pairs: Sequence[Pair], reclaim: bool = False
+    *, pairs: Sequence[Pair], token: str
 ) -> dict[int, tuple[int, str]]:
-    """Mark every claimable (article, revision) running; returns id -> (revision, body).
+    """Mark every claimable (article, revision) running for `token`; id -> (revision, body).
 
-    Claimable means queued, done for another revision, or running past the stale threshold
-    (its worker was killed); `reclaim` lets a retry of the same task take over its own claims.
-    A pair for an old revision never matches.
+    Claimable means queued, done for another revision, running for `token` already, or
+    running with a heartbeat older than the stale threshold (its worker died). A pair for an
+    old revision never matches.
     """
     if not pairs:
         return {}
@@ -132,16 +168,42 @@ def article_prehighlight_claim_many(
                 "running": Status.RUNNING,
                 "queued": Status.QUEUED,
                 "done": Status.DONE,
+                "token": token,
                 "now": now,
-                "reclaim": reclaim,
                 "stale_before": _stale_before(now),
             },
         )
         return {article_id: (revision, body) for article_id, revision, body in cursor.fetchall()}
 
 
-def article_prehighlight_fail_many(*, pairs: Sequence[Pair], error: str) -> None:
-    # Only our own running claims: an article already stored in this batch stays done.
+class ClaimHeartbeat:
+    """Keeps a batch's claims alive while it works: one small UPDATE at most every
+    NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS, however often `beat()` is called."""
+
+    def __init__(self, *, article_ids: Iterable[int], token: str) -> None:
+        self.article_ids = sorted(article_ids)
+        self.token = token
+        self.last = time.monotonic()
+
+    def beat(self) -> None:
+        if time.monotonic() - self.last < settings.NEWSDESK_PREHIGHLIGHT_HEARTBEAT_SECONDS:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _HEARTBEAT_SQL.format(table=connection.ops.quote_name(Article._meta.db_table)),
+                {
+                    "ids": self.article_ids,
+                    "running": Status.RUNNING,
+                    "token": self.token,
+                    "now": timezone.now(),
+                },
+            )
+        self.last = time.monotonic()
+
+
+def article_prehighlight_fail_many(*, pairs: Sequence[Pair], token: str, error: str) -> None:
+    # Only our own running claims: an article already stored in this batch stays done, and
+    # one another worker took over is theirs now.
     # prehighlight_revision is set too, so the sweep does not retry a deterministic failure
     # forever; `manage.py prehighlight` re-queues it explicitly.
     if not pairs:
@@ -149,7 +211,9 @@ def article_prehighlight_fail_many(*, pairs: Sequence[Pair], error: str) -> None
     which = Q()
     for article_id, revision in pairs:
         which |= Q(pk=article_id, revision=revision)
-    Article.objects.filter(which, prehighlight_status=Status.RUNNING).update(
+    Article.objects.filter(
+        which, prehighlight_status=Status.RUNNING, prehighlight_claim_token=token
+    ).update(
         prehighlight_status=Status.FAILED,
         prehighlight_error=error[:MAX_ERROR_CHARS],
         prehighlight_revision=F("revision"),
@@ -230,18 +294,22 @@ class _Plan:
     to_delete: list[int] = field(default_factory=list)
 
 
-def article_extract_quotes_batch(*, pairs: Sequence[Pair], reclaim: bool = False) -> BatchResult:
+def article_extract_quotes_batch(*, pairs: Sequence[Pair], token: str | None = None) -> BatchResult:
     """Pre-highlight a batch of (article, revision) pairs; claim, extract, store in bulk.
 
-    A failure pinned to one article (the extractor raised, or its rows were refused by the
-    database) marks only that article failed. Transient database errors and the soft time
-    limit propagate so the task can retry or fail the whole batch.
+    `token` names the claim's holder: the Celery task's id, so that a retry or a redelivery of
+    the same task takes its own claims back at once (default: a new one). A failure pinned to
+    one article (the extractor raised, or its rows were refused by the database) marks only
+    that article failed. Transient database errors and the soft time limit propagate so the
+    task can retry or fail the whole batch.
     """
+    token = token or claim_token_new()
     wanted = list(dict.fromkeys((int(a), int(r)) for a, r in pairs))
-    claimed = article_prehighlight_claim_many(pairs=wanted, reclaim=reclaim)
+    claimed = article_prehighlight_claim_many(pairs=wanted, token=token)
     skipped = [article_id for article_id, _ in wanted if article_id not in claimed]
     if not claimed:
         return BatchResult(done=(), failed=(), skipped=tuple(skipped))
+    heartbeat = ClaimHeartbeat(article_ids=claimed, token=token)
     registry = _speaker_records()
     extracted: list[_Extracted] = []
     failed: list[tuple[int, str]] = []
@@ -255,24 +323,27 @@ def article_extract_quotes_batch(*, pairs: Sequence[Pair], reclaim: bool = False
             failed.append((article_id, f"{type(exc).__name__}: {exc}"))
             continue
         extracted.append(_Extracted(article_id, revision, body, candidates))
+        heartbeat.beat()
 
     done: list[PrehighlightResult] = []
     if extracted:
-        stored, store_failed = _store_isolating_failures(extracted)
+        stored, store_failed = _store_isolating_failures(extracted, token)
         done.extend(stored)
         failed.extend(store_failed)
         stored_ids = {r.article_id for r in stored} | {a for a, _ in store_failed}
         skipped.extend(e.article_id for e in extracted if e.article_id not in stored_ids)
     for article_id, error in failed:
-        article_prehighlight_fail_many(pairs=[(article_id, claimed[article_id][0])], error=error)
+        article_prehighlight_fail_many(
+            pairs=[(article_id, claimed[article_id][0])], token=token, error=error
+        )
     return BatchResult(done=tuple(done), failed=tuple(failed), skipped=tuple(skipped))
 
 
 def _store_isolating_failures(
-    extracted: Sequence[_Extracted],
+    extracted: Sequence[_Extracted], token: str
 ) -> tuple[list[PrehighlightResult], list[tuple[int, str]]]:
     try:
-        return _store(extracted), []
+        return _store(extracted, token), []
     except _TRANSIENT:
         raise
     except Exception as exc:  # one article's rows refused (e.g. a deferred trigger at COMMIT)
@@ -287,14 +358,14 @@ def _store_isolating_failures(
     done: list[PrehighlightResult] = []
     failed: list[tuple[int, str]] = []
     for item in extracted:
-        stored, item_failed = _store_isolating_failures([item])
+        stored, item_failed = _store_isolating_failures([item], token)
         done.extend(stored)
         failed.extend(item_failed)
     return done, failed
 
 
 @transaction.atomic
-def _store(extracted: Sequence[_Extracted]) -> list[PrehighlightResult]:
+def _store(extracted: Sequence[_Extracted], token: str) -> list[PrehighlightResult]:
     """Upsert every article's candidates by span in one transaction under the article locks."""
     ids = [e.article_id for e in extracted]
     # Locked in id order, like the claim, so overlapping batches cannot deadlock.
@@ -304,9 +375,18 @@ def _store(extracted: Sequence[_Extracted]) -> list[PrehighlightResult]:
         .order_by("pk")
         .values_list("pk", "revision")
     )
+    # Still ours? A claim whose heartbeat stopped for too long was re-queued or taken over
+    # (this worker was stuck, or thought dead); its new holder stores, not us.
+    ours = set(
+        Article.objects.filter(
+            pk__in=ids, prehighlight_status=Status.RUNNING, prehighlight_claim_token=token
+        ).values_list("pk", flat=True)
+    )
     # The body may have changed while the extractor ran; the task queued for the new revision
     # wins, so such articles are left alone.
-    fresh = [e for e in extracted if current.get(e.article_id) == e.revision]
+    fresh = [
+        e for e in extracted if current.get(e.article_id) == e.revision and e.article_id in ours
+    ]
     if not fresh:
         return []
     existing: dict[int, list[Quote]] = {e.article_id: [] for e in fresh}
@@ -340,12 +420,6 @@ def _store(extracted: Sequence[_Extracted]) -> list[PrehighlightResult]:
         Quote.objects.bulk_update(to_update, _QUOTE_FIELDS, batch_size=500)
     if to_create:
         _copy_quotes(to_create, now)
-
-    delay = settings.NEWSDESK_PREHIGHLIGHT_TEST_DELAY
-    if delay:
-        # Test-only hook (docs/pipeline.md): holds the open write transaction so a test can
-        # kill the worker mid-write and check nothing half-written survives.
-        time.sleep(delay)
 
     # Revisions were checked under the lock, so F("revision") is the revision processed.
     Article.objects.filter(pk__in=[e.article_id for e in fresh]).update(
@@ -582,11 +656,7 @@ def _requeue(
 
 
 def _not_running_q(now: dt.datetime) -> Q:
-    return (
-        ~Q(prehighlight_status=Status.RUNNING)
-        | Q(prehighlight_started_at__lt=_stale_before(now))
-        | Q(prehighlight_started_at__isnull=True)
-    )
+    return ~Q(prehighlight_status=Status.RUNNING) | ~_alive_q(now)
 
 
 def article_prehighlight_sweep(
@@ -600,13 +670,7 @@ def article_prehighlight_sweep(
     )
     due = (
         (Q(prehighlight_status=Status.QUEUED) & not_recent)
-        | (
-            Q(prehighlight_status=Status.RUNNING)
-            & (
-                Q(prehighlight_started_at__lt=_stale_before(now))
-                | Q(prehighlight_started_at__isnull=True)
-            )
-        )
+        | (Q(prehighlight_status=Status.RUNNING) & ~_alive_q(now))
         | (
             Q(prehighlight_status__in=[Status.DONE, Status.FAILED])
             & (Q(prehighlight_revision__isnull=True) | ~Q(prehighlight_revision=F("revision")))

@@ -16,6 +16,7 @@ from annotations.services.reviews import quote_review_submit
 from annotations.tasks import article_prehighlight_batch_task
 from newsdesk.celery_app import app as celery_app
 from tests.annotations.pipeline_support import prehighlight_one
+from tests.db_logins import owner_connection
 
 BRIDGE = (
     "“We will build the new bridge before the winter,” Ana Reyes said on Monday.\n\n"
@@ -165,31 +166,42 @@ def test_article_extract_quotes_batch_query_count_does_not_grow_with_articles(
     assert Quote.objects.count() == 24
 
 
-REFUSE_ONE_ARTICLE = """
-CREATE FUNCTION test_refuse_quotes() RETURNS trigger AS $$
-BEGIN
-    IF NEW.article_id = %s THEN
-        RAISE EXCEPTION 'the database refuses quotes of this article';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER test_refuse_quotes BEFORE INSERT ON annotations_quote
-    FOR EACH ROW EXECUTE FUNCTION test_refuse_quotes();
-"""
+@pytest.fixture
+def quotes_of_refused_articles_are_refused(django_db_setup):
+    """A real database refusal: a trigger that refuses quotes of articles titled "Refused".
+
+    Creating it takes the table's owner, so an owner connection commits it; listed before
+    `db`, this fixture drops it only after the test's own transaction has rolled back.
+    """
+    with owner_connection(autocommit=True) as conn:
+        conn.execute(
+            """
+            CREATE FUNCTION test_refuse_quotes() RETURNS trigger AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM annotations_article
+                            WHERE id = NEW.article_id AND title = 'Refused') THEN
+                    RAISE EXCEPTION 'the database refuses quotes of this article';
+                END IF;
+                RETURN NEW;
+            END;
+            $$ LANGUAGE plpgsql;
+            CREATE TRIGGER test_refuse_quotes BEFORE INSERT ON annotations_quote
+                FOR EACH ROW EXECUTE FUNCTION test_refuse_quotes();
+            """
+        )
+    yield
+    with owner_connection(autocommit=True) as conn:
+        conn.execute("DROP TRIGGER test_refuse_quotes ON annotations_quote")
+        conn.execute("DROP FUNCTION test_refuse_quotes()")
 
 
 def test_article_extract_quotes_batch_failure_marks_only_that_article_failed(
-    db, django_capture_on_commit_callbacks
+    quotes_of_refused_articles_are_refused, db, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         good = article_create(title="Bridge", body=BRIDGE)
-        bad = article_create(title="Harbour", body=HARBOUR)
+        bad = article_create(title="Refused", body=HARBOUR)
         other = article_create(title="School", body=SCHOOL)
-    # A real database refusal (the test's own trigger, rolled back with the test), so the
-    # bulk store fails and the per-article fallback must isolate it.
-    with connection.cursor() as cursor:
-        cursor.execute(REFUSE_ONE_ARTICLE % bad.pk)
 
     result = article_extract_quotes_batch(pairs=[(good.pk, 1), (bad.pk, 1), (other.pk, 1)])
 
@@ -223,8 +235,9 @@ def test_article_extract_quotes_batch_overlapping_concurrent_batches_agree(
     def run(batch):
         try:
             barrier.wait()
-            # Opposite orders and reclaim=True: the worst case for lock ordering and races.
-            results.append(article_extract_quotes_batch(pairs=batch, reclaim=True))
+            # Opposite orders and one token (a task delivered twice), so both claim and both
+            # try to store: the worst case for lock ordering and races.
+            results.append(article_extract_quotes_batch(pairs=batch, token="twice"))
         except Exception as exc:
             errors.append(exc)
         finally:

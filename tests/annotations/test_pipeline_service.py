@@ -150,8 +150,9 @@ def test_article_extract_quotes_concurrent_runs_give_identical_rows(
     def run():
         try:
             barrier.wait()
-            # reclaim=True makes both threads do the full write, the worst case for races.
-            results.append(prehighlight_one(article_id=article.pk, revision=1, reclaim=True))
+            # One token (a task delivered twice): both threads claim and try to store, the
+            # worst case for races.
+            results.append(prehighlight_one(article_id=article.pk, revision=1, token="twice"))
         except Exception as exc:
             errors.append(exc)
         finally:

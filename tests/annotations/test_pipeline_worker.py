@@ -17,8 +17,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 
-from annotations.models import Article, Quote, Review
+from annotations.models import Article, ChangeEvent, Quote, Review
 from annotations.services.articles import article_create, article_update
 from annotations.services.demo import demo_load
 from annotations.services.reviews import quote_review_submit
@@ -93,13 +94,15 @@ def worker_env(**extra):
 
 
 @contextmanager
-def subprocess_worker(pool="solo", **env):
+def subprocess_worker(pool="solo", beat_schedule=None, **env):
+    """A Celery worker process; with `beat_schedule` (a file) it runs beat too, as make run's."""
     log = (BASE_DIR / "test-artifacts").joinpath(f"worker-{uuid.uuid4().hex[:8]}.log")
     log.parent.mkdir(exist_ok=True)
+    beat = ["--beat", "-s", str(beat_schedule)] if beat_schedule else []
     with log.open("wb") as out:
         process = subprocess.Popen(
             lone_worker_command(
-                f"pipeline-test-{uuid.uuid4().hex[:8]}", "-P", pool, "-c", "1", "-l", "INFO"
+                f"pipeline-test-{uuid.uuid4().hex[:8]}", "-P", pool, "-c", "1", "-l", "INFO", *beat
             ),
             cwd=BASE_DIR,
             env=worker_env(**env),
@@ -188,55 +191,97 @@ def test_pipeline_article_saved_while_redis_is_down_is_picked_up_by_the_sweep(
     assert Quote.objects.filter(article=article).count() == 2
 
 
-def idle_in_transaction_sessions():
+def writing_sessions():
+    """Sessions in the middle of a pre-highlight store: the COPY of new quotes, inside the
+    batch's one write transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
+            "AND query LIKE 'COPY %annotations_quote%'"
         )
         return cursor.fetchone()[0]
 
 
-def test_pipeline_worker_killed_mid_write_leaves_nothing_and_work_is_redelivered(pipeline_db):
-    # The first worker sleeps inside its open write transaction (test hook, docs/pipeline.md).
-    with subprocess_worker(NEWSDESK_PREHIGHLIGHT_TEST_DELAY=120) as doomed:
-        article = article_create(title="Council", body=TWO_SPEAKERS)
+def open_transactions():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+        )
+        return cursor.fetchone()[0]
+
+
+def ingest_long_articles(path, count):
+    """A batch task with `count` long articles: seconds of real work for a worker."""
+    path.write_text(
+        "\n".join(json.dumps({"title": f"Long {n}", "body": _long_body(n)}) for n in range(count)),
+        "utf-8",
+    )
+    call_command("ingest", str(path), stdout=StringIO(), stderr=StringIO())
+
+
+def _long_body(n):
+    # Real work, no test hook: a few thousand quotes per batch keep a worker busy for seconds.
+    paragraph = (
+        "“We will build the new bridge before the winter,” Ana Reyes said on Monday. "
+        "The council met for hours and discussed the budget in great detail.\n\n"
+        "“The budget is balanced and the books are open,” said Tom Okafor, the treasurer.\n\n"
+    )
+    return f"Edition {n}.\n\n" + paragraph * 400
+
+
+QUOTES_PER_LONG_ARTICLE = 800
+
+
+def test_pipeline_worker_killed_mid_write_leaves_nothing_and_work_is_redelivered(
+    pipeline_db, tmp_path
+):
+    with subprocess_worker() as doomed:
+        ingest_long_articles(tmp_path / "long.jsonl", 6)
         wait_for(
-            lambda: idle_in_transaction_sessions() == 1,
+            lambda: writing_sessions() == 1,
             timeout=90,
-            what="the worker to sit inside its write transaction",
+            what="the worker to be writing its batch",
         )
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)
-    wait_for(lambda: idle_in_transaction_sessions() == 0, what="PostgreSQL to roll back")
+    wait_for(lambda: open_transactions() == 0, what="PostgreSQL to roll back")
 
-    assert Quote.objects.filter(article=article).count() == 0
-    assert status_of(article) == "running"
+    assert Quote.objects.count() == 0
+    assert set(Article.objects.values_list("prehighlight_status", flat=True)) == {"running"}
 
-    # acks_late + the Redis visibility timeout: the unacknowledged task comes back.
+    # acks_late + the Redis visibility timeout: the unacknowledged task comes back, and takes
+    # its own claims back at once (the claim's token is the task's id).
+    with subprocess_worker(CELERY_BROKER_VISIBILITY_TIMEOUT=2):
+        wait_for(
+            lambda: Article.objects.filter(prehighlight_status="done").count() == 6,
+            timeout=90,
+            what="redelivery",
+        )
+
+    assert Quote.objects.count() == 6 * QUOTES_PER_LONG_ARTICLE
+
+
+def test_pipeline_worker_soft_time_limit_marks_article_failed(pipeline_db, tmp_path):
+    # Time limits need the prefork pool; the batch takes seconds, the soft limit is one.
     with subprocess_worker(
-        CELERY_BROKER_VISIBILITY_TIMEOUT=2, NEWSDESK_PREHIGHLIGHT_STALE_SECONDS=1
+        pool="prefork", CELERY_TASK_SOFT_TIME_LIMIT=1, CELERY_TASK_TIME_LIMIT=30
     ):
-        wait_for(lambda: status_of(article) == "done", timeout=90, what="redelivery")
+        ingest_long_articles(tmp_path / "long.jsonl", 6)
+        wait_for(
+            lambda: Article.objects.filter(prehighlight_status="failed").count() == 6,
+            timeout=90,
+            what="failure",
+        )
 
-    assert Quote.objects.filter(article=article).count() == 2
-
-
-def test_pipeline_worker_soft_time_limit_marks_article_failed(pipeline_db):
-    # Time limits need the prefork pool; the hook makes the write outlast the soft limit.
-    with subprocess_worker(
-        pool="prefork",
-        NEWSDESK_PREHIGHLIGHT_TEST_DELAY=20,
-        CELERY_TASK_SOFT_TIME_LIMIT=2,
-        CELERY_TASK_TIME_LIMIT=30,
-    ):
-        article = article_create(title="Council", body=TWO_SPEAKERS)
-        wait_for(lambda: status_of(article) == "failed", timeout=90, what="failure")
-
-    article.refresh_from_db()
-    assert "time limit" in article.prehighlight_error
-    assert article.prehighlight_revision == 1
-    assert Quote.objects.filter(article=article).count() == 0
+    assert {
+        ("time limit" in error, revision)
+        for error, revision in Article.objects.values_list(
+            "prehighlight_error", "prehighlight_revision"
+        )
+    } == {(True, 1)}
+    assert Quote.objects.count() == 0
     assert Review.objects.count() == 0
 
 
@@ -282,3 +327,44 @@ def _texts_by_article(pairs):
     for article_id, text in pairs:
         grouped.setdefault(article_id, []).append(text)
     return grouped.items()
+
+
+def test_pipeline_worker_killed_mid_batch_its_articles_are_done_once_within_45_s(
+    pipeline_db, tmp_path
+):
+    articles = 6
+    with subprocess_worker() as doomed:
+        ingest_long_articles(tmp_path / "long.jsonl", articles)
+        wait_for(
+            lambda: Article.objects.filter(prehighlight_status="running").count() == articles,
+            timeout=60,
+            what="the worker to claim the batch",
+        )
+        doomed.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        doomed.wait(timeout=10)
+    assert Article.objects.filter(prehighlight_status="done").count() == 0
+
+    # What `make run` does next: a new worker, with beat, and the default settings.
+    with subprocess_worker(pool="prefork", beat_schedule=tmp_path / "beat-schedule"):
+        wait_for(
+            lambda: Article.objects.filter(prehighlight_status="done").count() == articles,
+            timeout=120,
+            what="the dead worker's articles to be done",
+        )
+        took = time.monotonic() - killed_at
+
+    assert took <= 45, f"{took:.0f} s from the kill until every article was done"
+    # Processed exactly once: one finished run each, every quote once.
+    finished = ChangeEvent.objects.filter(entity="article", data__prehighlight_status="done")
+    assert sorted(finished.values_list("object_id", flat=True)) == sorted(
+        Article.objects.values_list("pk", flat=True)
+    )
+    per_article = dict(
+        Quote.objects.values("article_id").annotate(n=Count("id")).values_list("article_id", "n")
+    )
+    assert set(per_article.values()) == {QUOTES_PER_LONG_ARTICLE}
+    assert Quote.objects.values("article_id", "start").distinct().count() == (
+        QUOTES_PER_LONG_ARTICLE * articles
+    )
+    assert set(Article.objects.values_list("prehighlight_error", flat=True)) == {""}

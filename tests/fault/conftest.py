@@ -13,7 +13,8 @@ def services():
         env = app_env(pg, redis)
         from tests.fault.support import manage
 
-        manage(env, "migrate", "--no-input", "-v", "0", timeout=300)
+        owner_env = {**env, "DATABASE_URL": pg.owner_url}
+        manage(owner_env, "migrate", "--no-input", "-v", "0", timeout=300)
         yield pg, redis, env, started
     finally:
         for thing in reversed(started):

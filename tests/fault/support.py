@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psycopg
 
-from newsdesk.devservices import lone_worker_command
+from newsdesk.devservices import database_roles_setup, lone_worker_command
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts"
@@ -95,6 +95,8 @@ class PrivatePostgres:
         self.start()
         with self.connect(dbname="postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
+        # As `make run` sets it up: the app's role and the owner's, which migrates.
+        self.app_url, self.owner_url = database_roles_setup(self.url)
 
     def start(self) -> None:
         self._pg_ctl(
@@ -194,7 +196,7 @@ class PrivateRedis:
 def app_env(pg: PrivatePostgres, redis: PrivateRedis, **extra) -> dict[str, str]:
     env = {
         **os.environ,
-        "DATABASE_URL": pg.url,
+        "DATABASE_URL": pg.app_url,
         "REDIS_URL": redis.url,
         "DJANGO_DEBUG": "1",
         "DJANGO_LOG_LEVEL": "WARNING",
@@ -202,6 +204,7 @@ def app_env(pg: PrivatePostgres, redis: PrivateRedis, **extra) -> dict[str, str]
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     env.pop("CELERY_BROKER_WRITE_URL", None)
+    env.pop("DATABASE_OWNER_URL", None)  # the app never has it
     env.update({key: str(value) for key, value in extra.items()})
     return env
 

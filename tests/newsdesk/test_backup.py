@@ -1,7 +1,6 @@
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -9,6 +8,7 @@ from django.db import connection
 
 from annotations.services.reviews import quote_review_submit
 from newsdesk import backup
+from tests.db_logins import OWNER_LOGIN, database_url
 from tests.factories import ArticleFactory, QuoteFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +29,8 @@ HISTORY_CHECKSUM = """
 
 
 def _url(dbname):
-    params = connection.settings_dict
-    host = quote(params["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{params['USER'] or 'postgres'}@{host}:{params['PORT'] or 5432}/{dbname}"
+    # As `make backup` / `make restore` run: as the schema's owner (a restore recreates it).
+    return database_url(OWNER_LOGIN, dbname)
 
 
 def _fingerprint(url):
