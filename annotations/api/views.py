@@ -701,6 +701,21 @@ class ChangeFeedView(NewsdeskAPIMixin, APIView):
             if not isinstance(after, int) or after < 0:
                 raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
         events = change_events_after(user=request.user, after=after, limit=limit + 1)
+        if not events and after:
+            # Positions only grow, so a cursor past the head was never issued by this feed (or
+            # the feed was restored from an older backup): answering "nothing new" would keep a
+            # CMS polling forever and missing every event up to its cursor.
+            head = change_feed_head(user=request.user)
+            if after > head:
+                raise serializers.ValidationError(
+                    {
+                        "cursor": [
+                            f"This cursor is at position {after}, beyond the end of the feed "
+                            f"(position {head}); this feed never issued it. Resynchronise "
+                            "through the list endpoints, then continue from ?start=latest."
+                        ]
+                    }
+                )
         has_more = len(events) > limit
         events = events[:limit]
         last = events[-1].seq if events else after
