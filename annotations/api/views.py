@@ -14,13 +14,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.renderers import JSONRenderer
@@ -88,7 +93,7 @@ from annotations.services.idempotency import (
     request_fingerprint,
 )
 from annotations.services.reviews import quote_review_submit
-from annotations.services.speakers import speaker_add_aliases, speaker_upsert
+from annotations.services.speakers import speaker_create_or_update
 
 MAX_FEED_LIMIT = 1000
 DEFAULT_FEED_LIMIT = 200
@@ -119,6 +124,16 @@ class NewsdeskAPIMixin:
     permission_classes: Sequence[Any] = [NewsdeskApiPermission]
     throttle_classes: Sequence[type[BaseThrottle]] = [ClientRateThrottle]
     schema: ViewInspector | None = NewsdeskAutoSchema()
+    # Generic views: the rows they read, always through a permission-scoped selector.
+    model: type[Model]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return self.model._default_manager.none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
@@ -191,22 +206,18 @@ ARTICLE_PARAMS = [
 ]
 
 
+@extend_schema_view(get=extend_schema(summary="List articles", operation_id="articles_list"))
 class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
+    model = Article
     serializer_class = ArticleOutputSerializer
     pagination_class = KeysetCursorPagination
     filterset_class = filters.ArticleFilter
 
-    def get_queryset(self) -> QuerySet[Article]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Article.objects.none()
+    def scoped_queryset(self) -> QuerySet[Article]:
         return article_list_for_api(user=self.request.user)
 
     def get_keyset_ordering(self) -> tuple[str, ...]:
         return ("-updated_at", "-id")
-
-    @extend_schema(summary="List articles", operation_id="articles_list")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Create an article (idempotent by URL or Idempotency-Key)",
@@ -267,34 +278,20 @@ class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
         return response
 
 
+@extend_schema_view(get=extend_schema(summary="Read an article (with its body)"))
 class ArticleDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
     serializer_class = ArticleDetailOutputSerializer
 
     def get_object(self) -> Article:
         return article_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(summary="Read an article (with its body)")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     def _update(self, request: Request, *, partial: bool) -> Response:
         article = self.get_object()
         serializer = ArticleInputSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if not partial:
-            # PUT replaces: fields left out go back to their defaults.
-            defaults = {
-                "url": None,
-                "outlet": "",
-                "byline": "",
-                "published_at": None,
-                "language": "en",
-            }
-            data = {**defaults, **data}
-        if "url" in data:
-            data["url"] = data["url"] or None
-        article = article_update(article=article, data=data)
+        article = article_update(
+            article=article, data=serializer.validated_data, replace=not partial
+        )
         return Response(ArticleDetailOutputSerializer(article, context={"request": request}).data)
 
     @extend_schema(
@@ -359,17 +356,19 @@ QUOTE_LIST_PARAMS = [
 ]
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List and search quotes", parameters=QUOTE_LIST_PARAMS)
+)
 class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
     """Without `q`: newest change first, keyset cursor. With `q`: ranked like the search page."""
 
+    model = Quote
     serializer_class = QuoteSearchResultSerializer
     pagination_class = KeysetCursorPagination
     keyset_row_keys = QUOTE_LIST_KEYSET_ROW_KEYS
     filter_backends: list[Any] = []
 
-    def get_queryset(self) -> QuerySet[Quote]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Quote.objects.none()
+    def scoped_queryset(self) -> QuerySet[Quote]:
         try:
             params = quote_search_params_from_query(
                 self.request.query_params, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
@@ -390,20 +389,13 @@ class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
     def get_keyset_ordering(self) -> tuple[str, ...] | None:
         return None if self.search_params.q else ("-updated_at", "-id")
 
-    @extend_schema(summary="List and search quotes", parameters=QUOTE_LIST_PARAMS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(get=extend_schema(summary="Read a quote"))
 class QuoteDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
     serializer_class = QuoteOutputSerializer
 
     def get_object(self) -> Quote:
         return quote_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
-
-    @extend_schema(summary="Read a quote")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
 
 def _current(quote: Quote) -> dict[str, Any]:
@@ -537,22 +529,18 @@ class QuoteAnnotationView(NewsdeskAPIMixin, APIView):
 # --- Speakers ---
 
 
+@extend_schema_view(get=extend_schema(summary="List speakers with their aliases"))
 class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
+    model = Speaker
     serializer_class = SpeakerOutputSerializer
     pagination_class = KeysetCursorPagination
     filterset_class = filters.SpeakerFilter
 
-    def get_queryset(self) -> QuerySet[Speaker]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Speaker.objects.none()
+    def scoped_queryset(self) -> QuerySet[Speaker]:
         return speaker_list_for_api(user=self.request.user)
 
     def get_keyset_ordering(self) -> tuple[str, ...]:
         return ("name", "id")
-
-    @extend_schema(summary="List speakers with their aliases")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Create a speaker (or add to the one with this name)",
@@ -563,33 +551,28 @@ class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
         serializer = SpeakerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        existing = Speaker.objects.filter(name=data["name"]).first()
-        speaker = speaker_upsert(
+        # Fields left out keep their current value instead of being blanked.
+        speaker, created = speaker_create_or_update(
             name=data["name"],
             kind=data["kind"],
-            # Fields left out keep their current value instead of being blanked.
-            title=data.get("title", existing.title if existing else ""),
-            organisation=data.get("organisation", existing.organisation if existing else ""),
+            title=data.get("title"),
+            organisation=data.get("organisation"),
             aliases=data.get("aliases", []),
         )
-        speaker = speaker_list_for_api(user=request.user).get(pk=speaker.pk)
+        speaker = self.get_queryset().get(pk=speaker.pk)
         return Response(
             SpeakerOutputSerializer(speaker).data,
-            status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
+@extend_schema_view(get=extend_schema(summary="Read a speaker"))
 class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    model = Speaker
     serializer_class = SpeakerOutputSerializer
 
-    def get_queryset(self) -> QuerySet[Speaker]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Speaker.objects.none()
+    def scoped_queryset(self) -> QuerySet[Speaker]:
         return speaker_list_for_api(user=self.request.user)
-
-    @extend_schema(summary="Read a speaker")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Update a speaker's kind, title, organisation; add aliases",
@@ -601,14 +584,13 @@ class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
         serializer = SpeakerUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        speaker_upsert(
+        speaker_create_or_update(
             name=speaker.name,
-            kind=data.get("kind", speaker.kind),
-            title=data.get("title", speaker.title),
-            organisation=data.get("organisation", speaker.organisation),
+            kind=data.get("kind"),
+            title=data.get("title"),
+            organisation=data.get("organisation"),
+            aliases=data.get("aliases", []),
         )
-        if data.get("aliases"):
-            speaker_add_aliases(speaker=speaker, aliases=data["aliases"])
         speaker = self.get_queryset().get(pk=speaker.pk)
         return Response(SpeakerOutputSerializer(speaker).data)
 
@@ -616,35 +598,27 @@ class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
 # --- Reviews ---
 
 
+@extend_schema_view(get=extend_schema(summary="Review history (newest first)"))
 class ReviewListView(NewsdeskAPIMixin, generics.ListAPIView):
+    model = Review
     serializer_class = ReviewOutputSerializer
     pagination_class = KeysetCursorPagination
     filterset_class = filters.ReviewFilter
 
-    def get_queryset(self) -> QuerySet[Review]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Review.objects.none()
+    def scoped_queryset(self) -> QuerySet[Review]:
         return review_list_for_api(user=self.request.user)
 
     def get_keyset_ordering(self) -> tuple[str, ...]:
         return ("-id",)
 
-    @extend_schema(summary="Review history (newest first)")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(get=extend_schema(summary="Read a review"))
 class ReviewDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    model = Review
     serializer_class = ReviewOutputSerializer
 
-    def get_queryset(self) -> QuerySet[Review]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Review.objects.none()
+    def scoped_queryset(self) -> QuerySet[Review]:
         return review_list_for_api(user=self.request.user)
-
-    @extend_schema(summary="Read a review")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
 
 # --- Change feed ---

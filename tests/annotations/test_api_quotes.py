@@ -356,6 +356,22 @@ def test_api_speaker_create_and_update_aliases(api, review_key, read_key):
 
 
 @pytest.mark.django_db
+def test_api_speaker_create_with_a_known_name_updates_only_the_fields_sent(api, review_key):
+    speaker = SpeakerFactory(name="Ana Reyes", title="Minister", organisation="Cabinet")
+    response = api.post(
+        reverse("api:speaker-list"),
+        {"name": "Ana Reyes", "organisation": "Senate", "aliases": ["Reyes"]},
+        format="json",
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 200
+    speaker.refresh_from_db()
+    assert (speaker.title, speaker.organisation) == ("Minister", "Senate")
+    assert sorted(response.json()["aliases"]) == ["Ana Reyes", "Reyes"]
+    assert Speaker.objects.filter(name="Ana Reyes").count() == 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ["api:quote-list", "api:article-list"])
 def test_api_lists_accept_offsets_postgres_cannot_store(api, read_key, quote, name):
     # Found by schemathesis: +22:51 parses in Python but PostgreSQL refuses it (500 before).
