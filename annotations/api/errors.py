@@ -85,6 +85,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(str(exc))
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = exceptions.UnsupportedMediaType(
+            "",
+            detail=f"{exc.detail} The API accepts JSON bodies only: send "
+            "Content-Type: application/json.",
+        )
     elif isinstance(exc, SuspiciousOperation):
         # Too many form fields and the like: the client's fault, said in the API's shape
         # rather than Django's bare HTML 400 page.

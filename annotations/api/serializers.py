@@ -326,7 +326,8 @@ class QuoteReviewInputSerializer(serializers.Serializer):
         child=serializers.URLField(max_length=2000, validators=[validate_http_url]),
         required=False,
         max_length=20,
-        help_text="http(s) links supporting the decision.",
+        help_text="http(s) links supporting the decision, each at most once (a link listed "
+        "twice is refused).",
     )
     version = serializers.IntegerField(
         required=False,

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from annotations.api.serializers import QuoteSearchResultSerializer
-from annotations.models import Quote, Review, Speaker
+from annotations.models import Article, Quote, Review, Speaker
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.api_support import (  # noqa: F401
     api,
@@ -243,6 +243,51 @@ def test_api_review_stale_if_match_is_412_and_changes_nothing(api, review_key, q
     assert response.json()["current"]["version"] == 2
     quote.refresh_from_db()
     assert (quote.status, quote.version, Review.objects.count()) == ("verified", 2, 1)
+
+
+@pytest.mark.django_db
+def test_api_review_with_a_repeated_evidence_link_is_400_and_stores_nothing(api, review_key, quote):
+    link = "https://example.org/transcript"
+    response = api.post(
+        _review_url(quote),
+        {"status": "verified", "version": 1, "evidence": [link, "https://example.org/b", link]},
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["evidence"] == [
+        f"Each evidence link may be given once; listed twice: {link}"
+    ]
+    quote.refresh_from_db()
+    assert (quote.status, quote.version, Review.objects.count()) == ("candidate", 1, 0)
+
+
+FORM_BODIES = {
+    "application/x-www-form-urlencoded": b"title=T&body=B&status=verified&version=1&name=Ana",
+    "multipart/form-data; boundary=nd": (
+        b'--nd\r\nContent-Disposition: form-data; name="title"\r\n\r\nT\r\n--nd--\r\n'
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content_type", list(FORM_BODIES))
+@pytest.mark.parametrize(
+    "path", ["/api/v1/articles/", "/api/v1/quotes/{quote}/review/", "/api/v1/speakers/"]
+)
+def test_api_writes_refuse_form_and_multipart_bodies_with_415(
+    api, review_key, quote, path, content_type
+):
+    response = api.generic(
+        "POST",
+        path.format(quote=quote.pk),
+        FORM_BODIES[content_type],
+        content_type=content_type,
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert "send Content-Type: application/json" in response.json()["detail"]
+    assert (Article.objects.count(), Review.objects.count(), Speaker.objects.count()) == (1, 0, 1)
 
 
 @pytest.mark.django_db
