@@ -143,14 +143,12 @@ class KeysetCursorPagination(BasePagination):
             "required": ["next", "next_cursor", "results"],
             "properties": {
                 "next": {
-                    "type": "string",
+                    "type": ["string", "null"],
                     "format": "uri",
-                    "nullable": True,
                     "description": "URL of the next page; null on the last page.",
                 },
                 "next_cursor": {
-                    "type": "string",
-                    "nullable": True,
+                    "type": ["string", "null"],
                     "description": "Opaque cursor of the next page; null on the last page.",
                 },
                 "results": schema,

@@ -38,6 +38,7 @@ from rest_framework.views import APIView
 from annotations.api import filters
 from annotations.api.auth import ApiKeyAuthentication, NewsdeskApiPermission, request_api_client
 from annotations.api.errors import (
+    ApiErrorWithBody,
     Conflict,
     PreconditionFailed,
     PreconditionRequired,
@@ -49,7 +50,7 @@ from annotations.api.pagination import (
     cursor_decode,
     cursor_encode,
 )
-from annotations.api.schema import NewsdeskAutoSchema
+from annotations.api.schema import NewsdeskAutoSchema, header
 from annotations.api.serializers import (
     QUOTE_LIST_EXPRESSIONS,
     QUOTE_LIST_KEYSET_ROW_KEYS,
@@ -59,8 +60,10 @@ from annotations.api.serializers import (
     ArticleInputSerializer,
     ArticleOutputSerializer,
     ChangeFeedSerializer,
+    ClaimReviewSerializer,
     ConflictErrorSerializer,
     ErrorSerializer,
+    PingSerializer,
     PrehighlightSerializer,
     QuoteOutputSerializer,
     QuoteReviewInputSerializer,
@@ -70,6 +73,7 @@ from annotations.api.serializers import (
     SpeakerInputSerializer,
     SpeakerOutputSerializer,
     SpeakerUpdateInputSerializer,
+    WebAnnotationSerializer,
 )
 from annotations.api.throttling import ClientRateThrottle
 from annotations.errors import QuoteVersionConflict
@@ -187,7 +191,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 class PingView(NewsdeskAPIMixin, APIView):
     @extend_schema(
         summary="Check credentials",
-        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description='{"ok": true}')},
+        responses={200: PingSerializer},
     )
     def get(self, request: Request) -> Response:
         return Response({"ok": True})
@@ -195,18 +199,24 @@ class PingView(NewsdeskAPIMixin, APIView):
 
 # --- Articles ---
 
-ARTICLE_PARAMS = [
-    OpenApiParameter(
+ARTICLE_CREATE_HEADERS = [
+    header(
         "Idempotency-Key",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        description="Makes a retried POST safe: the same key and body return the stored "
-        "response; the same key with another body is refused (422).",
-    )
+        "Makes a retried POST safe: the same key and body return the stored response; the "
+        "same key with another body is refused (422). 1 to 255 printable ASCII characters.",
+    ),
+    header("Location", "The article's URL.", response=[200, 201], required=True),
+    header(
+        "Idempotent-Replayed",
+        "true: this is the stored response of an earlier request with the same "
+        "Idempotency-Key; nothing was written.",
+        response=[200, 201],
+        enum=["true"],
+    ),
 ]
 
 
-@extend_schema_view(get=extend_schema(summary="List articles", operation_id="articles_list"))
+@extend_schema_view(get=extend_schema(summary="List articles"))
 class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
     model = Article
     serializer_class = ArticleOutputSerializer
@@ -222,7 +232,7 @@ class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
     @extend_schema(
         summary="Create an article (idempotent by URL or Idempotency-Key)",
         request=ArticleInputSerializer,
-        parameters=ARTICLE_PARAMS,
+        parameters=ARTICLE_CREATE_HEADERS,
         responses={
             201: ArticleCreateOutputSerializer,
             200: OpenApiResponse(
@@ -398,9 +408,21 @@ class QuoteDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
         return quote_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
 
-def _current(quote: Quote) -> dict[str, Any]:
-    """The body part of a refused decision that shows the quote as it is now."""
-    return {"current": QuoteOutputSerializer(quote).data}
+def _refusal(
+    error: type[ApiErrorWithBody],
+    message: str,
+    quote: Quote,
+    *,
+    code: str | None = "version_conflict",
+) -> ApiErrorWithBody:
+    """A refused decision (409/412) that carries the quote as it is now, and its ETag."""
+    current = QuoteOutputSerializer(quote).data
+    return error(
+        message,
+        code=code,
+        extra={"current": current},
+        headers={"ETag": representation_etag(current)},
+    )
 
 
 def _expected_version(request: Request, quote: Quote, body_version: int | None) -> tuple[int, bool]:
@@ -420,17 +442,19 @@ def _expected_version(request: Request, quote: Quote, body_version: int | None) 
         )
     current_etag = representation_etag(QuoteOutputSerializer(quote).data).strip('"')
     if str(quote.version) not in tokens and current_etag not in tokens:
-        raise PreconditionFailed(
+        raise _refusal(
+            PreconditionFailed,
             f"The quote is at version {quote.version}, not the one in If-Match "
             f"({if_match.strip()[:40]}). Nothing was changed; reload and decide again.",
-            extra=_current(quote),
+            quote,
+            code=None,  # precondition_failed: the client's If-Match was stale on arrival
         )
     if body_version is not None and body_version != quote.version:
-        raise Conflict(
+        raise _refusal(
+            Conflict,
             f"The version field ({body_version}) does not match If-Match (version "
             f"{quote.version}).",
-            code="version_conflict",
-            extra=_current(quote),
+            quote,
         )
     return quote.version, True
 
@@ -440,13 +464,19 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
         summary="Verify, dispute or reset a quote (optimistic locking)",
         request=QuoteReviewInputSerializer,
         parameters=[
-            OpenApiParameter(
+            header(
                 "If-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description='"<version>" of the quote the decision is based on (or the ETag '
-                "of its GET). Alternative to the `version` field.",
-            )
+                '"<version>" of the quote the decision is based on (or the ETag of its GET). '
+                "Alternative to the `version` field.",
+            ),
+            header("Location", "The review's URL.", response=[201], required=True),
+            header(
+                "ETag",
+                "201: the quote's new ETag (send it as If-Match to decide again); 409/412: the "
+                "ETag of the quote as it is now.",
+                response=[201, 409, 412],
+                required=True,
+            ),
         ],
         responses={
             201: QuoteReviewOutputSerializer,
@@ -478,26 +508,23 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
                 evidence=data.get("evidence", []),
             )
         except QuoteVersionConflict as exc:
-            error_class = PreconditionFailed if from_if_match else Conflict
-            raise error_class(
-                exc.message, code="version_conflict", extra=_current(exc.quote)
+            raise _refusal(
+                PreconditionFailed if from_if_match else Conflict, exc.message, exc.quote
             ) from None
         except DjangoValidationError as exc:
             messages = exc.message_dict
             if "to_status" in messages:
                 messages["status"] = messages.pop("to_status")
             raise serializers.ValidationError(messages) from None
-        quote = quote_get_for_user(user=request.user, pk=pk)
+        quote_data = QuoteOutputSerializer(quote_get_for_user(user=request.user, pk=pk)).data
         response = Response(
-            {
-                "review": ReviewOutputSerializer(review).data,
-                "quote": QuoteOutputSerializer(quote).data,
-            },
+            {"review": ReviewOutputSerializer(review).data, "quote": quote_data},
             status=status.HTTP_201_CREATED,
         )
         response["Location"] = request.build_absolute_uri(
             reverse("api:review-detail", kwargs={"pk": review.pk})
         )
+        response["ETag"] = representation_etag(quote_data)
         return response
 
 
@@ -506,7 +533,7 @@ class QuoteClaimReviewView(NewsdeskAPIMixin, APIView):
 
     @extend_schema(
         summary="schema.org ClaimReview (JSON-LD) for a verified or disputed quote",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ClaimReview")},
+        responses={200: ClaimReviewSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         quote = quote_get_for_user(user=request.user, pk=pk)
@@ -518,7 +545,7 @@ class QuoteAnnotationView(NewsdeskAPIMixin, APIView):
 
     @extend_schema(
         summary="W3C Web Annotation for a verified or disputed quote",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Annotation")},
+        responses={200: WebAnnotationSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         quote = quote_get_for_user(user=request.user, pk=pk)
@@ -627,6 +654,7 @@ class ReviewDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
 class ChangeFeedView(NewsdeskAPIMixin, APIView):
     @extend_schema(
         summary="Change feed for sync: every committed write, in commit order",
+        operation_id="changes_list",
         parameters=[
             OpenApiParameter(
                 "cursor",

@@ -246,6 +246,40 @@ def test_api_review_stale_if_match_is_412_and_changes_nothing(api, review_key, q
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [({"If-Match": '"1"'}, {}, 412), ({}, {"version": 1}, 409)],
+)
+def test_api_review_refusal_carries_the_current_etag(
+    api, review_key, read_key, quote, other_editor, headers, body, status
+):
+    quote_review_submit(quote=quote, user=other_editor, to_status="verified", expected_version=1)
+    response = api.post(
+        _review_url(quote),
+        {"status": "verified", **body},
+        headers={**bearer(review_key), **headers},
+    )
+    current = api.get(
+        reverse("api:quote-detail", kwargs={"pk": quote.pk}), headers=bearer(read_key)
+    )
+    assert response.status_code == status
+    assert response.headers["ETag"] == current.headers["ETag"]
+    # The ETag is a precondition the next decision can use as it is.
+    retry = api.post(
+        _review_url(quote),
+        {"status": "candidate"},
+        headers={**bearer(review_key), "If-Match": response.headers["ETag"]},
+    )
+    assert retry.status_code == 201
+    assert (
+        retry.headers["ETag"]
+        == api.get(
+            reverse("api:quote-detail", kwargs={"pk": quote.pk}), headers=bearer(read_key)
+        ).headers["ETag"]
+    )
+
+
+@pytest.mark.django_db
 def test_api_review_with_a_repeated_evidence_link_is_400_and_stores_nothing(api, review_key, quote):
     link = "https://example.org/transcript"
     response = api.post(
