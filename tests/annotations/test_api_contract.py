@@ -82,7 +82,7 @@ class Traffic:
 # --- the generated client ---
 
 
-def generate_client(live_url, tmp_path):
+def generate_client(live_url, tmp_path, monkeypatch):
     schema_response = httpx.get(f"{live_url}/api/schema/", params={"format": "json"})
     assert schema_response.status_code == 200
     schema = schema_response.json()
@@ -110,7 +110,7 @@ def generate_client(live_url, tmp_path):
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    sys.path.insert(0, str(tmp_path / "client"))
+    monkeypatch.syspath_prepend(tmp_path / "client")
     package = importlib.import_module("newsdesk_api_client")
     modules = [
         importlib.import_module(info.name)
@@ -149,9 +149,11 @@ def worker():
         )
 
 
-def test_api_contract_generated_client_runs_the_sync_loop(live_server, tmp_path, worker):
+def test_api_contract_generated_client_runs_the_sync_loop(
+    live_server, tmp_path, monkeypatch, worker
+):
     started = time.monotonic()
-    schema, modules = generate_client(live_server.url, tmp_path)
+    schema, modules = generate_client(live_server.url, tmp_path, monkeypatch)
     assert len(modules) > 60  # every operation module and model imported without error
 
     from newsdesk_api_client import AuthenticatedClient
