@@ -16,10 +16,16 @@ class ApiErrorWithBody(exceptions.APIException):
     """An error whose body carries more than detail and code (say, the resource as it is now)."""
 
     def __init__(
-        self, detail: Any = None, code: str | None = None, *, extra: dict[str, Any] | None = None
+        self,
+        detail: Any = None,
+        code: str | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail, code)
         self.extra = extra
+        self.headers = headers or {}
 
 
 class PreconditionFailed(ApiErrorWithBody):
@@ -85,6 +91,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(str(exc))
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = exceptions.UnsupportedMediaType(
+            "",
+            detail=f"{exc.detail} The API accepts JSON bodies only: send "
+            "Content-Type: application/json.",
+        )
     elif isinstance(exc, SuspiciousOperation):
         # Too many form fields and the like: the client's fault, said in the API's shape
         # rather than Django's bare HTML 400 page.
@@ -109,7 +121,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
     if wait is not None:
         body["retry_after"] = int(wait) + (0 if float(wait).is_integer() else 1)
-    if isinstance(exc, ApiErrorWithBody) and exc.extra:
-        body.update(exc.extra)
+    if isinstance(exc, ApiErrorWithBody):
+        body.update(exc.extra or {})
+        for name, value in exc.headers.items():
+            response[name] = value
     response.data = body
     return response

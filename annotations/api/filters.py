@@ -4,7 +4,10 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from annotations.models import Article, Quote, Review, Speaker
 
@@ -16,6 +19,13 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
         return super().filter(qs, value)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An object id: a whole number (NumberFilter takes 25.0 and 25.5, and is typed `number`)."""
+
+    field_class = forms.IntegerField
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -43,7 +53,7 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 class ReviewFilter(django_filters.FilterSet):
-    quote = django_filters.NumberFilter(field_name="quote_id", min_value=1)
+    quote = IdFilter(field_name="quote_id", min_value=1)
     to_status = django_filters.ChoiceFilter(choices=Quote.Status.choices)
     since = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
 

@@ -3,6 +3,7 @@
 Both documents are built from the same `QuoteVerdict`, so they can never disagree.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,15 @@ RATINGS = {
     Quote.Status.DISPUTED: (1, "Disputed"),
 }
 BEST_RATING, WORST_RATING = 2, 1
+# A quotation cut out of its sentence keeps the sentence's punctuation: “…a plan,” he said. A
+# comma, semicolon, colon or single period at the end belongs to the sentence, not the claim;
+# ?, !, an ellipsis and an abbreviation's period ("the U.S.") stay.
+_SENTENCE_PUNCTUATION = re.compile(r"(?<![.\s])(?<!\b\w)\s*[,;:.]\s*$")
+
+
+def claim_text(text: str) -> str:
+    """The claim in a quote's exact words, without the sentence's trailing punctuation."""
+    return _SENTENCE_PUNCTUATION.sub("", text.strip())
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,7 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": verdict.anchor_url,
-        "claimReviewed": quote.text,
+        "claimReviewed": claim_text(quote.text),
         "datePublished": iso(_verdict_date(verdict)),
         "author": _newsroom(),
         "reviewRating": {

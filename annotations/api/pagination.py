@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from annotations.api.parsers import json_loads_bounded
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -26,8 +28,9 @@ def cursor_encode(payload: dict[str, Any]) -> str:
 def cursor_decode(cursor: str, *, param: str = "cursor") -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        # Bounded: a cursor is client input too, and `[[[…]]]` in base64 would recurse.
+        payload = json_loads_bounded(raw)
+    except (binascii.Error, ValueError):
         raise serializers.ValidationError({param: ["Invalid cursor."]}) from None
     if not isinstance(payload, dict):
         raise serializers.ValidationError({param: ["Invalid cursor."]})
@@ -60,9 +63,13 @@ def keyset_filter(model: type[Model], ordering: Sequence[str], values: Sequence[
         field = model._meta.get_field(spec.lstrip("-"))
         if not isinstance(field, Field):  # a relation's reverse side: never a keyset column
             raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
+        # We only ever write scalars; PostgreSQL refuses NUL in text (a DataError, a 500).
+        if not isinstance(value, str | int | float) or (isinstance(value, str) and "\x00" in value):
+            raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
         try:
             parsed.append(field.to_python(value))
-        except DjangoValidationError:
+        except (DjangoValidationError, TypeError, ValueError, OverflowError):
+            # to_python raises TypeError for a number where a date-time belongs.
             raise serializers.ValidationError({"cursor": ["Invalid cursor."]}) from None
     condition = Q()
     for index, spec in enumerate(ordering):
@@ -136,14 +143,12 @@ class KeysetCursorPagination(BasePagination):
             "required": ["next", "next_cursor", "results"],
             "properties": {
                 "next": {
-                    "type": "string",
+                    "type": ["string", "null"],
                     "format": "uri",
-                    "nullable": True,
                     "description": "URL of the next page; null on the last page.",
                 },
                 "next_cursor": {
-                    "type": "string",
-                    "nullable": True,
+                    "type": ["string", "null"],
                     "description": "Opaque cursor of the next page; null on the last page.",
                 },
                 "results": schema,

@@ -5,7 +5,7 @@ Output serializers declare every field (that is what the OpenAPI schema document
 otherwise dominate the cost of a 50-row page.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import CharField, Func
@@ -37,10 +37,18 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-class ConflictErrorSerializer(ErrorSerializer):
-    current = serializers.DictField(
-        required=False, help_text="The quote as it is now (Quote representation)."
-    )
+class DocumentedShape(serializers.Serializer):
+    """An output whose schema is written as JSON Schema in annotations/api/shapes.py.
+
+    For JSON-LD documents and tagged unions, which serializer fields cannot express; the
+    subclass names its component and builds the dict itself.
+    """
+
+    shape: ClassVar[str]
+
+
+class PingSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
 
 
 # --- Speakers ---
@@ -313,6 +321,20 @@ class QuoteSearchResultSerializer(QuoteOutputSerializer):
         return {**quote_row_representation(row), "rank": float(row["rank"] or 0.0)}
 
 
+class ConflictErrorSerializer(ErrorSerializer):
+    current = QuoteOutputSerializer(
+        help_text="The quote as it is now: decide again on its `version` (or its ETag)."
+    )
+
+
+class ClaimReviewSerializer(DocumentedShape):
+    shape = "ClaimReview"
+
+
+class WebAnnotationSerializer(DocumentedShape):
+    shape = "WebAnnotation"
+
+
 class QuoteReviewInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Quote.Status.choices)
     note = serializers.CharField(
@@ -326,7 +348,8 @@ class QuoteReviewInputSerializer(serializers.Serializer):
         child=serializers.URLField(max_length=2000, validators=[validate_http_url]),
         required=False,
         max_length=20,
-        help_text="http(s) links supporting the decision.",
+        help_text="http(s) links supporting the decision, each at most once (a link listed "
+        "twice is refused).",
     )
     version = serializers.IntegerField(
         required=False,
@@ -371,20 +394,10 @@ class QuoteReviewOutputSerializer(serializers.Serializer):
 # --- Change feed ---
 
 
-class ChangeEventSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="Feed position; strictly increasing in commit order.")
-    type = serializers.CharField(
-        help_text="article.created|updated|deleted, quote.created|updated|status_changed|"
-        "deleted, review.created"
-    )
-    entity = serializers.ChoiceField(choices=["article", "quote", "review"])
-    object_id = serializers.IntegerField()
-    # Named like Serializer.data: the feed builds event dicts itself (ChangeEventSerializer).
-    data = serializers.DictField(  # type: ignore[assignment]
-        help_text="Snapshot: version/status/article_id for quotes, revision for articles, "
-        "from/to status for reviews; previous_status on quote.status_changed."
-    )
-    occurred_at = serializers.DateTimeField()
+class ChangeEventSerializer(DocumentedShape):
+    """One event; its `type` says which `data` follows (shapes.EVENT_TYPES)."""
+
+    shape = "ChangeEvent"
 
     def to_representation(self, event: ChangeEvent) -> dict[str, Any]:
         return change_event_representation(event)

@@ -14,13 +14,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.renderers import JSONRenderer
@@ -33,6 +38,7 @@ from rest_framework.views import APIView
 from annotations.api import filters
 from annotations.api.auth import ApiKeyAuthentication, NewsdeskApiPermission, request_api_client
 from annotations.api.errors import (
+    ApiErrorWithBody,
     Conflict,
     PreconditionFailed,
     PreconditionRequired,
@@ -44,7 +50,7 @@ from annotations.api.pagination import (
     cursor_decode,
     cursor_encode,
 )
-from annotations.api.schema import NewsdeskAutoSchema
+from annotations.api.schema import NewsdeskAutoSchema, header
 from annotations.api.serializers import (
     QUOTE_LIST_EXPRESSIONS,
     QUOTE_LIST_KEYSET_ROW_KEYS,
@@ -54,8 +60,10 @@ from annotations.api.serializers import (
     ArticleInputSerializer,
     ArticleOutputSerializer,
     ChangeFeedSerializer,
+    ClaimReviewSerializer,
     ConflictErrorSerializer,
     ErrorSerializer,
+    PingSerializer,
     PrehighlightSerializer,
     QuoteOutputSerializer,
     QuoteReviewInputSerializer,
@@ -65,6 +73,7 @@ from annotations.api.serializers import (
     SpeakerInputSerializer,
     SpeakerOutputSerializer,
     SpeakerUpdateInputSerializer,
+    WebAnnotationSerializer,
 )
 from annotations.api.throttling import ClientRateThrottle
 from annotations.errors import QuoteVersionConflict
@@ -88,7 +97,7 @@ from annotations.services.idempotency import (
     request_fingerprint,
 )
 from annotations.services.reviews import quote_review_submit
-from annotations.services.speakers import speaker_add_aliases, speaker_upsert
+from annotations.services.speakers import speaker_create_or_update
 
 MAX_FEED_LIMIT = 1000
 DEFAULT_FEED_LIMIT = 200
@@ -119,6 +128,16 @@ class NewsdeskAPIMixin:
     permission_classes: Sequence[Any] = [NewsdeskApiPermission]
     throttle_classes: Sequence[type[BaseThrottle]] = [ClientRateThrottle]
     schema: ViewInspector | None = NewsdeskAutoSchema()
+    # Generic views: the rows they read, always through a permission-scoped selector.
+    model: type[Model]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return self.model._default_manager.none()
+        return self.scoped_queryset()
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
@@ -172,7 +191,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 class PingView(NewsdeskAPIMixin, APIView):
     @extend_schema(
         summary="Check credentials",
-        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description='{"ok": true}')},
+        responses={200: PingSerializer},
     )
     def get(self, request: Request) -> Response:
         return Response({"ok": True})
@@ -180,38 +199,40 @@ class PingView(NewsdeskAPIMixin, APIView):
 
 # --- Articles ---
 
-ARTICLE_PARAMS = [
-    OpenApiParameter(
+ARTICLE_CREATE_HEADERS = [
+    header(
         "Idempotency-Key",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        description="Makes a retried POST safe: the same key and body return the stored "
-        "response; the same key with another body is refused (422).",
-    )
+        "Makes a retried POST safe: the same key and body return the stored response; the "
+        "same key with another body is refused (422). 1 to 255 printable ASCII characters.",
+    ),
+    header("Location", "The article's URL.", response=[200, 201], required=True),
+    header(
+        "Idempotent-Replayed",
+        "true: this is the stored response of an earlier request with the same "
+        "Idempotency-Key; nothing was written.",
+        response=[200, 201],
+        enum=["true"],
+    ),
 ]
 
 
+@extend_schema_view(get=extend_schema(summary="List articles"))
 class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
+    model = Article
     serializer_class = ArticleOutputSerializer
     pagination_class = KeysetCursorPagination
     filterset_class = filters.ArticleFilter
 
-    def get_queryset(self) -> QuerySet[Article]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Article.objects.none()
+    def scoped_queryset(self) -> QuerySet[Article]:
         return article_list_for_api(user=self.request.user)
 
     def get_keyset_ordering(self) -> tuple[str, ...]:
         return ("-updated_at", "-id")
 
-    @extend_schema(summary="List articles", operation_id="articles_list")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(
         summary="Create an article (idempotent by URL or Idempotency-Key)",
         request=ArticleInputSerializer,
-        parameters=ARTICLE_PARAMS,
+        parameters=ARTICLE_CREATE_HEADERS,
         responses={
             201: ArticleCreateOutputSerializer,
             200: OpenApiResponse(
@@ -267,34 +288,20 @@ class ArticleListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
         return response
 
 
+@extend_schema_view(get=extend_schema(summary="Read an article (with its body)"))
 class ArticleDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
     serializer_class = ArticleDetailOutputSerializer
 
     def get_object(self) -> Article:
         return article_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(summary="Read an article (with its body)")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     def _update(self, request: Request, *, partial: bool) -> Response:
         article = self.get_object()
         serializer = ArticleInputSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if not partial:
-            # PUT replaces: fields left out go back to their defaults.
-            defaults = {
-                "url": None,
-                "outlet": "",
-                "byline": "",
-                "published_at": None,
-                "language": "en",
-            }
-            data = {**defaults, **data}
-        if "url" in data:
-            data["url"] = data["url"] or None
-        article = article_update(article=article, data=data)
+        article = article_update(
+            article=article, data=serializer.validated_data, replace=not partial
+        )
         return Response(ArticleDetailOutputSerializer(article, context={"request": request}).data)
 
     @extend_schema(
@@ -359,17 +366,19 @@ QUOTE_LIST_PARAMS = [
 ]
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List and search quotes", parameters=QUOTE_LIST_PARAMS)
+)
 class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
     """Without `q`: newest change first, keyset cursor. With `q`: ranked like the search page."""
 
+    model = Quote
     serializer_class = QuoteSearchResultSerializer
     pagination_class = KeysetCursorPagination
     keyset_row_keys = QUOTE_LIST_KEYSET_ROW_KEYS
     filter_backends: list[Any] = []
 
-    def get_queryset(self) -> QuerySet[Quote]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Quote.objects.none()
+    def scoped_queryset(self) -> QuerySet[Quote]:
         try:
             params = quote_search_params_from_query(
                 self.request.query_params, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
@@ -390,25 +399,30 @@ class QuoteListView(NewsdeskAPIMixin, generics.ListAPIView):
     def get_keyset_ordering(self) -> tuple[str, ...] | None:
         return None if self.search_params.q else ("-updated_at", "-id")
 
-    @extend_schema(summary="List and search quotes", parameters=QUOTE_LIST_PARAMS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(get=extend_schema(summary="Read a quote"))
 class QuoteDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
     serializer_class = QuoteOutputSerializer
 
     def get_object(self) -> Quote:
         return quote_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(summary="Read a quote")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
-def _current(quote: Quote) -> dict[str, Any]:
-    """The body part of a refused decision that shows the quote as it is now."""
-    return {"current": QuoteOutputSerializer(quote).data}
+def _refusal(
+    error: type[ApiErrorWithBody],
+    message: str,
+    quote: Quote,
+    *,
+    code: str | None = "version_conflict",
+) -> ApiErrorWithBody:
+    """A refused decision (409/412) that carries the quote as it is now, and its ETag."""
+    current = QuoteOutputSerializer(quote).data
+    return error(
+        message,
+        code=code,
+        extra={"current": current},
+        headers={"ETag": representation_etag(current)},
+    )
 
 
 def _expected_version(request: Request, quote: Quote, body_version: int | None) -> tuple[int, bool]:
@@ -428,17 +442,19 @@ def _expected_version(request: Request, quote: Quote, body_version: int | None) 
         )
     current_etag = representation_etag(QuoteOutputSerializer(quote).data).strip('"')
     if str(quote.version) not in tokens and current_etag not in tokens:
-        raise PreconditionFailed(
+        raise _refusal(
+            PreconditionFailed,
             f"The quote is at version {quote.version}, not the one in If-Match "
             f"({if_match.strip()[:40]}). Nothing was changed; reload and decide again.",
-            extra=_current(quote),
+            quote,
+            code=None,  # precondition_failed: the client's If-Match was stale on arrival
         )
     if body_version is not None and body_version != quote.version:
-        raise Conflict(
+        raise _refusal(
+            Conflict,
             f"The version field ({body_version}) does not match If-Match (version "
             f"{quote.version}).",
-            code="version_conflict",
-            extra=_current(quote),
+            quote,
         )
     return quote.version, True
 
@@ -448,13 +464,19 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
         summary="Verify, dispute or reset a quote (optimistic locking)",
         request=QuoteReviewInputSerializer,
         parameters=[
-            OpenApiParameter(
+            header(
                 "If-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description='"<version>" of the quote the decision is based on (or the ETag '
-                "of its GET). Alternative to the `version` field.",
-            )
+                '"<version>" of the quote the decision is based on (or the ETag of its GET). '
+                "Alternative to the `version` field.",
+            ),
+            header("Location", "The review's URL.", response=[201], required=True),
+            header(
+                "ETag",
+                "201: the quote's new ETag (send it as If-Match to decide again); 409/412: the "
+                "ETag of the quote as it is now.",
+                response=[201, 409, 412],
+                required=True,
+            ),
         ],
         responses={
             201: QuoteReviewOutputSerializer,
@@ -486,26 +508,23 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
                 evidence=data.get("evidence", []),
             )
         except QuoteVersionConflict as exc:
-            error_class = PreconditionFailed if from_if_match else Conflict
-            raise error_class(
-                exc.message, code="version_conflict", extra=_current(exc.quote)
+            raise _refusal(
+                PreconditionFailed if from_if_match else Conflict, exc.message, exc.quote
             ) from None
         except DjangoValidationError as exc:
             messages = exc.message_dict
             if "to_status" in messages:
                 messages["status"] = messages.pop("to_status")
             raise serializers.ValidationError(messages) from None
-        quote = quote_get_for_user(user=request.user, pk=pk)
+        quote_data = QuoteOutputSerializer(quote_get_for_user(user=request.user, pk=pk)).data
         response = Response(
-            {
-                "review": ReviewOutputSerializer(review).data,
-                "quote": QuoteOutputSerializer(quote).data,
-            },
+            {"review": ReviewOutputSerializer(review).data, "quote": quote_data},
             status=status.HTTP_201_CREATED,
         )
         response["Location"] = request.build_absolute_uri(
             reverse("api:review-detail", kwargs={"pk": review.pk})
         )
+        response["ETag"] = representation_etag(quote_data)
         return response
 
 
@@ -514,7 +533,7 @@ class QuoteClaimReviewView(NewsdeskAPIMixin, APIView):
 
     @extend_schema(
         summary="schema.org ClaimReview (JSON-LD) for a verified or disputed quote",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ClaimReview")},
+        responses={200: ClaimReviewSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         quote = quote_get_for_user(user=request.user, pk=pk)
@@ -526,7 +545,7 @@ class QuoteAnnotationView(NewsdeskAPIMixin, APIView):
 
     @extend_schema(
         summary="W3C Web Annotation for a verified or disputed quote",
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Annotation")},
+        responses={200: WebAnnotationSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         quote = quote_get_for_user(user=request.user, pk=pk)
@@ -537,22 +556,18 @@ class QuoteAnnotationView(NewsdeskAPIMixin, APIView):
 # --- Speakers ---
 
 
+@extend_schema_view(get=extend_schema(summary="List speakers with their aliases"))
 class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
+    model = Speaker
     serializer_class = SpeakerOutputSerializer
     pagination_class = KeysetCursorPagination
     filterset_class = filters.SpeakerFilter
 
-    def get_queryset(self) -> QuerySet[Speaker]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Speaker.objects.none()
+    def scoped_queryset(self) -> QuerySet[Speaker]:
         return speaker_list_for_api(user=self.request.user)
 
     def get_keyset_ordering(self) -> tuple[str, ...]:
         return ("name", "id")
-
-    @extend_schema(summary="List speakers with their aliases")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Create a speaker (or add to the one with this name)",
@@ -563,33 +578,28 @@ class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
         serializer = SpeakerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        existing = Speaker.objects.filter(name=data["name"]).first()
-        speaker = speaker_upsert(
+        # Fields left out keep their current value instead of being blanked.
+        speaker, created = speaker_create_or_update(
             name=data["name"],
             kind=data["kind"],
-            # Fields left out keep their current value instead of being blanked.
-            title=data.get("title", existing.title if existing else ""),
-            organisation=data.get("organisation", existing.organisation if existing else ""),
+            title=data.get("title"),
+            organisation=data.get("organisation"),
             aliases=data.get("aliases", []),
         )
-        speaker = speaker_list_for_api(user=request.user).get(pk=speaker.pk)
+        speaker = self.get_queryset().get(pk=speaker.pk)
         return Response(
             SpeakerOutputSerializer(speaker).data,
-            status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
+@extend_schema_view(get=extend_schema(summary="Read a speaker"))
 class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    model = Speaker
     serializer_class = SpeakerOutputSerializer
 
-    def get_queryset(self) -> QuerySet[Speaker]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Speaker.objects.none()
+    def scoped_queryset(self) -> QuerySet[Speaker]:
         return speaker_list_for_api(user=self.request.user)
-
-    @extend_schema(summary="Read a speaker")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Update a speaker's kind, title, organisation; add aliases",
@@ -601,14 +611,13 @@ class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
         serializer = SpeakerUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        speaker_upsert(
+        speaker_create_or_update(
             name=speaker.name,
-            kind=data.get("kind", speaker.kind),
-            title=data.get("title", speaker.title),
-            organisation=data.get("organisation", speaker.organisation),
+            kind=data.get("kind"),
+            title=data.get("title"),
+            organisation=data.get("organisation"),
+            aliases=data.get("aliases", []),
         )
-        if data.get("aliases"):
-            speaker_add_aliases(speaker=speaker, aliases=data["aliases"])
         speaker = self.get_queryset().get(pk=speaker.pk)
         return Response(SpeakerOutputSerializer(speaker).data)
 
@@ -616,35 +625,27 @@ class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
 # --- Reviews ---
 
 
+@extend_schema_view(get=extend_schema(summary="Review history (newest first)"))
 class ReviewListView(NewsdeskAPIMixin, generics.ListAPIView):
+    model = Review
     serializer_class = ReviewOutputSerializer
     pagination_class = KeysetCursorPagination
     filterset_class = filters.ReviewFilter
 
-    def get_queryset(self) -> QuerySet[Review]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Review.objects.none()
+    def scoped_queryset(self) -> QuerySet[Review]:
         return review_list_for_api(user=self.request.user)
 
     def get_keyset_ordering(self) -> tuple[str, ...]:
         return ("-id",)
 
-    @extend_schema(summary="Review history (newest first)")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(get=extend_schema(summary="Read a review"))
 class ReviewDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    model = Review
     serializer_class = ReviewOutputSerializer
 
-    def get_queryset(self) -> QuerySet[Review]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return Review.objects.none()
+    def scoped_queryset(self) -> QuerySet[Review]:
         return review_list_for_api(user=self.request.user)
-
-    @extend_schema(summary="Read a review")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
 
 
 # --- Change feed ---
@@ -653,6 +654,7 @@ class ReviewDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
 class ChangeFeedView(NewsdeskAPIMixin, APIView):
     @extend_schema(
         summary="Change feed for sync: every committed write, in commit order",
+        operation_id="changes_list",
         parameters=[
             OpenApiParameter(
                 "cursor",
@@ -701,6 +703,21 @@ class ChangeFeedView(NewsdeskAPIMixin, APIView):
             if not isinstance(after, int) or after < 0:
                 raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
         events = change_events_after(user=request.user, after=after, limit=limit + 1)
+        if not events and after:
+            # Positions only grow, so a cursor past the head was never issued by this feed (or
+            # the feed was restored from an older backup): answering "nothing new" would keep a
+            # CMS polling forever and missing every event up to its cursor.
+            head = change_feed_head(user=request.user)
+            if after > head:
+                raise serializers.ValidationError(
+                    {
+                        "cursor": [
+                            f"This cursor is at position {after}, beyond the end of the feed "
+                            f"(position {head}); this feed never issued it. Resynchronise "
+                            "through the list endpoints, then continue from ?start=latest."
+                        ]
+                    }
+                )
         has_more = len(events) > limit
         events = events[:limit]
         last = events[-1].seq if events else after

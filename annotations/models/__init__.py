@@ -25,6 +25,7 @@ from annotations.models.quotes import Quote
 from annotations.models.reviews import Review
 from annotations.models.speakers import Speaker, SpeakerAlias, normalize_alias
 from annotations.models.webhooks import (
+    WEBHOOK_SECRET_PREFIX,
     WebhookDelivery,
     WebhookDeliveryAttempt,
     WebhookEndpoint,
@@ -33,6 +34,7 @@ from annotations.models.webhooks import (
 
 __all__ = [
     "API_KEY_PREFIX",
+    "WEBHOOK_SECRET_PREFIX",
     "ApiClient",
     "Article",
     "ChangeEvent",

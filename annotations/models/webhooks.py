@@ -1,5 +1,6 @@
 """Webhook endpoints the CMS registers, and the log of every delivery and attempt."""
 
+import base64
 import secrets
 import uuid
 
@@ -10,9 +11,16 @@ from django.db.models import Q
 
 from annotations.validators import validate_http_url
 
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 - a format prefix, not a secret
+
 
 def webhook_secret_generate() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in standard base64.
+
+    (Before migration 0012 the bytes were URL-safe base64 without padding, which off-the-shelf
+    Standard Webhooks libraries decode to other bytes.)
+    """
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 class WebhookEndpoint(models.Model):

@@ -12,6 +12,14 @@ from annotations.models import Article
 from annotations.services.prehighlight import PrehighlightPublisher, prehighlight_enqueue
 
 ARTICLE_EDITABLE_FIELDS = ("title", "body", "url", "outlet", "byline", "published_at", "language")
+# What a replacing update (PUT) gives the optional fields it leaves out.
+ARTICLE_DEFAULTS: dict[str, Any] = {
+    "url": None,
+    "outlet": "",
+    "byline": "",
+    "published_at": None,
+    "language": "en",
+}
 
 
 @transaction.atomic
@@ -45,16 +53,22 @@ def article_create(
 
 
 @transaction.atomic
-def article_update(*, article: Article, data: dict[str, Any]) -> Article:
-    """Update the given fields; a changed body bumps the revision, re-anchors and re-queues."""
+def article_update(*, article: Article, data: Mapping[str, Any], replace: bool = False) -> Article:
+    """Update the given fields; a changed body bumps the revision, re-anchors and re-queues.
+
+    With `replace` (a PUT), optional fields left out go back to ARTICLE_DEFAULTS.
+    """
     unknown = set(data) - set(ARTICLE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    data = {**ARTICLE_DEFAULTS, **data} if replace else dict(data)
+    if "url" in data:
+        data["url"] = data["url"] or None  # blank is NULL, which the unique constraint ignores
     article = Article.objects.select_for_update().get(pk=article.pk)
     old_body = article.body
     changed = [name for name, value in data.items() if getattr(article, name) != value]
     for name in changed:
-        setattr(article, name, data[name] if name != "url" else (data[name] or None))
+        setattr(article, name, data[name])
     if not changed:
         return article
     article.full_clean()

@@ -45,6 +45,14 @@ def quote_review_submit(
         )
     if len(evidence) > MAX_EVIDENCE_LINKS:
         raise ValidationError({"evidence": f"At most {MAX_EVIDENCE_LINKS} evidence links."})
+    # A link listed twice is refused, not stored twice or quietly merged: a client that sent it
+    # twice has a bug (a generated client once sent every field twice), and we store only what
+    # the client meant.
+    repeated = sorted({link for link in evidence if evidence.count(link) > 1})
+    if repeated:
+        raise ValidationError(
+            {"evidence": f"Each evidence link may be given once; listed twice: {repeated[0]}"}
+        )
     if to_status == Quote.Status.DISPUTED and not note:
         raise ValidationError({"note": "A dispute needs a note saying what is wrong."})
 

@@ -36,6 +36,38 @@ def speaker_upsert(
 
 
 @transaction.atomic
+def speaker_create_or_update(
+    *,
+    name: str,
+    kind: str | None = None,
+    title: str | None = None,
+    organisation: str | None = None,
+    aliases: Iterable[str] = (),
+) -> tuple[Speaker, bool]:
+    """The speaker with this canonical name, created or updated; (speaker, created).
+
+    A field given as None keeps its current value (a new speaker gets a person with blank
+    title and organisation); aliases are added, never removed. The row is locked first, so the
+    fields kept are the ones the update writes back.
+    """
+    current = Speaker.objects.select_for_update().filter(name=name).first()
+
+    def keep(value: str | None, field: str, blank: str) -> str:
+        if value is not None:
+            return value
+        return str(getattr(current, field)) if current is not None else blank
+
+    speaker = speaker_upsert(
+        name=name,
+        kind=keep(kind, "kind", Speaker.Kind.PERSON),
+        title=keep(title, "title", ""),
+        organisation=keep(organisation, "organisation", ""),
+        aliases=aliases,
+    )
+    return speaker, current is None
+
+
+@transaction.atomic
 def speaker_add_aliases(*, speaker: Speaker, aliases: Iterable[str]) -> list[SpeakerAlias]:
     existing = set(speaker.aliases.values_list("normalized", flat=True))
     created = []

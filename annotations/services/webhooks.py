@@ -5,10 +5,16 @@ happens in the Celery worker (annotations.webhook_deliver). If Redis is down the
 `pending` and `webhook_sweep` (task annotations.webhook_sweep / command webhooks_sweep)
 queues them later.
 
-Receivers verify `Newsdesk-Signature: t=<unix>,v1=<hex>`, where hex is the HMAC-SHA256, keyed
-with the endpoint secret, of f"{t}.{raw body}"; see verify_signature and docs/api.md.
+Deliveries follow the Standard Webhooks specification (https://www.standardwebhooks.com/):
+`webhook-id` (the delivery id: the same on every retry), `webhook-timestamp` (unix seconds) and
+`webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{raw body}">`, keyed with the
+bytes of the endpoint's `whsec_<base64>` secret, so receivers verify with an off-the-shelf
+library. The Newsdesk-* headers of release 1.0 (`Newsdesk-Signature: t=<unix>,v1=<hex>`, see
+verify_signature) are still sent for one release, deprecated; docs/api.md.
 """
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -30,6 +36,7 @@ from django.utils import timezone
 
 from annotations import roles
 from annotations.models import (
+    WEBHOOK_SECRET_PREFIX,
     Quote,
     Review,
     WebhookDelivery,
@@ -44,22 +51,57 @@ Event = WebhookEndpoint.Event
 
 # A delivery left `delivering` this long had its worker die under it.
 STALE_DELIVERING = dt.timedelta(minutes=10)
-SIGNATURE_HEADER = "Newsdesk-Signature"
+SIGNATURE_HEADER = "Newsdesk-Signature"  # deprecated: Standard Webhooks' webhook-signature
 
 
 # --- Signatures ---
 
 
+def webhook_secret_key(secret: str) -> bytes:
+    """The HMAC key an endpoint secret spells: the bytes after `whsec_`, base64-decoded.
+
+    Both spellings decode to the same bytes: standard base64 (since 0012) and the URL-safe,
+    unpadded form that endpoints created earlier were given.
+    """
+    encoded = secret.removeprefix(WEBHOOK_SECRET_PREFIX).rstrip("=")
+    encoded += "=" * (-len(encoded) % 4)
+    try:
+        if "-" in encoded or "_" in encoded:
+            return base64.urlsafe_b64decode(encoded)
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("A webhook secret is whsec_ followed by base64.") from None
+
+
+def standard_webhook_signature(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value of Standard Webhooks for one message."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(webhook_secret_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode("ascii")
+
+
+def _legacy_key(secret: str) -> bytes:
+    # The deprecated header is keyed with the secret as release 1.0 spelled it (URL-safe, no
+    # padding): what receivers of endpoints created then hold, so they keep verifying after 0012
+    # re-spelled the stored secret.
+    legacy = base64.urlsafe_b64encode(webhook_secret_key(secret)).decode("ascii").rstrip("=")
+    return (WEBHOOK_SECRET_PREFIX + legacy).encode("ascii")
+
+
 def webhook_signature(*, secret: str, body: bytes, timestamp: int) -> str:
+    """The deprecated `Newsdesk-Signature` value: t=<unix>,v1=<hex HMAC of "{t}.{body}">."""
     signed = str(timestamp).encode("ascii") + b"." + body
-    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    digest = hmac.new(_legacy_key(secret), signed, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
 
 
 def verify_signature(
     secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
 ) -> bool:
-    """Receiver-side check: the signature matches and is at most `tolerance` seconds old."""
+    """Receiver-side check of the deprecated header: matches, at most `tolerance` seconds old.
+
+    New receivers verify `webhook-signature` with a Standard Webhooks library instead.
+    """
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
         key, sep, value = item.strip().partition("=")
@@ -72,7 +114,11 @@ def verify_signature(
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         return False
-    expected = webhook_signature(secret=secret, body=body, timestamp=timestamp).split("v1=")[1]
+    try:
+        expected = webhook_signature(secret=secret, body=body, timestamp=timestamp)
+    except ValueError:  # not a secret we could have issued
+        return False
+    expected = expected.split("v1=")[1]
     return any(hmac.compare_digest(expected, given) for given in parts.get("v1", []))
 
 
@@ -134,10 +180,13 @@ def webhook_deliveries_create(
     *, event_type: str, event_id: str, data: dict[str, Any]
 ) -> list[WebhookDelivery]:
     """One pending delivery per active endpoint subscribed to the event, queued after commit."""
+    created_at = timezone.now().isoformat().replace("+00:00", "Z")
     payload = {
         "id": event_id,
         "type": event_type,
-        "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+        # `timestamp` is the field name the Standard Webhooks payload structure recommends.
+        "timestamp": created_at,
+        "created_at": created_at,
         "data": data,
     }
     created: list[WebhookDelivery] = []
@@ -262,9 +311,18 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
     timestamp = int(time.time())
+    message_id = str(delivery.delivery_id)
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": "Newsdesk-Webhooks/1.0",
+        "User-Agent": "Newsdesk-Webhooks/1.1",
+        # Standard Webhooks: the id is the delivery's, the same on every retry; a replay is a
+        # new delivery, so receivers that de-duplicate on it still act on a replay.
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_webhook_signature(
+            secret=endpoint.secret, message_id=message_id, timestamp=timestamp, body=body
+        ),
+        # Deprecated (release 1.0 headers), sent until the next release.
         SIGNATURE_HEADER: webhook_signature(secret=endpoint.secret, body=body, timestamp=timestamp),
         "Newsdesk-Delivery": str(delivery.delivery_id),
         "Newsdesk-Event": delivery.event_id,

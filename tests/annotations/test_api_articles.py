@@ -184,6 +184,22 @@ def test_api_article_put_replaces_fields(api, review_key):
 
 
 @pytest.mark.django_db
+def test_api_article_blank_url_is_no_url_and_no_change(api, review_key):
+    article = ArticleFactory(body=BODY, url=None)
+    before = article.updated_at
+    response = api.patch(
+        reverse("api:article-detail", kwargs={"pk": article.pk}),
+        {"url": ""},
+        format="json",
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 200
+    assert response.json()["url"] is None
+    article.refresh_from_db()
+    assert (article.url, article.updated_at) == (None, before)
+
+
+@pytest.mark.django_db
 def test_api_article_patch_to_taken_url_is_400(api, review_key):
     ArticleFactory(url="https://news.example.org/taken")
     article = ArticleFactory()

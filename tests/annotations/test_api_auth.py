@@ -1,9 +1,10 @@
 # ruff: noqa: F811 - pytest fixtures imported from api_support are redefined as arguments
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from annotations.models import ApiClient, Quote
+from annotations.models import ApiClient, Quote, api_key_hash
 from annotations.services.api_clients import api_client_for_key
 from tests.annotations.api_support import (  # noqa: F401
     api,
@@ -198,3 +199,21 @@ def test_api_quote_other_pk_is_404_with_detail(api, read_key):
     )
     assert response.status_code == 404
     assert response.json() == {"detail": "No such quote.", "code": "not_found"}
+
+
+@pytest.mark.django_db
+def test_api_key_create_command_prints_a_working_key_once(api, editor, capsys):
+    call_command("api_key_create", "Quick-start CMS", "--owner", "alice", "--scope", "review")
+    out, err = capsys.readouterr()
+    key = out.strip()
+    client = ApiClient.objects.get(name="Quick-start CMS")
+    assert (client.owner, client.scope, client.key_hash) == (editor, "review", api_key_hash(key))
+    assert "will not be shown again" in err
+    assert api.get(reverse("api:ping"), headers=bearer(key)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_key_create_command_refuses_an_unknown_owner():
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("api_key_create", "CMS", "--owner", "nobody")
+    assert ApiClient.objects.count() == 0

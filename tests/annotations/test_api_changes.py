@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from annotations.api.pagination import cursor_decode, cursor_encode
 from annotations.models import ChangeEvent, Quote
 from annotations.services.articles import article_create, article_update
 from annotations.services.reviews import quote_review_submit
@@ -107,6 +108,28 @@ def test_change_feed_invalid_cursor_and_limit_are_400(reader_key):
         reverse("api:changes"), {"cursor": "%%%", "limit": "0"}, headers=bearer(reader_key)
     )
     assert response.status_code == 400
+
+
+def test_change_feed_cursor_beyond_the_head_is_a_400_with_a_message(reader_key):
+    """Issue 12, item 12: it was 200, no events and the same cursor, so a CMS polled forever."""
+    ArticleFactory()
+    client = APIClient()
+    events, head_cursor = _drain(client, reader_key)
+    head = _cursor_seq(head_cursor)
+    assert head == events[-1]["id"] > 0
+    beyond = cursor_encode({"s": head + 1})
+
+    response = client.get(reverse("api:changes"), {"cursor": beyond}, headers=bearer(reader_key))
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    (message,) = body["errors"]["cursor"]
+    assert f"position {head + 1}, beyond the end of the feed (position {head})" in message
+    assert "?start=latest" in message
+    # At the head itself there is simply nothing new yet.
+    idle = _feed(client, reader_key, head_cursor)
+    assert (idle["events"], idle["next_cursor"]) == ([], head_cursor)
 
 
 def test_change_feed_event_committed_later_is_never_behind_the_cursor(reader_key):
@@ -214,6 +237,4 @@ def test_change_feed_concurrent_writers_every_event_seen_exactly_once(reader_key
 
 
 def _cursor_seq(cursor):
-    from annotations.api.pagination import cursor_decode
-
     return cursor_decode(cursor)["s"]

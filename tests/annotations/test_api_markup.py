@@ -2,6 +2,7 @@
 import pytest
 from django.urls import reverse
 
+from annotations.api.markup import claim_text
 from annotations.models import Speaker
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.api_support import api, bearer, read_key  # noqa: F401
@@ -50,7 +51,9 @@ def test_claimreview_for_verified_quote_has_required_fields(api, read_key, edito
     doc = response.json()
     assert CLAIM_REVIEW_REQUIRED <= set(doc)
     assert (doc["@context"], doc["@type"]) == ("https://schema.org", "ClaimReview")
-    assert doc["claimReviewed"] == quote.text
+    # The quote ends with the sentence's comma ("…this year,” the minister said).
+    assert quote.text == "We will not raise taxes this year,"
+    assert doc["claimReviewed"] == "We will not raise taxes this year"
     assert doc["url"] == f"https://news.example.org/budget#quote-{quote.pk}"
     assert doc["author"] == {"@type": "Organization", "name": "The Daily Check"}
     rating = doc["reviewRating"]
@@ -151,3 +154,23 @@ def test_markup_for_not_a_quote_is_404(api, read_key, editor):
     )
     assert response.status_code == 404
     assert "not a quote" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("text", "claim"),
+    [
+        ("calling it a plan,", "calling it a plan"),
+        ("We will win.", "We will win"),
+        ("a plan; ", "a plan"),
+        ("as follows:", "as follows"),
+        # Punctuation that belongs to the claim stays.
+        ("Are we sure?", "Are we sure?"),
+        ("Never!", "Never!"),
+        ("and then...", "and then..."),
+        ("and then…", "and then…"),
+        ("talks with the U.S.", "talks with the U.S."),
+        ("1,000,000", "1,000,000"),
+    ],
+)
+def test_claim_text_drops_only_the_sentences_trailing_punctuation(text, claim):
+    assert claim_text(text) == claim

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from annotations.api.serializers import QuoteSearchResultSerializer
-from annotations.models import Quote, Review, Speaker
+from annotations.models import Article, Quote, Review, Speaker
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.api_support import (  # noqa: F401
     api,
@@ -246,6 +246,85 @@ def test_api_review_stale_if_match_is_412_and_changes_nothing(api, review_key, q
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [({"If-Match": '"1"'}, {}, 412), ({}, {"version": 1}, 409)],
+)
+def test_api_review_refusal_carries_the_current_etag(
+    api, review_key, read_key, quote, other_editor, headers, body, status
+):
+    quote_review_submit(quote=quote, user=other_editor, to_status="verified", expected_version=1)
+    response = api.post(
+        _review_url(quote),
+        {"status": "verified", **body},
+        headers={**bearer(review_key), **headers},
+    )
+    current = api.get(
+        reverse("api:quote-detail", kwargs={"pk": quote.pk}), headers=bearer(read_key)
+    )
+    assert response.status_code == status
+    assert response.headers["ETag"] == current.headers["ETag"]
+    # The ETag is a precondition the next decision can use as it is.
+    retry = api.post(
+        _review_url(quote),
+        {"status": "candidate"},
+        headers={**bearer(review_key), "If-Match": response.headers["ETag"]},
+    )
+    assert retry.status_code == 201
+    assert (
+        retry.headers["ETag"]
+        == api.get(
+            reverse("api:quote-detail", kwargs={"pk": quote.pk}), headers=bearer(read_key)
+        ).headers["ETag"]
+    )
+
+
+@pytest.mark.django_db
+def test_api_review_with_a_repeated_evidence_link_is_400_and_stores_nothing(api, review_key, quote):
+    link = "https://example.org/transcript"
+    response = api.post(
+        _review_url(quote),
+        {"status": "verified", "version": 1, "evidence": [link, "https://example.org/b", link]},
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["evidence"] == [
+        f"Each evidence link may be given once; listed twice: {link}"
+    ]
+    quote.refresh_from_db()
+    assert (quote.status, quote.version, Review.objects.count()) == ("candidate", 1, 0)
+
+
+FORM_BODIES = {
+    "application/x-www-form-urlencoded": b"title=T&body=B&status=verified&version=1&name=Ana",
+    "multipart/form-data; boundary=nd": (
+        b'--nd\r\nContent-Disposition: form-data; name="title"\r\n\r\nT\r\n--nd--\r\n'
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content_type", list(FORM_BODIES))
+@pytest.mark.parametrize(
+    "path", ["/api/v1/articles/", "/api/v1/quotes/{quote}/review/", "/api/v1/speakers/"]
+)
+def test_api_writes_refuse_form_and_multipart_bodies_with_415(
+    api, review_key, quote, path, content_type
+):
+    response = api.generic(
+        "POST",
+        path.format(quote=quote.pk),
+        FORM_BODIES[content_type],
+        content_type=content_type,
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert "send Content-Type: application/json" in response.json()["detail"]
+    assert (Article.objects.count(), Review.objects.count(), Speaker.objects.count()) == (1, 0, 1)
+
+
+@pytest.mark.django_db
 def test_api_review_stale_version_field_is_409_and_changes_nothing(
     api, review_key, quote, other_editor
 ):
@@ -353,6 +432,22 @@ def test_api_speaker_create_and_update_aliases(api, review_key, read_key):
         headers=bearer(read_key),
     )
     assert denied.status_code == 403
+
+
+@pytest.mark.django_db
+def test_api_speaker_create_with_a_known_name_updates_only_the_fields_sent(api, review_key):
+    speaker = SpeakerFactory(name="Ana Reyes", title="Minister", organisation="Cabinet")
+    response = api.post(
+        reverse("api:speaker-list"),
+        {"name": "Ana Reyes", "organisation": "Senate", "aliases": ["Reyes"]},
+        format="json",
+        headers=bearer(review_key),
+    )
+    assert response.status_code == 200
+    speaker.refresh_from_db()
+    assert (speaker.title, speaker.organisation) == ("Minister", "Senate")
+    assert sorted(response.json()["aliases"]) == ["Ana Reyes", "Reyes"]
+    assert Speaker.objects.filter(name="Ana Reyes").count() == 1
 
 
 @pytest.mark.django_db

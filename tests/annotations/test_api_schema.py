@@ -1,16 +1,21 @@
 # ruff: noqa: F811 - pytest fixtures imported from api_support are redefined as arguments
 """The OpenAPI schema, the docs page, throttling, and a schemathesis run against the live API."""
 
+import json
+import re
 import time
 
 import pytest
 import schemathesis
 from django.core.cache import cache
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
+from rest_framework.utils.encoders import JSONEncoder
 
+from annotations.api.shapes import CHANGE_EVENT_TYPES
 from annotations.api.throttling import ClientRateThrottle
 from annotations.models import ApiClient
 from annotations.services.api_clients import api_client_for_key
@@ -32,6 +37,110 @@ def test_api_schema_documents_auth_and_errors(api):
     assert {"200", "201", "422"} <= set(create["responses"])
     quote = schema["components"]["schemas"]["QuoteOutput"]
     assert {"id", "text", "status", "version", "speaker", "article"} <= set(quote["properties"])
+
+
+def _schema():
+    return json.loads(
+        json.dumps(SchemaGenerator().get_schema(request=None, public=True), cls=JSONEncoder)
+    )
+
+
+def _operations(schema):
+    return [
+        (method.upper(), path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+@pytest.mark.django_db
+def test_api_schema_request_bodies_are_json_only():
+    bodies = {
+        (method, path): sorted(operation["requestBody"]["content"])
+        for method, path, operation in _operations(_schema())
+        if "requestBody" in operation
+    }
+    assert len(bodies) == 6
+    assert set(map(tuple, bodies.values())) == {("application/json",)}
+
+
+@pytest.mark.django_db
+def test_api_schema_operation_ids_are_resource_then_action():
+    ids = [operation["operationId"] for _m, _p, operation in _operations(_schema())]
+    assert len(ids) == len(set(ids))
+    pattern = re.compile(
+        r"(articles|quotes|speakers|reviews|changes|ping)(_[a-z]+)*_"
+        r"(list|create|retrieve|update|partial_update)"
+    )
+    assert [i for i in ids if not pattern.fullmatch(i)] == []
+    assert {"articles_list", "quotes_review_create", "changes_list"} <= set(ids)
+
+
+@pytest.mark.django_db
+def test_api_schema_declares_the_headers_the_api_reads_and_writes():
+    schema = _schema()
+    for method, path, operation in _operations(schema):
+        responses = operation["responses"]
+        assert "WWW-Authenticate" in responses["401"]["headers"], path
+        assert responses["429"]["headers"]["Retry-After"]["required"] is True, path
+        if method == "GET":
+            params = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+            assert ("header", "If-None-Match") in params, path
+            for code in ("200", "304"):
+                assert responses[code]["headers"]["ETag"]["required"] is True, (path, code)
+    review = schema["paths"]["/api/v1/quotes/{id}/review/"]["post"]
+    assert ("header", "If-Match") in {(p["in"], p["name"]) for p in review["parameters"]}
+    for code in ("201", "409", "412"):
+        assert "ETag" in review["responses"][code]["headers"], code
+    create = schema["paths"]["/api/v1/articles/"]["post"]
+    assert ("header", "Idempotency-Key") in {(p["in"], p["name"]) for p in create["parameters"]}
+    for code in ("200", "201"):
+        assert {"Location", "Idempotent-Replayed"} <= set(create["responses"][code]["headers"])
+
+
+@pytest.mark.django_db
+def test_api_schema_types_what_was_free_form():
+    schemas = _schema()["components"]["schemas"]
+    current = schemas["ConflictError"]["properties"]["current"]
+    assert current["allOf"] == [{"$ref": "#/components/schemas/QuoteOutput"}]
+    assert "current" in schemas["ConflictError"]["required"]
+    # The change feed: `type` an enum per variant, `data` chosen by it.
+    events = schemas["ChangeFeed"]["properties"]["events"]["items"]
+    assert events == {"$ref": "#/components/schemas/ChangeEvent"}
+    event = schemas["ChangeEvent"]
+    assert event["discriminator"]["propertyName"] == "type"
+    assert sorted(event["discriminator"]["mapping"]) == sorted(CHANGE_EVENT_TYPES)
+    assert len(CHANGE_EVENT_TYPES) == 8
+    quote_event = schemas["QuoteStatusChangedEvent"]["properties"]
+    assert quote_event["data"] == {"$ref": "#/components/schemas/QuoteStatusChangedEventData"}
+    assert schemas["QuoteStatusChangedEventType"]["enum"] == ["quote.status_changed"]
+    assert "previous_status" in schemas["QuoteStatusChangedEventData"]["required"]
+    # JSON-LD documents are real schemas, not free-form objects.
+    assert "claimReviewed" in schemas["ClaimReview"]["required"]
+    assert "target" in schemas["WebAnnotation"]["required"]
+    # Nullable references in the form OpenAPI 3.1 validators and generators agree on.
+    assert schemas["QuoteOutput"]["properties"]["speaker"] == {
+        "oneOf": [{"$ref": "#/components/schemas/SpeakerSummary"}, {"type": "null"}]
+    }
+
+
+@pytest.mark.django_db
+def test_api_schema_reviews_quote_filter_is_an_integer(api, read_key):
+    review_list = _schema()["paths"]["/api/v1/reviews/"]["get"]
+    (quote,) = [p for p in review_list["parameters"] if p["name"] == "quote"]
+    assert quote["schema"] == {"type": "integer"}
+    response = api.get(reverse("api:review-list"), {"quote": "25.5"}, headers=bearer(read_key))
+    assert response.status_code == 400
+    assert "quote" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_api_schema_passes_the_openapi_validator():
+    from openapi_spec_validator import validate
+
+    schema = _schema()
+    assert schema["openapi"] == "3.1.0"
+    validate(schema)
 
 
 @pytest.mark.django_db
@@ -91,6 +200,10 @@ def test_api_throttle_is_per_client(api, read_key, reporter, settings):
 
 def _load_schema():
     from django.core.wsgi import get_wsgi_application
+
+    # The schema is OpenAPI 3.1 (nullable references are `oneOf [..., {type: null}]`), which
+    # schemathesis 3.x supports behind this switch.
+    schemathesis.experimental.OPEN_API_3_1.enable()
     from drf_spectacular.generators import SchemaGenerator
 
     raw = SchemaGenerator().get_schema(request=None, public=True)

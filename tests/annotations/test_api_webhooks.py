@@ -1,19 +1,31 @@
 # ruff: noqa: F811 - pytest fixtures imported from api_support are redefined as arguments
 """Webhooks against a real local HTTP receiver: signatures, retries, replay, sweep, worker."""
 
+import base64
+import hashlib
+import hmac
+import importlib
 import json
 import os
 import subprocess
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from standardwebhooks import Webhook, WebhookVerificationError
 
-from annotations.models import Quote, WebhookDelivery, WebhookEndpoint
+from annotations.models import (
+    Quote,
+    WebhookDelivery,
+    WebhookEndpoint,
+    webhook_secret_generate,
+)
 from annotations.services.articles import article_create, article_update
 from annotations.services.quotes import quote_add_by_editor, quote_delete
 from annotations.services.reviews import quote_review_submit
@@ -112,6 +124,74 @@ def test_webhook_review_creates_signed_delivery(
     assert payload["type"] == "quote.verified"
     assert payload["data"]["quote"]["status"] == "verified"
     assert payload["data"]["review"]["reviewer"] == "alice"
+
+
+@pytest.mark.django_db
+def test_webhook_delivery_verifies_with_the_standard_webhooks_library(
+    endpoint, receiver, quote, editor, django_capture_on_commit_callbacks
+):
+    """A real delivery to a local receiver, checked by the reference `standardwebhooks` package."""
+    receiver.statuses = [500]
+    review = _verify(quote, editor, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    webhook_delivery_attempt(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    webhook_delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+    # HTTP header names are case-insensitive (urllib sends Webhook-Id).
+    (first_headers, first_body), (headers, body) = [
+        ({name.lower(): value for name, value in sent.items()}, raw)
+        for sent, raw in receiver.requests
+    ]
+
+    payload = Webhook(endpoint.secret).verify(body, headers)
+    assert (payload["id"], payload["type"]) == (f"review-{review.pk}", "quote.verified")
+    assert payload["timestamp"] == payload["created_at"]
+    assert payload["data"]["review"]["id"] == review.pk
+    # The message id is the delivery's: the same on the retry, so receivers de-duplicate on it.
+    assert headers["webhook-id"] == first_headers["webhook-id"] == str(delivery.delivery_id)
+    assert Webhook(endpoint.secret).verify(first_body, first_headers) == payload
+    assert endpoint.secret.startswith("whsec_")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(endpoint.secret).verify(body.replace(b"verified", b"disputed"), headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(webhook_secret_generate()).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):  # another message's id
+        Webhook(endpoint.secret).verify(body, {**headers, "webhook-id": str(uuid.uuid4())})
+    # The release 1.0 headers still come, deprecated, for receivers not yet switched.
+    assert verify_signature(endpoint.secret, headers["newsdesk-signature"], body)
+    assert headers["newsdesk-delivery"] == headers["webhook-id"]
+
+
+@pytest.mark.django_db
+def test_webhook_secret_migration_keeps_old_receivers_verifying(
+    receiver, quote, editor, django_capture_on_commit_callbacks
+):
+    """0012 re-spells 1.0 secrets (URL-safe base64) as Standard Webhooks' standard base64."""
+    key = bytes(range(250, 256)) + bytes(26)  # base64 of these bytes has '-' and '_' URL-safe
+    old_secret = "whsec_" + base64.urlsafe_b64encode(key).decode().rstrip("=")
+    assert "-" in old_secret or "_" in old_secret
+    endpoint = WebhookEndpoint.objects.create(
+        url=receiver.url, events=["quote.verified"], secret=old_secret
+    )
+    migration = importlib.import_module("annotations.migrations.0011_webhook_secrets_standard")
+
+    migration.to_standard(django_apps, None)
+
+    endpoint.refresh_from_db()
+    assert endpoint.secret == "whsec_" + base64.b64encode(key).decode()
+    _verify(quote, editor, django_capture_on_commit_callbacks)
+    webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.get().pk)
+    ((headers, body),) = receiver.requests
+    assert Webhook(endpoint.secret).verify(body, headers)["type"] == "quote.verified"
+    # A receiver still holding the 1.0 secret verifies the deprecated header as it always did.
+    timestamp, digest = (part.split("=")[1] for part in headers["Newsdesk-Signature"].split(","))
+    expected = hmac.new(old_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    assert digest == expected.hexdigest()
+    assert verify_signature(old_secret, headers["Newsdesk-Signature"], body)
+    # The migration can be undone: back to the 1.0 spelling.
+    migration.to_urlsafe(django_apps, None)
+    endpoint.refresh_from_db()
+    assert endpoint.secret == old_secret
 
 
 @pytest.mark.django_db

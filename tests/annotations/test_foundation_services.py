@@ -123,6 +123,20 @@ def test_quote_review_submit_refuses_javascript_evidence(quote, editor):
 
 
 @pytest.mark.django_db
+def test_quote_review_submit_refuses_a_repeated_evidence_link(quote, editor):
+    # Every caller passes here: the API, the desk's form, scripts.
+    with pytest.raises(ValidationError, match=r"listed twice: https://example\.org/a"):
+        quote_review_submit(
+            quote=quote,
+            user=editor,
+            to_status="verified",
+            expected_version=1,
+            evidence=["https://example.org/a", "https://example.org/a"],
+        )
+    assert (Review.objects.count(), Quote.objects.get(pk=quote.pk).version) == (0, 1)
+
+
+@pytest.mark.django_db
 def test_quote_review_submit_refuses_reporter(quote, reporter):
     with pytest.raises(PermissionDeniedError):
         quote_review_submit(quote=quote, user=reporter, to_status="verified", expected_version=1)
