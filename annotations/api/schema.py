@@ -1,13 +1,16 @@
 """OpenAPI details: key authentication, the headers and error responses of every operation,
 and the hand-written shapes (annotations/api/shapes.py)."""
 
+from html import escape
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, get_class
+from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.views import SpectacularAPIView
 
 from annotations.api import shapes
 from annotations.api.serializers import DocumentedShape, ErrorSerializer
@@ -120,3 +123,32 @@ class NewsdeskAutoSchema(AutoSchema):
                 },
             )
         return responses
+
+
+class SchemaPageRenderer(OpenApiYamlRenderer):
+    """The schema as a page a browser shows (the YAML in <pre>) instead of downloading it.
+
+    Chosen only when the client asks for text/html, as browsers do; tools that ask for anything
+    (`*/*`) or for the OpenAPI media types still get the YAML or JSON document.
+    """
+
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        document = super().render(data, media_type, renderer_context).decode("utf-8")
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Newsdesk API schema (OpenAPI)</title></head><body>"
+            '<p><a href="/api/docs/">Interactive documentation</a> · '
+            '<a href="?format=json">JSON</a> · <a href="?format=yaml">YAML download</a></p>'
+            f"<pre>{escape(document)}</pre></body></html>"
+        )
+        return page.encode("utf-8")
+
+
+class SchemaView(SpectacularAPIView):
+    renderer_classes = [*SpectacularAPIView.renderer_classes, SchemaPageRenderer]

@@ -1,7 +1,8 @@
 from django.urls import URLPattern, URLResolver, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from annotations.api import views
+from annotations.api.schema import SchemaView
 
 app_name = "api"
 
@@ -32,7 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/reviews/", views.ReviewListView.as_view(), name="review-list"),
     path("v1/reviews/<int:pk>/", views.ReviewDetailView.as_view(), name="review-detail"),
     path("v1/changes/", views.ChangeFeedView.as_view(), name="changes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from a URL instead of inline, and our
     # template drops the inline <style>: both would be blocked by the Content-Security-Policy.
     path(

@@ -266,3 +266,21 @@ def test_api_client_csrf_session_get_needs_no_token(reporter):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(reporter)
     assert client.get(reverse("api:ping")).status_code == 200
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.django_db
+def test_api_schema_opened_in_a_browser_is_shown_not_downloaded(api):
+    page = api.get("/api/schema/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert page.status_code == 200
+    assert page["Content-Type"] == "text/html; charset=utf-8"
+    assert not page.get("Content-Disposition", "").startswith("attachment")
+    text = page.content.decode()
+    assert "<pre>openapi: 3.1" in text and "&lt;" not in text.split("<pre>")[0]
+    # Tools that ask for anything still get the document itself.
+    tool = api.get("/api/schema/", HTTP_ACCEPT="*/*")
+    assert tool["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert tool.content.startswith(b"openapi: 3.1")
+    assert api.get("/api/schema/?format=json").json()["openapi"].startswith("3.1")
