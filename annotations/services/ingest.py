@@ -177,6 +177,9 @@ def file_records(name: str, content: bytes) -> Iterator[Record]:
         except json.JSONDecodeError as exc:
             yield Record(name, error=f"invalid JSON: {exc.msg} at line {exc.lineno}")
             return
+        except RecursionError:
+            yield Record(name, error="invalid JSON: nested too deeply")
+            return
         items = parsed if isinstance(parsed, list) else [parsed]
         for i, item in enumerate(items, start=1):
             yield _object_record(f"{name}[{i}]" if isinstance(parsed, list) else name, item)

@@ -195,3 +195,10 @@ def test_batch_is_queued_after_commit_and_swept_when_left(
     assert ingest_batch_sweep(stale_after=-1) == 1
     assert sent == [batch.pk, batch.pk]
     assert done.pk not in sent
+
+
+def test_file_records_refuse_json_nested_too_deeply_instead_of_crashing():
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    for name in ("deep.json", "deep.jsonl"):
+        (record,) = ingest_module.file_records(name, deep)
+        assert (record.data, record.error) == (None, "invalid JSON: nested too deeply")
