@@ -139,7 +139,7 @@ def install_plain_list() -> None:
     def plain_list(request: HttpRequest, pk: int) -> HttpResponse:
         # The article page's own reads: the same selectors, so the same SQL.
         article = article_selectors.article_get_for_user(user=request.user, pk=pk)
-        quotes = review_selectors.quote_list_for_review(article=article)
+        quotes = review_selectors.quote_list_for_review(user=request.user, article=article)
         return HttpResponse(template.render({"article": article, "quotes": quotes}, request))
 
     urlconf = types.ModuleType("bench_review_urls")
