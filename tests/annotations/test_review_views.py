@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotations.models import Article, Quote, Review, Speaker
+from annotations.models import Article, Quote, Review, Speaker, WebhookDelivery, WebhookEndpoint
 from annotations.services.reviews import quote_review_submit
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerAliasFactory, SpeakerFactory
 
@@ -318,6 +318,25 @@ def test_quote_review_verify_runs_at_most_eight_queries(
     assert response.status_code == 200
     assert 'data-status="verified" data-version="2"' in response.content.decode()
     assert Quote.objects.get(pk=quote.pk).status == "verified"
+
+
+def test_quote_review_with_a_subscribed_webhook_runs_at_most_twelve_queries(
+    editor_client, quote, django_assert_max_num_queries
+):
+    WebhookEndpoint.objects.create(url="https://cms.example/hook", events=["quote.verified"])
+    editor_client.get(article_url(quote.article))
+
+    # The eight of a decision, then the subscribed endpoints (instead of the check for any),
+    # the quote as the payload shows it, and the delivery in its savepoint.
+    with django_assert_max_num_queries(12):
+        response = editor_client.post(
+            review_url(quote), {"action": "verified", "version": 1}, headers=HTMX
+        )
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event_id == f"review-{Review.objects.get().pk}"
+    assert delivery.payload["data"]["quote"]["status"] == "verified"
 
 
 def test_quote_review_without_javascript_redirects_to_the_quote(editor_client, quote):
