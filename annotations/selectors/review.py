@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -90,8 +91,7 @@ def review_outlets(*, user: roles.AnyUser) -> list[str]:
     )
 
 
-@dataclass(frozen=True)
-class QuoteSpan:
+class QuoteSpan(NamedTuple):
     """Where a quote sits and what it is: enough to lay the highlights out and count statuses."""
 
     pk: int
@@ -188,7 +188,7 @@ def quote_get_in_article(*, user: roles.AnyUser, pk: int) -> tuple[Quote, list[Q
         )
     except (Quote.DoesNotExist, ValueError, TypeError):
         raise Http404("No such quote.") from None
-    return quote, [QuoteSpan(*span) for span in quote.article_spans]  # type: ignore[attr-defined]
+    return quote, [QuoteSpan._make(span) for span in quote.article_spans]  # type: ignore[attr-defined]
 
 
 def quote_spans(*, quotes: Iterable[Quote]) -> list[QuoteSpan]:

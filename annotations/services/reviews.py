@@ -1,10 +1,10 @@
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from annotations import roles
@@ -67,31 +67,24 @@ def quote_review_submit(
     # The reviewer is the signed-in user; the foreign key holds it in the database anyway.
     review.full_clean(exclude=["quote", "reviewer"])
 
-    now = timezone.now()
-    updated = Quote.objects.filter(pk=quote.pk, version=expected_version).update(
-        status=to_status,
-        version=F("version") + 1,
-        updated_by=user,
-        updated_at=now,
-        # A fresh decision settles a "quoted text changed" flag raised by a body edit. Decided
-        # in SQL: a body edit may find an orphaned quote again without a new version.
-        anchor=Case(
-            When(anchor=Quote.Anchor.CHANGED, then=Value(Quote.Anchor.ANCHORED)),
-            default=F("anchor"),
-        ),
-    )
+    written: dict[str, Any] = {
+        "status": to_status,
+        "version": expected_version + 1,
+        "updated_by": user,
+        "updated_at": timezone.now(),
+    }
+    # A fresh decision settles a "quoted text changed" flag raised by a body edit. Only that
+    # flag is written: a quote leaves "changed" only with a new version, but a body edit may
+    # find an orphaned quote again without one, which must not be undone here.
+    if quote.anchor == Quote.Anchor.CHANGED:
+        written["anchor"] = Quote.Anchor.ANCHORED
+    updated = Quote.objects.filter(pk=quote.pk, version=expected_version).update(**written)
     if updated != 1:
         raise QuoteVersionConflict(quote=_current(quote), expected_version=expected_version)
     review.save()
     # What the UPDATE wrote, without reading the row back.
-    quote.status, quote.version, quote.updated_by, quote.updated_at = (
-        to_status,
-        expected_version + 1,
-        user,
-        now,
-    )
-    if quote.anchor == Quote.Anchor.CHANGED:
-        quote.anchor = Quote.Anchor.ANCHORED
+    for field, value in written.items():
+        setattr(quote, field, value)
     events.publish(
         events.decision_event_kind(from_status=review.from_status, to_status=to_status),
         quote=quote,

@@ -6,7 +6,6 @@ so the desk works without JavaScript.
 """
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -326,7 +325,7 @@ def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return review
     # The service wrote the decision onto `quote`; the article's spans take its new state.
     spans = [
-        replace(s, anchor=quote.anchor, status=quote.status) if s.pk == pk else s for s in spans
+        s._replace(anchor=quote.anchor, status=quote.status) if s.pk == pk else s for s in spans
     ]
     context = _row_context(request, quote, spans, decided=review)
     row = context["row"]
