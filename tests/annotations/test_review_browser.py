@@ -68,6 +68,25 @@ def demo_article_with_quotes():
     return article
 
 
+def select_text(page, first, last=None):
+    """Select the body text from `first` to the end of `last` (default: `first`), as a mouse
+    would; the two may lie in different slices of the text."""
+    page.evaluate(
+        """([first, last]) => {
+            const segs = [...document.querySelectorAll('#article-body .seg')];
+            const from = segs.find((s) => s.textContent.includes(first)).firstChild;
+            const to = segs.find((s) => s.textContent.includes(last)).firstChild;
+            const range = document.createRange();
+            range.setStart(from, from.data.indexOf(first));
+            range.setEnd(to, to.data.indexOf(last) + last.length);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+        }""",
+        [first, last or first],
+    )
+
+
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=False)
@@ -241,21 +260,7 @@ def test_review_desk_adds_a_quote_from_a_text_selection(browser, live_server):
     page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
 
     # Select from inside the closing paragraph, including the quotation marks, as a mouse would.
-    page.evaluate(
-        """(needle) => {
-            const seg = [...document.querySelectorAll('#article-body .seg')]
-                .find((s) => s.textContent.includes(needle));
-            const text = seg.firstChild;
-            const start = text.data.indexOf(needle);
-            const range = document.createRange();
-            range.setStart(text, start);
-            range.setEnd(text, start + needle.length);
-            const selection = window.getSelection();
-            selection.removeAllRanges();
-            selection.addRange(range);
-        }""",
-        "“it won’t survive”",
-    )
+    select_text(page, "“it won’t survive”")
     expect(page.locator("[data-selection-status]")).to_contain_text("Selected characters")
     page.keyboard.press("a")
 
@@ -409,4 +414,31 @@ def test_review_desk_without_javascript_verifies_the_chosen_quote(browser, live_
     expect(page.locator(f"#quote-{quotes[3].pk}")).to_have_attribute("data-status", "candidate")
     assert Quote.objects.get(pk=quotes[3].pk).status == "candidate"
     screenshot(page, "review-without-javascript.png")
+    page.context.close()
+
+
+def test_review_desk_fixes_the_span_of_the_current_quote_from_a_selection(browser, live_server):
+    editor = editor_user("alice")
+    article = ArticleFactory(
+        title="Span",
+        prehighlight_status="done",
+        body="First paragraph.\n\nThe mayor said “we will open the bridge in May” on Monday.",
+    )
+    quote = QuoteFactory(
+        article=article, start=article.body.index("we will"), end=article.body.index(" in May")
+    )
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quote.pk}'")
+
+    select_text(page, "“", "May”")
+    page.keyboard.press("f")
+
+    expect(page.locator(f"#hl-{quote.pk} .seg")).to_have_text("we will open the bridge in May")
+    fresh = Quote.objects.get(pk=quote.pk)
+    assert (fresh.text, fresh.version, fresh.updated_by) == (
+        "we will open the bridge in May",
+        2,
+        editor,
+    )
+    expect(page.locator(f"#quote-{quote.pk}")).to_be_focused()
     page.context.close()
