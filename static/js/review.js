@@ -116,8 +116,10 @@
 
   // --- the current quote -----------------------------------------------------------------------
 
+  // Options: focus (the row takes the keyboard), remember (the URL says which quote it is),
+  // scroll (the row and its highlight are scrolled into view).
   function setCurrent(row, options) {
-    const opts = Object.assign({ focus: true, remember: true }, options || {});
+    const opts = Object.assign({ focus: true, remember: true, scroll: true }, options || {});
     if (!row) return;
     rows().forEach((r) => {
       r.tabIndex = -1;
@@ -131,9 +133,9 @@
     const mark = document.getElementById("hl-" + currentPk);
     if (mark) {
       mark.classList.add("is-current");
-      mark.scrollIntoView({ block: "nearest" });
+      if (opts.scroll) mark.scrollIntoView({ block: "nearest" });
     }
-    if (opts.focus) row.focus();
+    if (opts.focus) row.focus({ preventScroll: !opts.scroll });
     if (!opts.remember) return;
     // A reload comes back to this quote (the same URL a browser without JavaScript uses).
     const url = new URL(window.location.href);
@@ -478,13 +480,19 @@
   });
 
   // The quote to start at: #quote-<pk>, else the one the server selected (?quote=<pk>, or the
-  // first open quote).
+  // first open quote). A quote the URL names is scrolled to; the first open one only in the
+  // list, so the page still opens at the article's head.
   function selectFromLocation() {
     const match = /^#quote-(\d+)$/.exec(window.location.hash);
-    const row = rowFor(match && match[1]) || rowFor(page().dataset.selected);
-    if (row) {
+    const named = rowFor(match && match[1]) || (new URL(window.location.href).searchParams.has("quote") && rowFor(page().dataset.selected));
+    const row = named || rowFor(page().dataset.selected);
+    if (named) {
       setCurrent(row, { remember: false });
       row.scrollIntoView({ block: "center" });
+    } else if (row) {
+      setCurrent(row, { remember: false, scroll: false });
+      const list = row.closest(".quote-lists");
+      if (list) list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
     } else {
       const first = rows()[0];
       if (first) first.tabIndex = 0; // roving tabindex: Tab reaches the list once
