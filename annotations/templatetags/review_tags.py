@@ -15,7 +15,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from annotations.views.review_rows import QuoteRow
+from annotations.views.review_rows import QuoteRow, text_html
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n\s*")
 
 
 def _text(text: str, offset: int) -> str:
-    """One slice of the body, starting at `offset`."""
+    """One slice of the body, starting at `offset` (the one place body text becomes HTML)."""
     # A carriage return would be folded into a newline by the HTML parser and shift every
     # offset after it; as a character reference it survives parsing.
     return (
@@ -40,7 +40,7 @@ def _highlight(row: QuoteRow, oob: bool = False) -> str:
         f' role="group" aria-label="{escape(row.highlight_label)}"{swap}>'
         f'<span class="hl-tag" aria-hidden="true">{row.status_icon}{"!" if changed else ""}</span>'
         f"{_text(row.text, row.start)}"
-        f'<span class="hl-speaker" aria-hidden="true">{escape(row.speaker_label)}</span></mark>'
+        f'<span class="hl-speaker" aria-hidden="true">{text_html(row.speaker_label)}</span></mark>'
     )
 
 
