@@ -178,7 +178,8 @@ NEWSDESK_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment
 # Policy, with the numbers, in docs/login-limits.md.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend that reads the user's roles in the same query as the user.
+    "annotations.roles.RoleModelBackend",
 ]
 AXES_HANDLER = "newsdesk.login_limits.LoginLimitHandler"
 # Failures are counted per (username, address); the per-username backoff is ours.

@@ -1,10 +1,10 @@
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from annotations import roles
@@ -56,36 +56,43 @@ def quote_review_submit(
     if to_status == Quote.Status.DISPUTED and not note:
         raise ValidationError({"note": "A dispute needs a note saying what is wrong."})
 
-    current = Quote.objects.select_related("updated_by").get(pk=quote.pk)
-    if current.version != expected_version:
-        raise QuoteVersionConflict(quote=current, expected_version=expected_version)
+    # `quote` is the caller's read of the quote, made to check access and to show it. Every
+    # change of a quote's status bumps its version, so if that read is still the current
+    # version (the conditional UPDATE below checks it) its status is the "from" status: no
+    # second read. A stale read, or a change that lands first, is a conflict.
+    if quote.version != expected_version:
+        raise QuoteVersionConflict(quote=_current(quote), expected_version=expected_version)
 
     review = Review(
-        quote=current,
+        quote=quote,
         reviewer=user,
-        from_status=current.status,
+        from_status=quote.status,
         to_status=to_status,
         note=note,
         evidence=list(evidence),
         quote_version=expected_version + 1,
     )
-    review.full_clean(exclude=["quote"])
+    # The reviewer is the signed-in user; the foreign key holds it in the database anyway.
+    review.full_clean(exclude=["quote", "reviewer"])
 
-    updated = Quote.objects.filter(pk=current.pk, version=expected_version).update(
-        status=to_status,
-        version=F("version") + 1,
-        updated_by=user,
-        updated_at=timezone.now(),
-        # A fresh decision settles a "quoted text changed" flag raised by a body edit.
-        anchor=(
-            Quote.Anchor.ANCHORED if current.anchor == Quote.Anchor.CHANGED else current.anchor
-        ),
-    )
+    written: dict[str, Any] = {
+        "status": to_status,
+        "version": expected_version + 1,
+        "updated_by": user,
+        "updated_at": timezone.now(),
+    }
+    # A fresh decision settles a "quoted text changed" flag raised by a body edit. Only that
+    # flag is written: a quote leaves "changed" only with a new version, but a body edit may
+    # find an orphaned quote again without one, which must not be undone here.
+    if quote.anchor == Quote.Anchor.CHANGED:
+        written["anchor"] = Quote.Anchor.ANCHORED
+    updated = Quote.objects.filter(pk=quote.pk, version=expected_version).update(**written)
     if updated != 1:
-        raced = Quote.objects.select_related("updated_by").get(pk=current.pk)
-        raise QuoteVersionConflict(quote=raced, expected_version=expected_version)
+        raise QuoteVersionConflict(quote=_current(quote), expected_version=expected_version)
     review.save()
-    quote.refresh_from_db()
+    # What the UPDATE wrote, without reading the row back.
+    for field, value in written.items():
+        setattr(quote, field, value)
     events.publish(
         events.decision_event_kind(from_status=review.from_status, to_status=to_status),
         quote=quote,
@@ -93,3 +100,11 @@ def quote_review_submit(
         review=review,
     )
     return review
+
+
+def _current(quote: Quote) -> Quote:
+    """The quote as it is now, for the conflict message; gone is a refusal, not a crash."""
+    try:
+        return Quote.objects.select_related("updated_by").get(pk=quote.pk)
+    except Quote.DoesNotExist:
+        raise ValidationError("This quote was removed meanwhile; nothing was saved.") from None

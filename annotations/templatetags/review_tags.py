@@ -9,110 +9,72 @@ offsets of the text around them stay exact.
 `reveal_invisible` is the filter for every other place that shows stored text:
 `{{ quote.text|reveal_invisible }}`. It escapes like autoescaping does and marks those
 characters; use it on element content only, never inside an attribute.
+
+The strings are built with `html.escape` and f-strings rather than `format_html`: a long article
+has hundreds of slices, and every interpolated value below is escaped or an integer.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from html import escape
 
 from django import template
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from annotations import invisible
-from annotations.models import Quote
+from annotations.views.review_rows import QuoteRow, text_html
 
 register = template.Library()
 
 # Only visible blanks: \s would also swallow U+2028 or a control character into the break.
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n[ \t\r\n]*")
 
-STATUS_ICONS: dict[str, str] = {
-    Quote.Status.CANDIDATE: "?",
-    Quote.Status.VERIFIED: "✓",
-    Quote.Status.DISPUTED: "✗",
-    Quote.Status.NOT_A_QUOTE: "⊘",
-}
 
-
-def inline_quote_ids(*, body_length: int, spans: Iterable[tuple[int, int, int, str]]) -> set[int]:
-    """Which quotes can be highlighted inline: anchored in range and not overlapping an earlier one.
-
-    Overlapping or nested quotes are skipped inline (the list still shows every quote), so one
-    highlight never has to be cut into pieces.
-    """
-    inline: set[int] = set()
-    last_end = 0
-    for pk, start, end, anchor in sorted(spans, key=lambda s: (s[1], -s[2], s[0])):
-        if anchor == Quote.Anchor.ORPHANED or not 0 <= start < end <= body_length:
-            continue
-        if start < last_end:
-            continue
-        inline.add(pk)
-        last_end = end
-    return inline
-
-
-def _segment(body: str, start: int, end: int) -> SafeString:
+def _segment(text: str, offset: int) -> str:
     # A carriage return would be folded into a newline by the HTML parser and shift every
     # offset after it; as a character reference it survives parsing.
-    return format_html(
-        '<span class="seg" data-offset="{}">{}</span>',
-        start,
-        mark_safe(escape(body[start:end]).replace("\r", "&#13;")),  # noqa: S308 - escaped above
+    return (
+        f'<span class="seg" data-offset="{offset}">{escape(text).replace(chr(13), "&#13;")}</span>'
     )
 
 
-def _text(body: str, start: int, end: int) -> SafeString:
-    """body[start:end] as segments, with each invisible character as a marker between them.
+def _text(text: str, offset: int) -> str:
+    """One slice of the body, starting at `offset` (the one place body text becomes HTML).
 
-    A marker is not a segment: its symbol is longer than the one character it stands for, and
-    the browser counts a segment's text to find offsets.
+    Each invisible character becomes a marker between segments, not inside one: its symbol is
+    longer than the one character it stands for, and the browser counts a segment's text to
+    find offsets.
     """
+    if not invisible.INVISIBLE.search(text):
+        return _segment(text, offset)
     pieces = []
-    position = start
-    for found in invisible.INVISIBLE.finditer(body, start, end):
+    position = 0
+    for found in invisible.INVISIBLE.finditer(text):
         if found.start() > position:
-            pieces.append(_segment(body, position, found.start()))
+            pieces.append(_segment(text[position : found.start()], offset + position))
         pieces.append(invisible.invisible_marker(found.group()))
         position = found.end()
-    if end > position:
-        pieces.append(_segment(body, position, end))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece was built by format_html
+    if len(text) > position:
+        pieces.append(_segment(text[position:], offset + position))
+    return "".join(pieces)
 
 
-def speaker_label(quote: Quote) -> str:
-    if quote.speaker is not None:
-        return quote.speaker.name
-    if quote.speaker_mention:
-        return f"{quote.speaker_mention} (proposed)"
-    return "unknown speaker"
-
-
-def highlight_label(quote: Quote) -> str:
-    label = f"Quote by {speaker_label(quote)}, {quote.get_status_display().lower()}"
-    if quote.anchor == Quote.Anchor.CHANGED:
-        label += ", quoted text changed"
-    return label
+def _highlight(row: QuoteRow, oob: bool = False) -> str:
+    changed = " hl-changed" if row.anchor == "changed" else ""
+    swap = ' hx-swap-oob="outerHTML"' if oob else ""
+    # An inline quote's text is body[start:end] (the anchor triggers check it at every commit).
+    return (
+        f'<mark id="hl-{row.pk}" class="hl hl-{escape(row.status)}{changed}" data-quote="{row.pk}"'
+        f' role="group" aria-label="{escape(row.highlight_label)}"{swap}>'
+        f'<span class="hl-tag" aria-hidden="true">{row.status_icon}{"!" if changed else ""}</span>'
+        f"{_text(row.text, row.start)}"
+        f'<span class="hl-speaker" aria-hidden="true">{text_html(row.speaker_label)}</span></mark>'
+    )
 
 
 @register.simple_tag
-def render_highlight(body: str, quote: Quote, oob: bool = False) -> SafeString:
-    classes = f"hl hl-{quote.status}" + (
-        " hl-changed" if quote.anchor == Quote.Anchor.CHANGED else ""
-    )
-    return format_html(
-        '<mark id="hl-{pk}" class="{classes}" data-quote="{pk}" role="group" aria-label="{label}"'
-        "{oob}>"
-        '<span class="hl-tag" aria-hidden="true">{icon}</span>{text}'
-        '<span class="hl-speaker" aria-hidden="true">{speaker}</span></mark>',
-        pk=quote.pk,
-        classes=classes,
-        label=invisible.reveal_invisible_plain(highlight_label(quote)),
-        oob=mark_safe(' hx-swap-oob="outerHTML"') if oob else "",
-        icon=STATUS_ICONS.get(quote.status, "?") + ("!" if quote.anchor == "changed" else ""),
-        text=_text(body, quote.start, quote.end),
-        speaker=invisible.reveal_invisible(speaker_label(quote)),
-    )
+def render_highlight(row: QuoteRow, oob: bool = False) -> SafeString:
+    return mark_safe(_highlight(row, oob))  # noqa: S308 - built from escaped parts
 
 
 def _plain(body: str, start: int, end: int, paragraphs: list[list[str]]) -> None:
@@ -120,33 +82,28 @@ def _plain(body: str, start: int, end: int, paragraphs: list[list[str]]) -> None
     position = start
     for match in PARAGRAPH_BREAK.finditer(body, start, end):
         if match.start() > position:
-            paragraphs[-1].append(_text(body, position, match.start()))
+            paragraphs[-1].append(_text(body[position : match.start()], position))
         paragraphs.append([])
         position = match.end()
     if end > position:
-        paragraphs[-1].append(_text(body, position, end))
+        paragraphs[-1].append(_text(body[position:end], position))
 
 
 @register.simple_tag
-def render_article_body(body: str, quotes: Sequence[Quote]) -> SafeString:
-    """The body as <p> paragraphs with every quote marked `is_inline` highlighted in place."""
+def render_article_body(body: str, rows: Sequence[QuoteRow]) -> SafeString:
+    """The body as <p> paragraphs with every inline quote highlighted in place."""
     paragraphs: list[list[str]] = [[]]
     position = 0
-    for quote in sorted(
-        (q for q in quotes if getattr(q, "is_inline", False)), key=lambda q: q.start
-    ):
-        _plain(body, position, quote.start, paragraphs)
-        paragraphs[-1].append(render_highlight(body, quote))
-        position = quote.end
+    for row in sorted((r for r in rows if r.is_inline), key=lambda r: r.start):
+        if row.end > len(body):
+            continue  # never for an anchored quote; the list still shows it
+        _plain(body, position, row.start, paragraphs)
+        paragraphs[-1].append(_highlight(row))
+        position = row.end
     _plain(body, position, len(body), paragraphs)
-    return mark_safe(  # noqa: S308 - every piece was built by format_html above
+    return mark_safe(  # noqa: S308 - every piece was escaped above
         "\n".join(f"<p>{''.join(pieces)}</p>" for pieces in paragraphs if pieces)
     )
-
-
-@register.filter
-def status_icon(status: str) -> str:
-    return STATUS_ICONS.get(status, "?")
 
 
 @register.filter(needs_autoescape=True)

@@ -2,6 +2,7 @@
 
     core     the review queue and the health check
     review   an article under review: quotes, decisions, speakers, spans, history
+    review_rows  what the review templates read: frozen quote rows and the action panel
     search   search across articles, and its CSV / JSONL exports
 
 Views parse input, call one selector or service, and render; annotations/urls.py maps them.

@@ -7,7 +7,7 @@ so the desk works without JavaScript.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -23,12 +23,13 @@ from django_htmx.middleware import HtmxDetails
 from annotations import roles
 from annotations.errors import QuoteVersionConflict
 from annotations.forms import ReviewForm, SpanFixForm, SpanForm, SpeakerForm, VersionForm
-from annotations.models import Article, Quote
+from annotations.models import Article, Quote, Review
 from annotations.selectors import articles as article_selectors
 from annotations.selectors import review as review_selectors
+from annotations.selectors.review import QuoteSpan
 from annotations.services import quotes as quote_services
 from annotations.services.reviews import quote_review_submit
-from annotations.templatetags.review_tags import inline_quote_ids, speaker_label
+from annotations.views.review_rows import RowBuilder, action_panel, inline_quote_ids, selected_row
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -36,6 +37,7 @@ class HtmxHttpRequest(HttpRequest):
 
 
 View = Callable[..., HttpResponse]
+Written = TypeVar("Written")
 
 
 def login_required_htmx(view: View) -> View:
@@ -53,8 +55,15 @@ def login_required_htmx(view: View) -> View:
     return wrapper
 
 
+def _selected_pk(request: HttpRequest) -> int | None:
+    """The quote the page was asked to select (`?quote=12`); anything else selects none."""
+    raw = request.GET.get("quote", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
 def _quote_url(quote: Quote) -> str:
-    return reverse("annotations:article_detail", args=[quote.article_id]) + f"#quote-{quote.pk}"
+    article = reverse("annotations:article_detail", args=[quote.article_id])
+    return f"{article}?quote={quote.pk}#quote-{quote.pk}"
 
 
 def _validation_messages(error: ValidationError) -> list[str]:
@@ -63,75 +72,65 @@ def _validation_messages(error: ValidationError) -> list[str]:
 
 # --- rendering ---------------------------------------------------------------------------------
 
-ROW_EXTRAS = ("banner", "review_form", "speaker_form", "span_form")
-# The row attribute a refused form is kept in, so the row redraws with the editor's input.
-FORM_ATTRIBUTES: dict[type[forms.Form], str] = {
-    ReviewForm: "review_form",
-    SpeakerForm: "speaker_form",
-    SpanFixForm: "span_form",
-}
-
-
-def _row_defaults(quote: Quote, inline: set[int]) -> None:
-    # Set every attribute the row template reads: a missing one makes Django's template engine
-    # fall back to dir() on the model, which dominated the render time of a 200-quote page.
-    quote.is_inline = quote.pk in inline  # type: ignore[attr-defined]
-    for name in ROW_EXTRAS:
-        setattr(quote, name, None)
-
 
 def _article_context(
-    request: HttpRequest, article: Article, *, decorate: Callable[[Quote], None] | None = None
+    request: HttpRequest,
+    article: Article,
+    *,
+    selected: int | None = None,
+    banner: str = "",
+    refused: forms.Form | None = None,
 ) -> dict[str, Any]:
-    quotes = review_selectors.quote_list_for_review(article=article)
-    inline = inline_quote_ids(
-        body_length=len(article.body), spans=((q.pk, q.start, q.end, q.anchor) for q in quotes)
-    )
-    for quote in quotes:
-        _row_defaults(quote, inline)
-        if decorate is not None:
-            decorate(quote)
+    """The article page: every row, the counts, and the action panel for the selected quote.
+
+    `banner` and `refused` (a form with the editor's input and its errors) belong to the
+    selected quote: a refusal without JavaScript shows the page again around it.
+    """
+    quotes = review_selectors.quote_list_for_review(user=request.user, article=article)
+    spans = review_selectors.quote_spans(quotes=quotes)
+    inline = inline_quote_ids(spans)
+    builder = RowBuilder(article_id=article.pk)
+    rows = [
+        builder.row(q, inline=inline, banner=banner if q.pk == selected else "") for q in quotes
+    ]
+    current = selected_row(rows, selected)
+    can_review = roles.user_can_review(request.user)
     return {
         "article": article,
-        "all_quotes": quotes,
-        "quotes": [q for q in quotes if q.anchor != Quote.Anchor.ORPHANED],
-        "orphaned": [q for q in quotes if q.anchor == Quote.Anchor.ORPHANED],
-        "counts": review_selectors.quote_counts_from_list(quotes=quotes),
-        "can_review": roles.user_can_review(request.user),
+        "all_rows": rows,
+        "rows": [row for row in rows if row.anchor != Quote.Anchor.ORPHANED],
+        "orphaned": [row for row in rows if row.anchor == Quote.Anchor.ORPHANED],
+        "counts": review_selectors.quote_counts(spans=spans),
+        "can_review": can_review,
+        "selected": current.pk if current else None,
+        "panel": action_panel(current, refused=refused) if can_review and current else None,
     }
 
 
-def _fresh_row_context(request: HttpRequest, pk: int) -> dict[str, Any]:
-    quote = review_selectors.quote_get_for_review(user=request.user, pk=pk)
-    spans = review_selectors.article_quote_spans(article=quote.article)
-    _row_defaults(quote, inline_quote_ids(body_length=len(quote.article.body), spans=spans))
+def _row_context(
+    request: HttpRequest,
+    quote: Quote,
+    spans: list[QuoteSpan],
+    *,
+    banner: str = "",
+    decided: Review | None = None,
+) -> dict[str, Any]:
+    builder = RowBuilder(article_id=quote.article_id)
     return {
-        "quote": quote,
-        "article": quote.article,
-        "counts": review_selectors.article_quote_counts(article=quote.article),
+        "row": builder.row(quote, inline=inline_quote_ids(spans), banner=banner, decided=decided),
+        "counts": review_selectors.quote_counts(spans=spans),
         "can_review": roles.user_can_review(request.user),
     }
 
 
 def _row_response(
-    request: HtmxHttpRequest,
-    pk: int,
-    *,
-    announce: str,
-    status: int = 200,
-    banner: str = "",
-    decorate: Callable[[Quote], None] | None = None,
+    request: HtmxHttpRequest, context: dict[str, Any], *, announce: str, status: int = 200
 ) -> HttpResponse:
-    context = _fresh_row_context(request, pk)
-    quote = context["quote"]
-    quote.banner = banner
-    if decorate is not None:
-        decorate(quote)
     context["announce"] = announce
     response = render(request, "annotations/partials/quote_update.html", context, status=status)
     if status != 200:
         # The form may have targeted a larger region (span fix); an error only redraws the row.
-        retarget(response, f"#quote-{pk}")
+        retarget(response, f"#quote-{context['row'].pk}")
         reswap(response, "outerHTML")
     return response
 
@@ -151,98 +150,85 @@ def _lists_response(
 
 def _refused(
     request: HtmxHttpRequest,
-    quote: Quote,
+    pk: int,
     *,
     status: int,
     banner: str = "",
-    decorate: Callable[[Quote], None] | None = None,
+    refused: forms.Form | None = None,
 ) -> HttpResponse:
-    """An action that wrote nothing: redraw the row from the database with the reason."""
+    """An action that wrote nothing: redraw the quote from the database with the reason.
+
+    The action panel comes back for the quote too, with the refused form's input and errors.
+    """
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
     if request.htmx:
-        return _row_response(
-            request,
-            quote.pk,
-            announce=banner or "The action was refused; see the quote.",
-            status=status,
-            banner=banner,
-            decorate=decorate,
-        )
-
-    # Without JavaScript, show the whole page again with the row's errors and the input kept.
-    def page_decorate(row: Quote) -> None:
-        if row.pk == quote.pk:
-            row.banner = banner  # type: ignore[attr-defined]
-            if decorate is not None:
-                decorate(row)
-
-    context = _article_context(request, quote.article, decorate=page_decorate)
-    context["focus_quote"] = quote.pk
+        context = _row_context(request, quote, spans, banner=banner)
+        context["panel"] = action_panel(context["row"], refused=refused)
+        announce = banner or "The action was refused; see the quote."
+        return _row_response(request, context, announce=announce, status=status)
+    # Without JavaScript, show the whole page again around the quote.
+    article = article_selectors.article_get_for_user(user=request.user, pk=quote.article_id)
+    context = _article_context(request, article, selected=pk, banner=banner, refused=refused)
     return render(request, "annotations/article_detail.html", context, status=status)
 
 
-def _done(request: HtmxHttpRequest, quote: Quote, *, announce: str, advance: bool) -> HttpResponse:
+def _done(
+    request: HtmxHttpRequest,
+    quote: Quote,
+    context: dict[str, Any],
+    *,
+    announce: str,
+    advance: bool,
+) -> HttpResponse:
+    """An accepted change: the quote's row (`context`), or a redirect back to it."""
     if not request.htmx:
         messages.success(request, announce)
         return HttpResponseRedirect(_quote_url(quote))
-    response = _row_response(request, quote.pk, announce=announce)
+    response = _row_response(request, context, announce=announce)
     return trigger_client_event(
         response, "quoteChanged", {"quote": quote.pk, "advance": advance}, after="settle"
     )
 
 
-def _keep_input(form: forms.Form) -> Callable[[Quote], None]:
-    """A row decoration that redraws the refused form with the editor's input in it."""
-    attribute = FORM_ATTRIBUTES[type(form)]
-
-    def decorate(row: Quote) -> None:
-        setattr(row, attribute, form)
-
-    return decorate
-
-
 def _attempt(
     request: HtmxHttpRequest,
-    quote: Quote,
-    write: Callable[[], object],
+    pk: int,
+    write: Callable[[], Written],
     *,
     failed: str,
     form: forms.Form | None = None,
     keep_input_on_conflict: bool = True,
-) -> HttpResponse | None:
-    """Run one write service call; on a refusal, the response that redraws the row.
+) -> Written | HttpResponse:
+    """Run one write service call: what it returns, or the response to a refusal.
 
-    A stale version (409) and a rule the service enforces (422) both write nothing; the row
+    A stale version (409) and a rule the service enforces (422) both write nothing; the quote
     comes back from the database with the reason (prefixed by `failed`), and the editor's
-    input (`form`) is kept in it. None means the write went through.
+    input (`form`) is kept.
     """
-    decorate = _keep_input(form) if form is not None else None
     try:
-        write()
+        return write()
     except QuoteVersionConflict as conflict:
         return _refused(
             request,
-            quote,
+            pk,
             status=409,
             banner=conflict.message,
-            decorate=decorate if keep_input_on_conflict else None,
+            refused=form if keep_input_on_conflict else None,
         )
     except ValidationError as error:
         if form is not None:
             form.add_error(None, error)
         return _refused(
             request,
-            quote,
+            pk,
             status=422,
-            decorate=decorate,
+            refused=form,
             banner=failed + " ".join(_validation_messages(error)),
         )
-    return None
 
 
-def _invalid_form(
-    request: HtmxHttpRequest, quote: Quote, form: forms.Form, banner: str
-) -> HttpResponse:
-    return _refused(request, quote, status=422, decorate=_keep_input(form), banner=banner)
+def _invalid_form(request: HtmxHttpRequest, pk: int, form: forms.Form, banner: str) -> HttpResponse:
+    return _refused(request, pk, status=422, refused=form, banner=banner)
 
 
 def _quote_for_editor(request: HttpRequest, pk: int) -> Quote:
@@ -257,8 +243,10 @@ def _quote_for_editor(request: HttpRequest, pk: int) -> Quote:
 @require_GET
 @login_required_htmx
 def article_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The article with its quotes; `?quote=12` selects quote 12 (else the first open one)."""
     article = article_selectors.article_get_for_user(user=request.user, pk=pk)
-    return render(request, "annotations/article_detail.html", _article_context(request, article))
+    context = _article_context(request, article, selected=_selected_pk(request))
+    return render(request, "annotations/article_detail.html", context)
 
 
 @require_GET
@@ -277,11 +265,12 @@ def article_prehighlight_status(request: HtmxHttpRequest, pk: int) -> HttpRespon
 @require_GET
 @login_required_htmx
 def quote_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    quote = review_selectors.quote_get_for_review(user=request.user, pk=pk)
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
     if not request.htmx:
         return HttpResponseRedirect(_quote_url(quote))
-    context = _fresh_row_context(request, pk)
-    return render(request, "annotations/partials/quote_row.html", context)
+    return render(
+        request, "annotations/partials/quote_row.html", _row_context(request, quote, spans)
+    )
 
 
 @require_GET
@@ -312,16 +301,18 @@ def speaker_search(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_required_htmx
 def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    quote = _quote_for_editor(request, pk)
+    # One read serves the access check, the service and the redrawn row (see quote_review_submit).
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
+    user = roles.require_editor(request.user)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return _invalid_form(request, quote, form, "Nothing was saved: fix the errors below.")
-    refused = _attempt(
+        return _invalid_form(request, pk, form, "Nothing was saved: fix the errors below.")
+    review = _attempt(
         request,
-        quote,
+        pk,
         lambda: quote_review_submit(
             quote=quote,
-            user=roles.signed_in_user(request.user),
+            user=user,
             to_status=form.to_status,
             expected_version=form.cleaned_data["version"],
             note=form.cleaned_data["note"],
@@ -330,10 +321,16 @@ def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form=form,
         failed="Nothing was saved: ",
     )
-    if refused is not None:
-        return refused
-    announce = f"Quote by {speaker_label(quote)} marked {quote.get_status_display().lower()}."
-    return _done(request, quote, announce=announce, advance=True)
+    if isinstance(review, HttpResponse):
+        return review
+    # The service wrote the decision onto `quote`; the article's spans take its new state.
+    spans = [
+        s._replace(anchor=quote.anchor, status=quote.status) if s.pk == pk else s for s in spans
+    ]
+    context = _row_context(request, quote, spans, decided=review)
+    row = context["row"]
+    announce = f"Quote by {row.speaker_label} marked {row.status_label.lower()}."
+    return _done(request, quote, context, announce=announce, advance=True)
 
 
 @require_POST
@@ -342,10 +339,10 @@ def quote_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     quote = _quote_for_editor(request, pk)
     form = VersionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, quote, status=422, banner="The undo form was incomplete.")
-    refused = _attempt(
+        return _refused(request, pk, status=422, banner="The undo form was incomplete.")
+    written = _attempt(
         request,
-        quote,
+        pk,
         lambda: quote_services.quote_undo_last_decision(
             quote=quote,
             user=roles.signed_in_user(request.user),
@@ -353,10 +350,13 @@ def quote_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ),
         failed="",
     )
-    if refused is not None:
-        return refused
-    announce = f"Undone: quote by {speaker_label(quote)} is {quote.get_status_display().lower()}."
-    return _done(request, quote, announce=announce, advance=False)
+    if isinstance(written, HttpResponse):
+        return written
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
+    context = _row_context(request, quote, spans)
+    row = context["row"]
+    announce = f"Undone: quote by {row.speaker_label} is {row.status_label.lower()}."
+    return _done(request, quote, context, announce=announce, advance=False)
 
 
 @require_http_methods(["GET", "POST"])
@@ -364,17 +364,20 @@ def quote_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     quote = _quote_for_editor(request, pk)
     if request.method == "GET":
-        # The form is fetched when its <details> opens, which keeps a long article page light.
-        quote.speaker_form = None  # type: ignore[attr-defined]
+        # The speaker form alone: the page without JavaScript, or a partial for htmx.
+        quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
+        row = _row_context(request, quote, spans)["row"]
         template = (
             "annotations/partials/quote_speaker_form.html"
             if request.htmx
             else "annotations/quote_speaker_page.html"
         )
-        return render(request, template, {"quote": quote})
+        return render(
+            request, template, {"quote": quote, "panel": action_panel(row, open_speaker=True)}
+        )
     form = SpeakerForm(request.POST)
     if not form.is_valid():
-        return _invalid_form(request, quote, form, "The speaker was not changed: see below.")
+        return _invalid_form(request, pk, form, "The speaker was not changed: see below.")
     data, user = form.cleaned_data, roles.signed_in_user(request.user)
 
     def write() -> None:
@@ -404,10 +407,13 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 expected_version=data["version"],
             )
 
-    refused = _attempt(request, quote, write, form=form, failed="The speaker was not changed: ")
-    if refused is not None:
-        return refused
-    return _done(request, quote, announce=f"Speaker set to {speaker_label(quote)}.", advance=False)
+    written = _attempt(request, pk, write, form=form, failed="The speaker was not changed: ")
+    if isinstance(written, HttpResponse):
+        return written
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
+    context = _row_context(request, quote, spans)
+    announce = f"Speaker set to {context['row'].speaker_label}."
+    return _done(request, quote, context, announce=announce, advance=False)
 
 
 @require_POST
@@ -416,10 +422,10 @@ def quote_span(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     quote = _quote_for_editor(request, pk)
     form = SpanFixForm(request.POST)
     if not form.is_valid():
-        return _invalid_form(request, quote, form, "The span was not changed: see below.")
-    refused = _attempt(
+        return _invalid_form(request, pk, form, "The span was not changed: see below.")
+    written = _attempt(
         request,
-        quote,
+        pk,
         lambda: quote_services.quote_fix_span(
             quote=quote,
             user=roles.signed_in_user(request.user),
@@ -432,13 +438,14 @@ def quote_span(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         # A stale span is redrawn from the database, not from the refused offsets.
         keep_input_on_conflict=False,
     )
-    if refused is not None:
-        return refused
+    if isinstance(written, HttpResponse):
+        return written
     announce = f"The quote now reads “{quote.text[:80]}”."
     if not request.htmx:
         messages.success(request, announce)
         return HttpResponseRedirect(_quote_url(quote))
-    return _lists_response(request, quote.article, announce=announce, focus=quote.pk)
+    article = article_selectors.article_get_for_user(user=request.user, pk=quote.article_id)
+    return _lists_response(request, article, announce=announce, focus=quote.pk)
 
 
 @require_POST

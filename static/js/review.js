@@ -1,25 +1,32 @@
-// Review desk: keyboard shortcuts, current-quote focus, and text selection → body offsets.
+// Review desk: keyboard shortcuts, the current quote, the action panel that follows it, and
+// text selection → body offsets.
 // No inline scripts: everything hangs off data-attributes through event delegation, so it keeps
 // working after htmx swaps rows in and out, and a Content-Security-Policy can forbid inline JS.
+//
+// The page has one copy of each action form (#action-panel). The server renders it for the
+// selected quote (?quote=<pk>, or the first open one), which is all a browser without JavaScript
+// needs; here the panel follows the quote selected with j/k or a click: its forms take that
+// quote's URLs, version and state from the row's data-attributes, with no request.
 "use strict";
 
 (function () {
-  // Lets the stylesheet fold the note fields of rows that are not being worked on.
-  document.documentElement.classList.add("js-review");
   let currentPk = null;
   let pendingDispute = null;
   let lastSelection = null;
   let lastDecided = null;
-  let pendingSpeakerFocus = null;
   // While a decision is on its way to the server, shortcut keys wait in order and run once the
   // row is redrawn: a fast "v then u" (or "Enter then u" after a dispute) must not be lost or
   // act on a row that is about to be replaced.
   let busy = false;
+  let busyWatchdog = null;
   const queuedKeys = [];
+  // Notes typed for a quote and left for another one, by quote, until decided or the page goes.
+  const drafts = new Map();
 
   const page = () => document.querySelector("[data-review-page]");
+  const panel = () => document.getElementById("action-panel");
   const rows = () => Array.from(document.querySelectorAll("[data-quote-row]"));
-  const rowFor = (pk) => document.getElementById("quote-" + pk);
+  const rowFor = (pk) => (pk ? document.getElementById("quote-" + pk) : null);
 
   function announce(text) {
     const region = document.getElementById("review-status");
@@ -31,8 +38,88 @@
     return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
   }
 
+  // --- the action panel ------------------------------------------------------------------------
+
+  function field(selector) {
+    const box = panel();
+    return box ? box.querySelector(selector) : null;
+  }
+
+  function clearErrors(box) {
+    box.querySelectorAll("[data-form-errors]").forEach((node) => node.remove());
+    box.querySelectorAll("[aria-invalid]").forEach((node) => {
+      node.removeAttribute("aria-invalid");
+      node.removeAttribute("aria-describedby");
+    });
+  }
+
+  function saveDraft(box) {
+    const note = box.querySelector("[data-note]");
+    const evidence = box.querySelector("[data-evidence]");
+    if (!note || !evidence) return;
+    if (note.value || evidence.value) {
+      drafts.set(box.dataset.quote, { note: note.value, evidence: evidence.value });
+    } else {
+      drafts.delete(box.dataset.quote);
+    }
+  }
+
+  // Point every panel form at the row's quote (its data-panel: label, start, end, mention,
+  // speaker, undo). Inputs typed for another quote are put away as a draft; for the same quote
+  // they stay (a refusal redrew the panel with the editor's input).
+  function bindPanel(row) {
+    const box = panel();
+    if (!box || !row) return;
+    const pk = row.dataset.quote;
+    const quote = JSON.parse(row.dataset.panel);
+    const sameQuote = box.dataset.quote === pk;
+    const sameVersion = sameQuote && box.dataset.version === row.dataset.version;
+    if (!sameQuote) {
+      saveDraft(box);
+      clearErrors(box);
+      const draft = drafts.get(pk) || { note: "", evidence: "" };
+      box.querySelector("[data-note]").value = draft.note;
+      box.querySelector("[data-evidence]").value = draft.evidence;
+    }
+    box.dataset.quote = pk;
+    box.dataset.version = row.dataset.version;
+    box.querySelectorAll("form[data-action-pattern]").forEach((form) => {
+      form.setAttribute("action", form.dataset.actionPattern.replace("{pk}", pk));
+      if (form.hasAttribute("data-targets-row")) form.setAttribute("hx-target", "#quote-" + pk);
+    });
+    box.querySelectorAll("input[name=version]").forEach((input) => {
+      input.value = row.dataset.version;
+    });
+    box.querySelector("[data-panel-label]").textContent = quote.label;
+    box.querySelector("[data-decision='reopen']").hidden = row.dataset.status === "candidate";
+    box.querySelector("[data-undo-form]").hidden = !quote.undo;
+    box.querySelector("[data-remove-speaker]").hidden = !quote.speaker;
+    if (!sameVersion) {
+      // The quote changed (or is another one): its speaker and span fields start from it again.
+      box.querySelector("[data-speaker-search]").value = "";
+      box.querySelector("#speaker-results").textContent = "";
+      box.querySelector("[data-speaker-name]").value = quote.mention;
+      box.querySelector("[data-span-form] [data-start]").value = quote.start;
+      box.querySelector("[data-span-form] [data-end]").value = quote.end;
+    }
+  }
+
+  // A decision used the note: it must not come back as a draft.
+  function forgetNote(pk) {
+    drafts.delete(String(pk));
+    const box = panel();
+    if (box && box.dataset.quote === String(pk)) {
+      box.querySelector("[data-note]").value = "";
+      box.querySelector("[data-evidence]").value = "";
+    }
+  }
+
+  // --- the current quote -----------------------------------------------------------------------
+
+  // Options: focus (the row takes the keyboard), remember (the URL says which quote it is),
+  // scroll (the row and its highlight are scrolled into view).
   function setCurrent(row, options) {
-    const opts = Object.assign({ focus: true }, options || {});
+    const opts = Object.assign({ focus: true, remember: true, scroll: true }, options || {});
     if (!row) return;
     rows().forEach((r) => {
       r.tabIndex = -1;
@@ -42,16 +129,25 @@
     row.tabIndex = 0;
     row.classList.add("is-current");
     currentPk = row.dataset.quote;
+    bindPanel(row);
     const mark = document.getElementById("hl-" + currentPk);
     if (mark) {
       mark.classList.add("is-current");
-      mark.scrollIntoView({ block: "nearest" });
+      if (opts.scroll) mark.scrollIntoView({ block: "nearest" });
     }
-    if (opts.focus) row.focus();
+    if (opts.focus) row.focus({ preventScroll: !opts.scroll });
+    if (!opts.remember) return;
+    // A reload comes back to this quote (the same URL a browser without JavaScript uses).
+    const url = new URL(window.location.href);
+    if (url.searchParams.get("quote") !== currentPk || url.hash !== "#quote-" + currentPk) {
+      url.searchParams.set("quote", currentPk);
+      url.hash = "quote-" + currentPk;
+      window.history.replaceState(window.history.state, "", url);
+    }
   }
 
   function currentRow() {
-    const row = currentPk && rowFor(currentPk);
+    const row = rowFor(currentPk);
     if (row) return row;
     const first = rows().find((r) => r.dataset.status === "candidate") || rows()[0];
     if (first) setCurrent(first);
@@ -61,7 +157,7 @@
   function move(step) {
     const all = rows();
     if (!all.length) return;
-    const index = all.indexOf(currentPk && rowFor(currentPk));
+    const index = all.indexOf(rowFor(currentPk));
     const next = index < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(Math.max(index + step, 0), all.length - 1);
     setCurrent(all[next]);
   }
@@ -79,9 +175,10 @@
     }
   }
 
-  function click(row, selector, missing) {
-    const button = row && row.querySelector(selector);
-    if (button) {
+  // Press a panel button for the current quote (the panel is bound to it).
+  function press(selector, missing) {
+    const button = field(selector);
+    if (button && !button.hidden && !(button.form && button.form.hidden)) {
       button.click();
     } else {
       announce(missing);
@@ -89,31 +186,31 @@
   }
 
   function startDispute(row) {
-    const note = row && row.querySelector("[data-note]");
-    if (!note) {
+    const note = field("[data-note]");
+    if (!note || !row) {
       announce("Only editors can dispute quotes.");
       return;
     }
     pendingDispute = row.dataset.quote;
-    row.classList.add("is-disputing");
+    panel().classList.add("is-disputing");
     note.focus();
     announce("Type what is wrong, then press Enter to dispute. Escape cancels.");
   }
 
+  function endDispute() {
+    pendingDispute = null;
+    const box = panel();
+    if (box) box.classList.remove("is-disputing");
+  }
+
   function openSpeaker(row) {
-    const details = row && row.querySelector("[data-speaker-details]");
-    if (!details) {
+    const details = field("[data-speaker-details]");
+    if (!details || !row) {
       announce("Only editors can change speakers.");
       return;
     }
     details.open = true;
-    const input = details.querySelector("[data-speaker-search]");
-    if (input) {
-      input.focus();
-    } else {
-      // Opening the <details> fetches the form (hx-trigger="toggle once"); focus it on arrival.
-      pendingSpeakerFocus = "speaker-body-" + row.dataset.quote;
-    }
+    details.querySelector("[data-speaker-search]").focus();
   }
 
   function openShortcuts() {
@@ -178,10 +275,12 @@
     if (status) status.textContent = "Selected characters " + found.start + "–" + found.end + ".";
   });
 
-  // "Use selection" buttons copy the remembered selection into their form before it submits.
+  // --- clicks ----------------------------------------------------------------------------------
+
   document.addEventListener("click", (event) => {
     const target = event.target;
     if (!target.closest) return;
+    // "Use selection" buttons copy the remembered selection into their form before it submits.
     const useSelection = target.closest("[data-use-selection]");
     if (useSelection) {
       const form = useSelection.form;
@@ -191,15 +290,16 @@
       }
       return;
     }
-    const shortcuts = target.closest("[data-open-shortcuts]");
-    if (shortcuts) {
+    if (target.closest("[data-open-shortcuts]")) {
       openShortcuts();
       return;
     }
     const openSpeakerLink = target.closest("[data-open-speaker]");
     if (openSpeakerLink) {
       event.preventDefault();
-      openSpeaker(rowFor(openSpeakerLink.dataset.openSpeaker));
+      const row = rowFor(openSpeakerLink.dataset.openSpeaker);
+      setCurrent(row, { focus: false });
+      openSpeaker(row);
       return;
     }
     const mark = target.closest("mark.hl");
@@ -208,11 +308,19 @@
       return;
     }
     const row = target.closest("[data-quote-row]");
-    if (row && row.dataset.quote !== currentPk) setCurrent(row, { focus: false });
+    if (!row) return;
+    // The row's title links to ?quote=<pk>, which selects it without JavaScript; here a click
+    // anywhere on the row selects it in place.
+    if (target.closest("[data-select-quote]")) {
+      event.preventDefault();
+      setCurrent(row);
+      return;
+    }
+    if (row.dataset.quote !== currentPk) setCurrent(row, { focus: false });
   });
 
-  // Tabbing into another row makes it current (and unfolds its note fields). Only keyboard
-  // focus: unfolding on a mouse press would move the button away before the click lands.
+  // Tabbing into another row makes it current. Only keyboard focus: a mouse press is handled
+  // by the click above.
   document.addEventListener("focusin", (event) => {
     const target = event.target;
     if (!target.closest || !target.matches(":focus-visible")) return;
@@ -228,24 +336,23 @@
     if (pendingDispute && target.matches && target.matches("[data-note]")) {
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
-        const row = target.closest("[data-quote-row]");
-        pendingDispute = null;
-        click(row, "[data-decision='disputed']", "Only editors can dispute quotes.");
-        // The note field goes away with the redrawn row; keys typed meanwhile are shortcuts.
-        if (busy) row.focus();
+        const row = rowFor(pendingDispute);
+        endDispute();
+        press("[data-decision='disputed']", "Only editors can dispute quotes.");
+        // Keys typed while the dispute is saved are shortcuts, not more note.
+        if (row) row.focus();
         return;
       }
       if (event.key === "Escape") {
-        pendingDispute = null;
-        const row = target.closest("[data-quote-row]");
-        row.classList.remove("is-disputing");
-        setCurrent(row);
+        const row = rowFor(pendingDispute);
+        endDispute();
+        if (row) setCurrent(row);
         announce("Dispute cancelled.");
         return;
       }
     }
     if (event.key === "Escape" && isTyping(target)) {
-      const row = target.closest("[data-quote-row]");
+      const row = target.closest("[data-quote-row]") || (target.closest("[data-action-panel]") && rowFor(currentPk));
       if (row) setCurrent(row);
       return;
     }
@@ -278,20 +385,23 @@
   const shortcuts = {
     j: () => move(1),
     k: () => move(-1),
-    v: () => click(currentRow(), "[data-decision='verified']", "Only editors can verify quotes."),
-    x: () => click(currentRow(), "[data-decision='not_a_quote']", "Only editors can review quotes."),
+    v: () => currentRow() && press("[data-decision='verified']", "Only editors can verify quotes."),
+    x: () => currentRow() && press("[data-decision='not_a_quote']", "Only editors can review quotes."),
     d: () => startDispute(currentRow()),
     s: () => openSpeaker(currentRow()),
     u: () => {
       // Undo follows the last decision made on this page, even after focus advanced past it.
-      const row = (lastDecided && rowFor(lastDecided)) || currentRow();
+      const row = rowFor(lastDecided) || currentRow();
       if (row) setCurrent(row);
-      click(row, "[data-undo]", "Nothing of yours to undo on this quote.");
+      press("[data-undo]", "Nothing of yours to undo on this quote.");
     },
-    a: () => click(document, "[data-add-form] [data-use-selection]", "Only editors can add quotes."),
+    a: () => {
+      const button = document.querySelector("[data-add-form] [data-use-selection]");
+      if (button) button.click();
+      else announce("Only editors can add quotes.");
+    },
     f: () => {
-      const row = currentRow();
-      const form = row && row.querySelector("[data-span-form]");
+      const form = currentRow() && field("[data-span-form]");
       if (!form) return announce("Only editors can fix spans.");
       if (!lastSelection) return announce("Select the words in the article text first.");
       form.closest("details").open = true;
@@ -302,10 +412,19 @@
 
   // --- htmx integration ------------------------------------------------------------------------
 
-  let busyWatchdog = null;
+  // Panel forms post to the quote they are bound to (htmx read hx-post when the page loaded).
+  document.addEventListener("htmx:configRequest", (event) => {
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-action-panel] form[data-action-pattern]")) {
+      event.detail.path = elt.getAttribute("action");
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", (event) => {
-    const elt = event.detail && event.detail.elt;
-    if (!(elt && elt.closest && elt.closest("[data-quote-row]"))) return;
+    const detail = event.detail || {};
+    const elt = detail.elt;
+    if (!(elt && elt.closest && elt.closest("[data-quote-row], [data-action-panel]"))) return;
+    if (detail.requestConfig && detail.requestConfig.verb === "get") return; // reads never wait
     busy = true;
     // Never wait forever for a redraw that does not come (a request htmx cancels, no swap).
     window.clearTimeout(busyWatchdog);
@@ -331,19 +450,15 @@
   });
 
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (pendingSpeakerFocus && event.target.id === pendingSpeakerFocus) {
-      pendingSpeakerFocus = null;
-      const input = event.target.querySelector("[data-speaker-search]");
-      if (input) input.focus();
-    }
     const status = event.detail.xhr && event.detail.xhr.status;
     if (status !== 409 && status !== 422) {
       // After quoteChanged (sent after settle) has moved the keyboard: run what was typed.
       window.setTimeout(() => requestDone(), 0);
       return;
     }
-    // Put the keyboard back on the row that explains what went wrong; what was typed behind
-    // the refused action is dropped, the editor reads the reason first.
+    // Put the keyboard back on the row that explains what went wrong (the panel came back
+    // for it with the input and the errors); what was typed behind the refused action is
+    // dropped, the editor reads the reason first.
     requestDone({ dropQueue: true });
     const row = event.target.closest && event.target.closest("[data-quote-row]");
     if (row) setCurrent(row);
@@ -353,35 +468,45 @@
   document.addEventListener("quoteChanged", (event) => {
     const detail = event.detail || {};
     const row = rowFor(detail.quote);
-    pendingDispute = null;
+    endDispute();
     if (!row) return;
     if (detail.advance) {
       lastDecided = String(detail.quote);
+      forgetNote(detail.quote);
       advanceFrom(row);
     } else {
       setCurrent(row);
     }
   });
 
-  function focusFromHash() {
+  // The quote to start at: #quote-<pk>, else the one the server selected (?quote=<pk>, or the
+  // first open quote). A quote the URL names is scrolled to; the first open one only in the
+  // list, so the page still opens at the article's head.
+  function selectFromLocation() {
     const match = /^#quote-(\d+)$/.exec(window.location.hash);
-    const explicit = page() && page().dataset.focusQuote;
-    const row = match ? rowFor(match[1]) : explicit ? rowFor(explicit) : null;
-    if (row) {
-      setCurrent(row);
+    const named = rowFor(match && match[1]) || (new URL(window.location.href).searchParams.has("quote") && rowFor(page().dataset.selected));
+    const row = named || rowFor(page().dataset.selected);
+    if (named) {
+      setCurrent(row, { remember: false });
       row.scrollIntoView({ block: "center" });
+    } else if (row) {
+      setCurrent(row, { remember: false, scroll: false });
+      const list = row.closest(".quote-lists");
+      if (list) list.scrollTop += row.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
+    } else {
+      const first = rows()[0];
+      if (first) first.tabIndex = 0; // roving tabindex: Tab reaches the list once
     }
   }
 
   function init() {
     if (!page()) return;
-    focusFromHash();
-    // Roving tabindex: Tab reaches the list once; j/k move within it (j starts at the first).
-    const first = !currentPk && rows()[0];
-    if (first) first.tabIndex = 0;
+    // Tells the stylesheet that the current quote is marked by class, not by the URL's #target.
+    document.documentElement.classList.add("js-review");
+    selectFromLocation();
   }
 
-  window.addEventListener("hashchange", focusFromHash);
+  window.addEventListener("hashchange", () => page() && selectFromLocation());
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {

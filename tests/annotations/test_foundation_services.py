@@ -141,3 +141,57 @@ def test_quote_review_submit_refuses_reporter(quote, reporter):
     with pytest.raises(PermissionDeniedError):
         quote_review_submit(quote=quote, user=reporter, to_status="verified", expected_version=1)
     assert Review.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_quote_review_submit_on_a_read_another_decision_overtook_is_a_conflict(
+    quote, editor, other_editor
+):
+    seen = Quote.objects.get(pk=quote.pk)  # what the editor's request read: version 1
+    quote_review_submit(
+        quote=Quote.objects.get(pk=quote.pk),
+        user=other_editor,
+        to_status="disputed",
+        expected_version=1,
+        note="Said in 2019.",
+    )
+
+    with pytest.raises(QuoteVersionConflict, match="changed by bob"):
+        quote_review_submit(quote=seen, user=editor, to_status="verified", expected_version=1)
+
+    fresh = Quote.objects.get(pk=quote.pk)
+    assert (fresh.status, fresh.version, fresh.updated_by) == ("disputed", 2, other_editor)
+    assert list(Review.objects.values_list("from_status", "to_status", "reviewer")) == [
+        ("candidate", "disputed", other_editor.pk)
+    ]
+
+
+@pytest.mark.django_db
+def test_quote_review_submit_keeps_the_anchor_the_database_has(quote, editor):
+    # The caller read the quote while it was orphaned; a body edit has found its words again
+    # since, which re-anchors it without a new version. Deciding must not orphan it again.
+    seen = Quote.objects.get(pk=quote.pk)
+    seen.anchor = Quote.Anchor.ORPHANED
+
+    quote_review_submit(quote=seen, user=editor, to_status="verified", expected_version=1)
+
+    assert Quote.objects.get(pk=quote.pk).anchor == Quote.Anchor.ANCHORED
+
+
+@pytest.mark.django_db
+def test_quote_review_submit_leaves_the_quote_as_it_wrote_it(quote, editor):
+    quote_review_submit(quote=quote, user=editor, to_status="not_a_quote", expected_version=1)
+
+    fresh = Quote.objects.get(pk=quote.pk)
+    written = ("status", "version", "updated_by_id", "updated_at", "anchor")
+    assert [getattr(quote, f) for f in written] == [getattr(fresh, f) for f in written]
+
+
+@pytest.mark.django_db
+def test_quote_review_submit_on_a_removed_quote_is_refused(quote, editor):
+    seen = Quote.objects.get(pk=quote.pk)
+    Quote.objects.filter(pk=quote.pk).delete()
+
+    with pytest.raises(ValidationError, match="removed meanwhile"):
+        quote_review_submit(quote=seen, user=editor, to_status="verified", expected_version=1)
+    assert Review.objects.count() == 0

@@ -28,8 +28,10 @@ def editor_user(username):
     return UserFactory(username=username, role="editor")
 
 
-def log_in(browser, live_server, username, next_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def log_in(browser, live_server, username, next_path, *, javascript=True):
+    context = browser.new_context(
+        java_script_enabled=javascript, viewport={"width": 1400, "height": 1000}
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
     page.fill("#id_username", username)
@@ -66,8 +68,28 @@ def demo_article_with_quotes():
     return article
 
 
-def current_quote_pk(page):
-    return page.evaluate("document.activeElement && document.activeElement.dataset.quote")
+def select_text(page, first, last=None):
+    """Select the body text from `first` to the end of `last` (default: `first`), as a mouse
+    would; the two may lie in different slices of the text."""
+    page.evaluate(
+        """([first, last]) => {
+            const segs = [...document.querySelectorAll('#article-body .seg')];
+            const from = segs.find((s) => s.textContent.includes(first)).firstChild;
+            const to = segs.find((s) => s.textContent.includes(last)).firstChild;
+            const range = document.createRange();
+            range.setStart(from, from.data.indexOf(first));
+            range.setEnd(to, to.data.indexOf(last) + last.length);
+            const selection = window.getSelection();
+            selection.removeAllRanges();
+            selection.addRange(range);
+        }""",
+        [first, last or first],
+    )
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
 
 
 def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
@@ -81,8 +103,8 @@ def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
     expect(first).to_have_attribute("aria-label", "Quote by Jens Stoltenberg, candidate")
     expect(first.locator(".hl-speaker")).to_have_text("Jens Stoltenberg")
 
-    page.keyboard.press("j")
-    assert current_quote_pk(page) == str(quotes[0].pk)
+    # The desk starts at the first open quote.
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quotes[0].pk}'")
     page.keyboard.press("v")
     expect(page.locator(f"#quote-{quotes[0].pk}")).to_have_attribute("data-status", "verified")
     expect(page.locator(f"#hl-{quotes[0].pk}")).to_have_class(re.compile(r"hl-verified"))
@@ -92,7 +114,8 @@ def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
     assert Quote.objects.get(pk=quotes[0].pk).status == "verified"
 
     page.keyboard.press("d")
-    expect(page.locator(f"#note-{quotes[1].pk}")).to_be_focused()
+    expect(page.locator("#action-panel")).to_have_attribute("data-quote", str(quotes[1].pk))
+    expect(page.locator("#panel-note")).to_be_focused()
     page.keyboard.type("Kirby said this, not the speaker shown.")
     page.keyboard.press("Enter")
     expect(page.locator(f"#quote-{quotes[1].pk}")).to_have_attribute("data-status", "disputed")
@@ -115,8 +138,7 @@ def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
     expect(page.locator("#shortcuts-dialog")).to_be_hidden()
 
     page.keyboard.press("j")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "review-page.png"), full_page=False)
+    screenshot(page, "review-page.png")
     # The README's copy (docs/review-page.png) is refreshed by hand from this artifact, so a
     # test run never dirties the work tree.
     page.context.close()
@@ -129,7 +151,7 @@ def test_review_desk_keys_typed_while_a_decision_is_saving_are_not_lost(browser,
     page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
 
     # No waiting between the keys: "u" arrives while the verification is still on its way.
-    page.keyboard.press("j")
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quotes[0].pk}'")
     page.keyboard.press("v")
     page.keyboard.press("u")
     expect(page.locator(f"#quote-{quotes[0].pk}")).to_have_attribute("data-status", "candidate")
@@ -165,13 +187,12 @@ def test_review_desk_dispute_without_note_shows_the_error(browser, live_server):
     quote = Quote.objects.filter(article=article).order_by("start").first()
     page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
 
-    page.keyboard.press("j")
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quote.pk}'")
     page.keyboard.press("d")
     page.keyboard.press("Enter")
 
-    expect(page.locator(f"#quote-{quote.pk} .field-errors")).to_contain_text(
-        "A dispute needs a note"
-    )
+    expect(page.locator("#action-panel .field-errors")).to_contain_text("A dispute needs a note")
+    expect(page.locator("#panel-note")).to_have_attribute("aria-invalid", "true")
     assert Review.objects.count() == 0
     page.context.close()
 
@@ -184,9 +205,11 @@ def test_review_desk_two_editors_deciding_the_same_quote(browser, live_server):
     alice_page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
     bob_page = log_in(browser, live_server, "bob", f"/articles/{article.pk}/")
 
-    bob_page.click(f"#quote-{quote.pk} [data-decision='verified']")
+    bob_page.click(f"#quote-{quote.pk} [data-select-quote]")
+    bob_page.click("#action-panel [data-decision='verified']")
     expect(bob_page.locator(f"#quote-{quote.pk}")).to_have_attribute("data-status", "verified")
-    alice_page.click(f"#quote-{quote.pk} [data-decision='not_a_quote']")
+    alice_page.click(f"#quote-{quote.pk} [data-select-quote]")
+    alice_page.click("#action-panel [data-decision='not_a_quote']")
 
     banner = alice_page.locator(f"#quote-{quote.pk} .banner")
     expect(banner).to_contain_text("changed by bob")
@@ -237,21 +260,7 @@ def test_review_desk_adds_a_quote_from_a_text_selection(browser, live_server):
     page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
 
     # Select from inside the closing paragraph, including the quotation marks, as a mouse would.
-    page.evaluate(
-        """(needle) => {
-            const seg = [...document.querySelectorAll('#article-body .seg')]
-                .find((s) => s.textContent.includes(needle));
-            const text = seg.firstChild;
-            const start = text.data.indexOf(needle);
-            const range = document.createRange();
-            range.setStart(text, start);
-            range.setEnd(text, start + needle.length);
-            const selection = window.getSelection();
-            selection.removeAllRanges();
-            selection.addRange(range);
-        }""",
-        "“it won’t survive”",
-    )
+    select_text(page, "“it won’t survive”")
     expect(page.locator("[data-selection-status]")).to_contain_text("Selected characters")
     page.keyboard.press("a")
 
@@ -282,12 +291,12 @@ def test_review_desk_changes_the_speaker_through_autocomplete(browser, live_serv
     quote = Quote.objects.filter(article=article).order_by("start").first()
     page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
 
-    page.keyboard.press("j")
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quote.pk}'")
     page.keyboard.press("s")
-    search = page.locator(f"#speaker-q-{quote.pk}")
+    search = page.locator("#speaker-q")
     expect(search).to_be_focused()
     search.type("psak")
-    option = page.locator(f"#speaker-results-{quote.pk} button", has_text="Jen Psaki")
+    option = page.locator("#speaker-results button", has_text="Jen Psaki")
     option.click()
 
     expect(page.locator(f"#hl-{quote.pk}")).to_have_attribute(
@@ -295,4 +304,141 @@ def test_review_desk_changes_the_speaker_through_autocomplete(browser, live_serv
     )
     fresh = Quote.objects.get(pk=quote.pk)
     assert (fresh.speaker.name, fresh.version, fresh.updated_by) == ("Jen Psaki", 2, editor)
+    page.context.close()
+
+
+def panel_is_on(page, quote):
+    """The action panel acts on `quote`: its label, its forms' URLs and the version they send."""
+    panel = page.locator("#action-panel")
+    expect(panel).to_have_attribute("data-quote", str(quote.pk))
+    expect(panel.locator("[data-panel-label]")).to_contain_text(f"#{quote.pk} ·")
+    expect(panel.locator("form.decision-form")).to_have_attribute(
+        "action", f"/quotes/{quote.pk}/review/"
+    )
+    expect(panel.locator("form.decision-form")).to_have_attribute("hx-target", f"#quote-{quote.pk}")
+    expect(panel.locator("form[data-speaker-form]")).to_have_attribute(
+        "action", f"/quotes/{quote.pk}/speaker/"
+    )
+    expect(panel.locator("form[data-span-form] [data-start]")).to_have_value(str(quote.start))
+    expect(panel.locator("form.decision-form input[name=version]")).to_have_value(
+        str(Quote.objects.get(pk=quote.pk).version)
+    )
+
+
+def test_review_desk_action_panel_follows_the_selected_quote(browser, live_server):
+    editor_user("alice")
+    article = demo_article_with_quotes()
+    quotes = list(Quote.objects.filter(article=article).order_by("start"))
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+    # One copy of each action form on the page, whatever the number of quotes.
+    assert page.locator("form[action$='/review/']").count() == 1
+    assert page.locator("#panel-note").count() == 1
+    panel_is_on(page, quotes[0])
+
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    panel_is_on(page, quotes[2])
+    page.keyboard.press("k")
+    panel_is_on(page, quotes[1])
+    # A note typed for one quote stays with it when the editor looks at another and comes back.
+    page.fill("#panel-note", "Check the date.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    expect(page.locator("#panel-note")).to_have_value("")
+    page.keyboard.press("k")
+    expect(page.locator("#panel-note")).to_have_value("Check the date.")
+
+    page.click(f"#quote-{quotes[4].pk} .quote-text")
+    panel_is_on(page, quotes[4])
+    page.keyboard.press("x")
+    expect(page.locator(f"#quote-{quotes[4].pk}")).to_have_attribute("data-status", "not_a_quote")
+    assert Quote.objects.get(pk=quotes[4].pk).status == "not_a_quote"
+    assert Review.objects.get().quote_id == quotes[4].pk
+    # Deciding moved on to the next open quote, and the panel with it; the undo offered there
+    # follows the quote (nothing of alice's to undo on the next one).
+    panel_is_on(page, quotes[5])
+    expect(page.locator("#action-panel [data-undo-form]")).to_be_hidden()
+    page.keyboard.press("k")
+    expect(page.locator("#action-panel [data-undo-form]")).to_be_visible()
+    screenshot(page, "review-action-panel.png")
+    page.context.close()
+
+
+def test_review_desk_query_selects_the_quote_on_load(browser, live_server):
+    editor_user("alice")
+    article = demo_article_with_quotes()
+    target = Quote.objects.filter(article=article).order_by("start")[5]
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+
+    page.goto(f"{live_server.url}/articles/{article.pk}/?quote={target.pk}")
+
+    expect(page.locator(f"#quote-{target.pk}")).to_be_focused()
+    expect(page.locator(f"#quote-{target.pk}")).to_have_class(re.compile(r"\bis-current\b"))
+    panel_is_on(page, target)
+    page.keyboard.press("v")
+    expect(page.locator(f"#quote-{target.pk}")).to_have_attribute("data-status", "verified")
+    assert Quote.objects.get(pk=target.pk).status == "verified"
+    page.context.close()
+
+
+def test_review_desk_without_javascript_verifies_the_chosen_quote(browser, live_server):
+    editor = editor_user("alice")
+    article = demo_article_with_quotes()
+    quotes = list(Quote.objects.filter(article=article).order_by("start"))
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/", javascript=False)
+    # Without JavaScript the panel acts on the first open quote...
+    expect(page.locator("#action-panel")).to_have_attribute("data-quote", str(quotes[0].pk))
+
+    # ...and a quote's title is a plain link that selects it.
+    chosen = quotes[3].pk
+    selected = re.compile(re.escape(f"/articles/{article.pk}/?quote={chosen}#quote-{chosen}") + "$")
+    page.click(f"#quote-{quotes[3].pk} [data-select-quote]")
+    page.wait_for_url(selected)
+    expect(page.locator("#action-panel")).to_have_attribute("data-quote", str(quotes[3].pk))
+    page.fill("#panel-note", "Matches the transcript.")
+    page.click("#action-panel [data-decision='verified']")
+
+    page.wait_for_url(selected)
+    expect(page.locator(".message")).to_contain_text("marked verified")
+    expect(page.locator(f"#quote-{quotes[3].pk}")).to_have_attribute("data-status", "verified")
+    review = Review.objects.get()
+    assert (review.quote_id, review.to_status, review.note, review.reviewer) == (
+        quotes[3].pk,
+        "verified",
+        "Matches the transcript.",
+        editor,
+    )
+    # The redirect keeps the decided quote selected: its undo is a plain form too.
+    page.click("#action-panel [data-undo]")
+    page.wait_for_url(selected)
+    expect(page.locator(f"#quote-{quotes[3].pk}")).to_have_attribute("data-status", "candidate")
+    assert Quote.objects.get(pk=quotes[3].pk).status == "candidate"
+    screenshot(page, "review-without-javascript.png")
+    page.context.close()
+
+
+def test_review_desk_fixes_the_span_of_the_current_quote_from_a_selection(browser, live_server):
+    editor = editor_user("alice")
+    article = ArticleFactory(
+        title="Span",
+        prehighlight_status="done",
+        body="First paragraph.\n\nThe mayor said “we will open the bridge in May” on Monday.",
+    )
+    quote = QuoteFactory(
+        article=article, start=article.body.index("we will"), end=article.body.index(" in May")
+    )
+    page = log_in(browser, live_server, "alice", f"/articles/{article.pk}/")
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quote.pk}'")
+
+    select_text(page, "“", "May”")
+    page.keyboard.press("f")
+
+    expect(page.locator(f"#hl-{quote.pk} .seg")).to_have_text("we will open the bridge in May")
+    fresh = Quote.objects.get(pk=quote.pk)
+    assert (fresh.text, fresh.version, fresh.updated_by) == (
+        "we will open the bridge in May",
+        2,
+        editor,
+    )
+    expect(page.locator(f"#quote-{quote.pk}")).to_be_focused()
     page.context.close()

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotations.models import Article, Quote, Review, Speaker
+from annotations.models import Article, Quote, Review, Speaker, WebhookDelivery, WebhookEndpoint
 from annotations.services.reviews import quote_review_submit
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerAliasFactory, SpeakerFactory
 
@@ -189,6 +189,51 @@ def test_article_detail_proposes_creating_the_mentioned_speaker(editor_client, a
     assert "create speaker?" in html
 
 
+def test_article_detail_has_one_action_panel_on_the_first_open_quote(editor_client, editor):
+    article = article_with_quotes(4)
+    first, second, *_ = article.quotes.order_by("start")
+    quote_review_submit(quote=first, user=editor, to_status="verified", expected_version=1)
+
+    response = editor_client.get(article_url(article))
+    html = response.content.decode()
+
+    assert "annotations/partials/quote_panel.html" in templates(response)
+    assert html.count('<section id="action-panel"') == 1
+    assert html.count('name="action" value="verified"') == 1
+    assert html.count('id="panel-note"') == 1
+    assert f'data-action-panel data-quote="{second.pk}"' in html
+    assert f'action="{review_url(second)}"' in html
+
+
+def test_article_detail_query_selects_the_quote_of_the_panel(editor_client):
+    article = article_with_quotes(3)
+    last = article.quotes.order_by("start").last()
+
+    html = editor_client.get(article_url(article), {"quote": last.pk}).content.decode()
+
+    assert f'data-action-panel data-quote="{last.pk}"' in html
+    assert f'action="{review_url(last)}"' in html
+    assert f'data-selected="{last.pk}"' in html
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "999999999", "1e3", "٣", "9" * 40])
+def test_article_detail_ignores_a_quote_parameter_it_cannot_use(editor_client, value):
+    article = article_with_quotes(2)
+    first = article.quotes.order_by("start").first()
+
+    response = editor_client.get(article_url(article), {"quote": value})
+
+    assert response.status_code == 200
+    assert f'data-action-panel data-quote="{first.pk}"' in response.content.decode()
+
+
+def test_article_detail_reporter_gets_no_action_panel(reporter_client, quote):
+    html = reporter_client.get(article_url(quote.article)).content.decode()
+
+    assert 'id="action-panel"' not in html
+    assert f'id="quote-{quote.pk}"' in html
+
+
 def test_article_detail_polls_prehighlight_status_only_while_pending(editor_client):
     queued = ArticleFactory(prehighlight_status="queued")
     done = ArticleFactory(prehighlight_status="done")
@@ -258,11 +303,48 @@ def test_quote_review_verify_htmx_swaps_row_highlight_and_counts(editor_client, 
     assert Quote.objects.get(pk=quote.pk).version == 2
 
 
+def test_quote_review_verify_runs_at_most_eight_queries(
+    editor_client, quote, django_assert_max_num_queries
+):
+    editor_client.get(article_url(quote.article))  # the session exists
+
+    # Session, user and roles, the quote with its article's spans, then the decision: begin,
+    # update, review, webhook subscriptions, commit. The row is drawn from what was written.
+    with django_assert_max_num_queries(8):
+        response = editor_client.post(
+            review_url(quote), {"action": "verified", "version": 1}, headers=HTMX
+        )
+
+    assert response.status_code == 200
+    assert 'data-status="verified" data-version="2"' in response.content.decode()
+    assert Quote.objects.get(pk=quote.pk).status == "verified"
+
+
+def test_quote_review_with_a_subscribed_webhook_runs_at_most_twelve_queries(
+    editor_client, quote, django_assert_max_num_queries
+):
+    WebhookEndpoint.objects.create(url="https://cms.example/hook", events=["quote.verified"])
+    editor_client.get(article_url(quote.article))
+
+    # The eight of a decision, then the subscribed endpoints (instead of the check for any),
+    # the quote as the payload shows it, and the delivery in its savepoint.
+    with django_assert_max_num_queries(12):
+        response = editor_client.post(
+            review_url(quote), {"action": "verified", "version": 1}, headers=HTMX
+        )
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.event_id == f"review-{Review.objects.get().pk}"
+    assert delivery.payload["data"]["quote"]["status"] == "verified"
+
+
 def test_quote_review_without_javascript_redirects_to_the_quote(editor_client, quote):
     response = editor_client.post(review_url(quote), {"action": "not_a_quote", "version": 1})
 
     assert response.status_code == 302
-    assert response["Location"] == article_url(quote.article) + f"#quote-{quote.pk}"
+    selected = f"?quote={quote.pk}#quote-{quote.pk}"
+    assert response["Location"] == article_url(quote.article) + selected
     assert Quote.objects.get(pk=quote.pk).status == "not_a_quote"
 
 
@@ -351,6 +433,24 @@ def test_quote_review_stale_version_is_a_409_conflict_and_changes_nothing(
     fresh = Quote.objects.get(pk=quote.pk)
     assert (fresh.status, fresh.version, fresh.updated_by) == ("verified", 2, other_editor)
     assert Review.objects.count() == 1
+
+
+def test_quote_review_refused_without_javascript_keeps_the_input_in_the_panel(editor_client):
+    article = article_with_quotes(3)
+    second = article.quotes.order_by("start")[1]
+
+    response = editor_client.post(
+        review_url(second), {"action": "disputed", "version": 1, "evidence": "https://a.example"}
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 422
+    assert "annotations/article_detail.html" in templates(response)
+    # The panel is back on the refused quote, not on the first open one, with the input.
+    assert f'data-action-panel data-quote="{second.pk}"' in html
+    assert ">https://a.example</textarea>" in html
+    assert 'id="panel-note-errors"' in html
+    assert Review.objects.count() == 0
 
 
 def test_quote_review_stale_version_without_javascript_renders_the_page(
@@ -726,7 +826,8 @@ def test_quote_speaker_form_is_fetched_as_a_partial(editor_client, quote):
     )
 
     assert templates(response) == {"annotations/partials/quote_speaker_form.html"}
-    assert f'id="speaker-body-{quote.pk}"' in response.content.decode()
+    speaker_url = reverse("annotations:quote_speaker", args=[quote.pk])
+    assert f'<form method="post" action="{speaker_url}"' in response.content.decode()
 
 
 def test_quote_speaker_form_without_javascript_is_a_page(editor_client, quote):
