@@ -264,13 +264,15 @@ def test_pipeline_worker_killed_mid_write_leaves_nothing_and_work_is_redelivered
 
 
 def test_pipeline_worker_soft_time_limit_marks_article_failed(pipeline_db, tmp_path):
-    # Time limits need the prefork pool; the batch takes seconds, the soft limit is one.
+    # Time limits need the prefork pool; the soft limit is one second, and the batch (16 long
+    # articles, about 13,000 quotes) takes several even on an idle machine, where a batch of 6
+    # could finish inside the second and never hit the limit.
     with subprocess_worker(
         pool="prefork", CELERY_TASK_SOFT_TIME_LIMIT=1, CELERY_TASK_TIME_LIMIT=30
     ):
-        ingest_long_articles(tmp_path / "long.jsonl", 6)
+        ingest_long_articles(tmp_path / "long.jsonl", 16)
         wait_for(
-            lambda: Article.objects.filter(prehighlight_status="failed").count() == 6,
+            lambda: Article.objects.filter(prehighlight_status="failed").count() == 16,
             timeout=90,
             what="failure",
         )
