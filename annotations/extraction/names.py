@@ -183,6 +183,24 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     return " ".join(body), kind, gender, offs[i] if i < len(offs) else 0
 
 
+# a party is an affiliation, not a title: "Republican Donald Trump" has none
+_NOT_TITLES = frozenset(["republican", "democrat", "democratic", "gop", "presidential"])
+_TITLE_MODIFIERS = frozenset(
+    ["state", "house", "senate", "national", "u.s.", "us", "former", "acting", "first"]
+)
+
+
+def title_of(raw: str, skip: int) -> str | None:
+    """The title words `clean_name` stripped from the front of `raw` ("the former
+    Councillor Tomas Reyes" -> "former Councillor"), or None."""
+    words = [w for w in raw[:skip].split() if w.lower() not in _NOT_TITLES]
+    while words and words[0].lower() not in TITLES:
+        words = words[1:]
+    if all(w.lower() in _TITLE_MODIFIERS for w in words):
+        return None  # "State", "House": a modifier left without its title
+    return " ".join(words)
+
+
 def last_token(name: str) -> str:
     toks = [t for t in name.split() if t.lower().rstrip(".") not in ("jr", "sr", "ii", "iii")]
     return toks[-1] if toks else name
@@ -203,6 +221,7 @@ class Mentions:
         self.titled_gender: dict[str, list[tuple[int, str]]] = {}
         self._acronyms: dict[str, str] | None = None
         self.full_count: dict[str, int] = {}  # full name -> mentions outside quotations
+        self.titles: dict[str, str] = {}  # full name -> the title it was first given
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
@@ -277,6 +296,9 @@ class Mentions:
                     if (not hist or hist[-1][1] != name) and not nickname:
                         hist.append((s, name))
                 full = self.canonical(name, s)
+                title = title_of(raw, skip) if skip and not in_quote else None
+                if title is not None:
+                    self.titles.setdefault(full, title)
                 if gender is None:
                     gender = self.gender.get(full)
                 elif full not in self.gender:

@@ -26,7 +26,7 @@ from .lexicon import (
     WEAK_VERBS,
 )
 from .marks import BROKEN, DOUBLE_MARKS, OPEN_END, RECOVERED, SINGLE_MARKS, RawQuote, find_quotes
-from .names import Mentions, clean_name
+from .names import Mentions, clean_name, title_of
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -1366,6 +1366,17 @@ class _Extractor:
             return rec.name, rec.kind, att.start, att.end
         return full, kind if kind != "other" else None, att.start + skip, att.end
 
+    def title(self, att: Attribution, speaker: str) -> str | None:
+        """The title of the speaker: the one in the mention itself ("Councillor Tomas
+        Reyes said"), else the one the story first gave that name."""
+        if att.mention[:1].isupper() and " " in att.mention:
+            name, _, _, skip = clean_name(att.mention)
+            if name and skip:
+                own = title_of(att.mention, skip)
+                if own is not None:
+                    return own
+        return self.mentions.titles.get(speaker)
+
 
 def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     if pe - ps > 200:
@@ -1524,11 +1535,14 @@ def extract_quotes(
         ss: int | None = None
         se: int | None = None
         cue: str | None = None
+        title: str | None = None
         if att is not None:
             speaker, kind, s0, e0 = ex.resolve(att)
             if s0 >= 0:
                 ss, se = s0, e0
             cue = att.cue
+            if speaker is not None and kind != "org":
+                title = ex.title(att, speaker)
             if speaker is not None and speaker.lower() in PRONOUNS:
                 conf = min(conf, 0.5)
         out.append(
@@ -1542,6 +1556,7 @@ def extract_quotes(
                 cue=cue,
                 confidence=round(max(0.0, min(1.0, conf)), 3),
                 speaker_kind=kind,
+                speaker_title=title,
             )
         )
     return out
