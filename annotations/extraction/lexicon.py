@@ -92,6 +92,7 @@ SPEECH_VERBS = _forms(
     "recommend/recommends/recommended",
     "demand/demands/demanded",
     "vow",
+    "echo/echoes/echoed",
     "hint/hints/hinted",
     "quote/quotes/quoted",
     "read/reads",
@@ -104,7 +105,7 @@ SPEECH_VERBS = _forms(
     "snap/snaps/snapped",
     "tease/teases/teased",
     "brag/brags/bragged",
-    "pointed",
+    "points/pointed",  # with "out" (see quotes.py): "points out Kim Lee"
     "put",
     "opine/opines/opined",
     "advise/advises/advised",
@@ -1231,4 +1232,29 @@ FUNCTION_WORDS = SENTENCE_OPENERS | frozenset(
         "said",
         "says",
     ]
+)
+
+# Lines that sit between paragraphs of web copy and are never a speaker or a sentence:
+# a line is boilerplate when it starts with one of these (case-insensitive).
+BOILERPLATE_LINES = (
+    "story continues below",
+    "article continued below",
+    "article continues below",
+    "continue reading",
+    "advertisement",
+    "related:",
+    "related coverage",
+    "read more",
+    "read also",
+    "also read",
+    "click here",
+    "sign up",
+    "subscribe",
+    "scroll to continue",
+    "watch:",
+    "listen:",
+    "more:",
+    "see also",
+    "share this",
+    "follow us",
 )

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from .lexicon import (
+    BOILERPLATE_LINES,
     FEMALE_NAMES,
     FEMALE_TITLES,
     FUNCTION_WORDS,
@@ -25,6 +26,10 @@ _NAME_RE = re.compile(
     r"(?<![\w\u2019'])(?:Mc|Mac|O['\u2019]|D['\u2019])?[A-Z][\w\u2019'\-]*\.?"
     r"(?:[ \u00a0]+(?:(?:Mc|Mac|O['\u2019]|D['\u2019])?[A-Z][\w\u2019'\-]*\.?"
     r"|(?:de|van|von|der|da|di|al|bin|la|le|du)(?=[ \u00a0]+[A-Z])))*"
+)
+_BOILERPLATE_RE = re.compile(
+    r"^[ \t]*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_LINES) + r")[^\n]{0,120}$",
+    re.MULTILINE | re.IGNORECASE,
 )
 _SENT_BREAK_RE = re.compile(r"[.!?][\"\u201d\u2019']?\s|\n")
 
@@ -63,6 +68,12 @@ _ROLE_ALIASES = {
     "secretary-general": "secretary",
     "nominee": "nominee",
 }
+
+
+def boilerplate_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of lines such as `Story continues below advertisement` or `RELATED: ...`:
+    web furniture between paragraphs, never a speaker or part of a sentence."""
+    return [m.span() for m in _BOILERPLATE_RE.finditer(text)]
 
 
 def role_word(w: str) -> str:
@@ -228,6 +239,8 @@ class Mentions:
     def _build(self, quote_spans: list[tuple[int, int]]) -> None:
         text = self.text
         qi = 0
+        furniture = boilerplate_lines(text)
+        fi = 0
         prev_end = 0
         sentence_has_person = False
         singles: set[str] = set()
@@ -236,6 +249,10 @@ class Mentions:
             raw = text[ms:me]
             if " " not in raw and raw.lower().rstrip(".") in FUNCTION_WORDS:
                 continue  # "The", "But", "He": most capitalised words are these
+            while fi < len(furniture) and furniture[fi][1] <= ms:
+                fi += 1
+            if fi < len(furniture) and furniture[fi][0] <= ms:
+                continue  # "Story continues below advertisement" names nobody
             hit = cache.get(raw)
             if hit is None:
                 hit = cache[raw] = clean_name(raw)

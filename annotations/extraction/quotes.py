@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .lexicon import (
+    BOILERPLATE_LINES,
     DETERMINERS,
     DOC_WORDS,
     FEMALE,
@@ -782,7 +783,10 @@ class _Extractor:
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
             return self._according(toks, 2, q, text, toks[0].start, toks[1].end)
         if _speech_verb(toks[0]) and toks[0].low not in WEAK_VERBS:
-            chunk = _chunk_after(toks, 1)
+            out = 2 if toks[0].low in ("points", "pointed") and len(toks) > 1 else 1
+            if out == 2 and toks[1].low != "out":
+                return None
+            chunk = _chunk_after(toks, out)
             np = _np_from_chunk(chunk)
             if np is None:
                 return None
@@ -1385,7 +1389,7 @@ def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     if line.isupper() and sum(1 for c in line if c.isalpha()) >= _ALL_CAPS_LINE_MIN:
         return True
     low = line.lower()
-    return low.startswith(("click here", "read more", "related:", "sign up", "subscribe"))
+    return low.lstrip().startswith(BOILERPLATE_LINES)
 
 
 _TITLE_SMALL = frozenset(["a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"])

@@ -26,3 +26,38 @@ def test_extract_quotes_title_kept_for_later_surname_mentions():
 def test_extract_quotes_no_title_is_none():
     (q,) = extract_quotes("“We sell out by noon,” said Maria Lopez.")
     assert (q.speaker, q.speaker_title) == ("Maria Lopez", None)
+
+
+def test_extract_quotes_boilerplate_lines_are_never_speakers():
+    text = (
+        "Ana Ruiz rents a flat downtown.\n\nStory continues below advertisement\n\n"
+        "“Rent doubled last year,” she says.\n\n"
+        "Tom Hale runs the shop next door.\n\nArticle Continued Below\n\n"
+        "“We will fix it,” he explains."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ana Ruiz", "Tom Hale"]
+
+
+def test_extract_quotes_chain_continues_past_a_boilerplate_line():
+    text = (
+        "“We will fix it,” said Tom Hale, who runs the shop.\n\n"
+        "RELATED: Prices climb again\n\n"
+        "“It is hard to keep up.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Tom Hale", "Tom Hale"]
+
+
+def test_extract_quotes_present_tense_and_inverted_reporting_verbs():
+    verbs = ["says", "writes", "explains", "recalls", "adds", "counters", "echoes", "notes"]
+    for verb in verbs:
+        (inverted,) = extract_quotes(f"“The data are clear,” {verb} Priya Natarajan.")
+        (plain,) = extract_quotes(f"“The data are clear,” Priya Natarajan {verb}.")
+        assert (verb, inverted.speaker, plain.speaker) == (
+            verb,
+            "Priya Natarajan",
+            "Priya Natarajan",
+        )
+    (q,) = extract_quotes("“The data are clear,” points out Priya Natarajan.")
+    assert q.speaker == "Priya Natarajan"
+    (q,) = extract_quotes("“The data are clear,” Priya Natarajan writes in the journal.")
+    assert q.speaker == "Priya Natarajan"
