@@ -233,6 +233,7 @@ class Mentions:
         self._acronyms: dict[str, str] | None = None
         self.full_count: dict[str, int] = {}  # full name -> mentions outside quotations
         self.titles: dict[str, str] = {}  # full name -> the title it was first given
+        self.given: dict[str, list[str]] = {}  # first name -> full names, in text order
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
@@ -312,6 +313,10 @@ class Mentions:
                     nickname = in_quote and hist and name.split()[0].lower() not in _FIRST_NAMES
                     if (not hist or hist[-1][1] != name) and not nickname:
                         hist.append((s, name))
+                        first = name.split()[0]
+                        given = self.given.setdefault(first, [])
+                        if name not in given and first.lower() in _FIRST_NAMES:
+                            given.append(name)
                 full = self.canonical(name, s)
                 title = title_of(raw, skip) if skip and not in_quote else None
                 if title is not None:
@@ -357,7 +362,9 @@ class Mentions:
             return name
         hist = self.full.get(name)
         if not hist:
-            return name
+            # `says Michael`: a first name the story gave one full name
+            given = self.given.get(name)
+            return given[0] if given is not None and len(given) == 1 else name
         # "Mr. Obama" is not "Michelle Obama": the gender of the nearest gendered title
         # on this surname rules out full names of the other gender
         titled = self.titled_gender.get(name)

@@ -189,13 +189,24 @@ def _np_from_chunk(toks: list[Tok]) -> tuple[int, int] | None:
         return toks[0].start, toks[0].end
     if toks[-1].cap:
         j = len(toks) - 1
-        i = j
-        while i > 0 and (toks[i - 1].cap or toks[i - 1].low in ("de", "van", "von", "al")):
-            i -= 1
+        i = _name_run_start(toks, j)
         return toks[i].start, toks[j].end
     if len(toks) > 7:
         return None
     return toks[0].start, toks[-1].end
+
+
+def _name_run_start(toks: list[Tok], j: int) -> int:
+    """Start of the capitalised run ending at toks[j], two names joined by "and" kept
+    together as one group (`Nick Offerman and Megan Mullally said`)."""
+    i = j
+    while True:
+        while i > 0 and (toks[i - 1].cap or toks[i - 1].low in ("de", "van", "von", "al")):
+            i -= 1
+        if i > 1 and toks[i - 1].low == "and" and toks[i - 2].cap and j - i < 4:
+            i -= 1
+            continue
+        return i
 
 
 def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
@@ -241,6 +252,10 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+_ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
+_TIME_PREPS = frozenset(["in", "on", "at", "during", "after", "before", "over", "since", "last"])
+
+
 def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     """NP ending just before toks[k] (the verb), skipping adverbs and auxiliaries."""
     j = k
@@ -277,11 +292,8 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     out: list[Tok] = []
     i = j - 1
     if head.cap:
-        while i >= 0 and (toks[i].cap or toks[i].low in ("de", "van", "von", "al")):
-            out.append(toks[i])
-            i -= 1
         # keep a lowercase role in front ("press secretary Jen Psaki") out of the name
-        return out[::-1]
+        return toks[_name_run_start(toks, i) : i + 1]
     while i >= 0 and len(out) < 7:
         t = toks[i]
         if t.word in ",;:().!?\u2014\u2013" or t.low in STOP_CONJ or t.low in PRONOUNS:
@@ -290,7 +302,14 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         if t.low in DETERMINERS or t.word.endswith(("\u2019s", "'s")):
             break
         i -= 1
-    return out[::-1]
+    out.reverse()
+    # the head noun phrase, not the clause: `Trump in recent days has called it`
+    k = 0
+    while k < len(out) and (out[k].cap or (k and out[k].low in _NAME_LINKS)):
+        k += 1
+    if 0 < k < len(out) and out[k].low in _TIME_PREPS:
+        return out[:k]
+    return out
 
 
 def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
@@ -1354,6 +1373,11 @@ class _Extractor:
                 # only a person introduced with that role; otherwise the role as
                 # written ("the band leader") beats a guess at the nearest person
                 m = self.mentions.resolve_role(att.start, head)
+                if m is None and att.mention[1:].islower() and _plain_role(words):
+                    # `Maria Lopez runs a bakery ... says the cheerful owner`: the
+                    # person the story has just introduced, if there is one (a role
+                    # with a name in it, `the Vermont senator`, is kept as written)
+                    m = self.mentions.resolve(att.start, None, _ROLE_WINDOW)
                 if m is not None:
                     name = self.mentions.canonical(m.name, m.start)
                     rec = self.index.lookup(name)
@@ -1380,6 +1404,16 @@ class _Extractor:
                 if own is not None:
                     return own
         return self.mentions.titles.get(speaker)
+
+
+_ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "ic", "al", "y", "ly", "ed", "ing", "less", "ent", "ant")
+
+
+def _plain_role(words: Sequence[str]) -> bool:
+    """`the cheerful owner`, `the executive`: a role with at most adjectives before it,
+    which may name the person just introduced; `the band leader` (a noun before the
+    role) is more specific, and names somebody new."""
+    return all(w.lower().endswith(_ADJECTIVE_ENDINGS) for w in words[1:-1])
 
 
 def _is_boilerplate(text: str, ps: int, pe: int) -> bool:

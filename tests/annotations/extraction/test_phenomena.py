@@ -61,3 +61,52 @@ def test_extract_quotes_present_tense_and_inverted_reporting_verbs():
     assert q.speaker == "Priya Natarajan"
     (q,) = extract_quotes("“The data are clear,” Priya Natarajan writes in the journal.")
     assert q.speaker == "Priya Natarajan"
+
+
+def test_extract_quotes_role_after_verb_names_the_person_introduced():
+    text = (
+        "Maria Lopez runs a bakery on Main Street. She opens at five.\n\n"
+        "“We sell out by noon,” says the cheerful owner."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Maria Lopez"]
+    text = (
+        "The company's chief executive, Ines Varga, spoke to analysts on Tuesday.\n\n"
+        "“Sales will recover,” the executive said."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ines Varga"]
+
+
+def test_extract_quotes_role_as_written_when_nobody_was_introduced():
+    text = "The storm hit on Monday.\n\n“We lost everything,” the farmer said."
+    assert [q.speaker for q in extract_quotes(text)] == ["the farmer"]
+
+
+def test_extract_quotes_short_mention_resolves_to_fullest_name():
+    text = "Michael Greenspan teaches law in Ottawa.\n\n“The ruling is narrow,” says Michael."
+    assert [q.speaker for q in extract_quotes(text)] == ["Michael Greenspan"]
+
+
+def test_extract_quotes_speaker_is_the_head_noun_phrase():
+    (q,) = extract_quotes("Trump in recent days has called it “rigged” and worse.")
+    assert q.speaker == "Trump"
+
+
+def test_extract_quotes_chain_within_paragraph_ignores_names_inside_quote():
+    text = "“He is the best coach,” says Tariq, one of the players. “Coach Sam never yells.”"
+    assert [q.speaker for q in extract_quotes(text)] == ["Tariq", "Tariq"]
+
+
+def test_extract_quotes_groups_and_organisations_are_speakers():
+    (q,) = extract_quotes("“We loved the show,” Nick Offerman and Megan Mullally said.")
+    assert q.speaker == "Nick Offerman and Megan Mullally"
+    (q,) = extract_quotes("“Sales are flat,” the Retail Council said.")
+    assert q.speaker == "Retail Council"
+
+
+def test_extract_quotes_title_case_headline_quote():
+    text = (
+        "Clinton Said Reform “Really Has To Come From The Top”\n\n"
+        "Hillary Clinton spoke on Monday in Ohio."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Hillary Clinton"
