@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .confidence import ConfidenceModel, shipped_model
 from .lexicon import (
     BOILERPLATE_LINES,
     DETERMINERS,
@@ -26,7 +27,7 @@ from .lexicon import (
     STOP_CONJ,
     WEAK_VERBS,
 )
-from .marks import BROKEN, DOUBLE_MARKS, OPEN_END, RECOVERED, SINGLE_MARKS, RawQuote, find_quotes
+from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
 from .names import Mentions, clean_name, title_of
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
@@ -1462,6 +1463,24 @@ def extract_quotes(
     LexisNexis/wire-archive copy (`''We won,'' he said`). Off by default: modern text
     uses real marks, and there `''` is usually two apostrophes or a typo.
     """
+    return [
+        candidate
+        for candidate, _ in scored_quotes(
+            text, speakers, double_apostrophe_quotes=double_apostrophe_quotes
+        )
+    ]
+
+
+def scored_quotes(
+    text: str,
+    speakers: Sequence[SpeakerRecord] | None = None,
+    *,
+    double_apostrophe_quotes: bool = False,
+    model: ConfidenceModel | None = None,
+) -> list[tuple[QuoteCandidate, dict[str, float]]]:
+    """`extract_quotes` with each candidate's features, whose `model` probability (the
+    shipped one by default) is the candidate's confidence; for training and the bench."""
+    model = model or shipped_model()
     # markup attribute values (`author="..."`) are not quotations
     raws = [
         r
@@ -1471,133 +1490,231 @@ def extract_quotes(
     if not raws:
         return []
     index = SpeakerIndex(speakers or ())
-    ex = _Extractor(text, index)
-    ex.spans = [(r.start, r.end) for r in raws]
-    ex.spans.sort()
+    extractor = _Extractor(text, index)
+    extractor.spans = sorted((r.start, r.end) for r in raws)
+    attributions, rules = _attribute(text, raws, extractor)
+    per_para: dict[int, int] = {}
+    for quote in raws:
+        per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
+    first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
+    out: list[tuple[QuoteCandidate, dict[str, float]]] = []
+    for quote, att, rule in zip(raws, attributions, rules, strict=True):
+        speaker: str | None = None
+        kind: str | None = None
+        mention_start: int | None = None
+        mention_end: int | None = None
+        title: str | None = None
+        if att is not None:
+            speaker, kind, s0, e0 = extractor.resolve(att)
+            if s0 >= 0:
+                mention_start, mention_end = s0, e0
+            if speaker is not None and kind != "org":
+                title = extractor.title(att, speaker)
+        features = _features(text, quote, att, rule, speaker, kind, extractor)
+        if quote.para_start == first_para:
+            features["headline paragraph"] = 1.0
+        if per_para[quote.para_start] > 1:
+            features["shares its paragraph"] = 1.0
+        candidate = QuoteCandidate(
+            start=quote.start,
+            end=quote.end,
+            text=text[quote.start : quote.end],
+            speaker=speaker,
+            speaker_start=mention_start,
+            speaker_end=mention_end,
+            cue=att.cue if att is not None else None,
+            confidence=round(model.probability(features), 3),
+            speaker_kind=kind,
+            speaker_title=title,
+        )
+        out.append((candidate, features))
+    return out
+
+
+def _attribute(
+    text: str, raws: Sequence[RawQuote], extractor: _Extractor
+) -> tuple[list[Attribution | None], list[str]]:
+    """Each quotation's attribution and the rule that found it."""
     n = len(raws)
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     atts: list[Attribution | None] = [None] * n
-    subject_only = [False] * n
-    for i, q in enumerate(raws):
-        nxt_mark = raws[i + 1].open_pos if i + 1 < n and raws[i + 1].open_pos >= 0 else q.para_end
-        if i + 1 < n and raws[i + 1].open_pos < 0 and raws[i + 1].para_start == q.para_start:
-            nxt_mark = min(nxt_mark, raws[i + 1].start)
-        floor = q.para_start
-        if i > 0 and raws[i - 1].para_start == q.para_start:
+    rules = ["none"] * n
+    for i, quote in enumerate(raws):
+        following = raws[i + 1] if i + 1 < n else None
+        nxt_mark = (
+            following.open_pos
+            if following is not None and following.open_pos >= 0
+            else quote.para_end
+        )
+        if (
+            following is not None
+            and following.open_pos < 0
+            and following.para_start == quote.para_start
+        ):
+            nxt_mark = min(nxt_mark, following.start)
+        floor = quote.para_start
+        if i > 0 and raws[i - 1].para_start == quote.para_start:
             prev = raws[i - 1]
             floor = prev.close_pos + 1 if prev.close_pos >= 0 else prev.end
-        att = ex.after(q, nxt_mark)
+        att, rule = extractor.after(quote, nxt_mark), "after"
         if att is None:
-            att = ex.before(q, floor)
+            att, rule = extractor.before(quote, floor), "before"
         if att is None:
-            att = ex.label(q)
-        if att is None and _standalone(text, q) and not q.continues:
-            att = ex.intro(q)
-        if att is None and _after_colon(text, q):
+            att, rule = extractor.label(quote), "label"
+        if att is None and _standalone(text, quote) and not quote.continues:
+            att, rule = extractor.intro(quote), "intro"
+        if att is None and _after_colon(text, quote):
             # `The letter put it bluntly: "..."`: the sentence subject introduces it
-            att = ex.subject(q)
+            att, rule = extractor.subject(quote), "colon"
             if att is not None:
                 att.strength = 0.75
         if att is None:
-            att = ex.sentence_final(q)
-        if att is None and q.para_start == first_para:
-            att = ex.headline(q)
-        atts[i] = att
+            att, rule = extractor.sentence_final(quote), "sentence end"
+        if att is None and quote.para_start == first_para:
+            att, rule = extractor.headline(quote), "headline"
+        if att is not None:
+            atts[i], rules[i] = att, rule
     # Inherit along quotation chains: continued paragraphs, and quotes standing alone
     # right after an attributed one ("A," he said. "B.").
     last_attributed = -1  # latest attributed quote, so the inheritance pass stays linear
-    for i, q in enumerate(raws):
+    for i, quote in enumerate(raws):
         if atts[i] is not None:
             last_attributed = i
             continue
         if i == 0:
             continue
         prev = raws[i - 1]
-        if q.continues or (_standalone(text, q) and _ends_paragraph(text, prev)):
-            atts[i] = atts[i - 1]
+        if quote.continues or (_standalone(text, quote) and _ends_paragraph(text, prev)):
+            atts[i], rules[i] = atts[i - 1], "chain: next paragraph"
         elif (
-            prev.para_start == q.para_start
-            and _sentence_initial(text, q)
+            prev.para_start == quote.para_start
+            and _sentence_initial(text, quote)
             and last_attributed >= 0
-            and raws[last_attributed].para_start == q.para_start
+            and raws[last_attributed].para_start == quote.para_start
         ):
-            atts[i] = atts[last_attributed]
+            atts[i], rules[i] = atts[last_attributed], "chain: same paragraph"
         if atts[i] is not None:
             last_attributed = i
+        else:
+            rules[i] = "none"
     for i in range(n - 2, -1, -1):
         if atts[i] is None and raws[i].continued and raws[i + 1].continues:
-            atts[i] = atts[i + 1]
-    for i, q in enumerate(raws):
+            atts[i], rules[i] = atts[i + 1], "chain: continued"
+    for i, quote in enumerate(raws):
         # a second partial quote in the same sentence shares the first one's speaker
         if (
             atts[i] is None
             and i > 0
             and atts[i - 1] is not None
-            and _same_sentence(text, raws[i - 1], q)
+            and _same_sentence(text, raws[i - 1], quote)
         ):
-            atts[i] = atts[i - 1]
+            atts[i], rules[i] = atts[i - 1], "same sentence"
     # Prose has a handful of quotations per paragraph; a paragraph with dozens is a list,
     # a table or garbage, and the sentence-subject fallback (a window per quotation)
     # would only add cost there.
     per_para: dict[int, int] = {}
-    for q in raws:
-        per_para[q.para_start] = per_para.get(q.para_start, 0) + 1
+    for quote in raws:
+        per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
     attributed = {(raws[i].start, raws[i].end) for i in range(n) if atts[i] is not None}
-    for i, q in enumerate(raws):
-        if atts[i] is None and not q.single and per_para[q.para_start] <= _DENSE_PARAGRAPH:
-            s = ex.subject(q)
-            if s is None and _sentence_initial(text, q):
-                s = ex.previous_sentence(q, attributed)
-            if s is not None:
-                atts[i] = s
-                subject_only[i] = True
-    out: list[QuoteCandidate] = []
-    for i, q in enumerate(raws):
-        att = atts[i]
-        conf = 0.9
-        if q.status == RECOVERED:
-            conf = 0.6
-        elif q.status in (BROKEN, OPEN_END) and not q.continued:
-            conf = 0.5
-        if q.single:
-            conf -= 0.2
-        words = _word_count(text, q.start, q.end)
-        if att is None or subject_only[i]:
-            conf = min(conf, 0.55 if words >= 8 else 0.3 if words >= 3 else 0.15)
-        else:
-            conf = min(conf, att.strength)
-        if _is_boilerplate(text, q.para_start, q.para_end) or _programme_title(text, q):
-            conf = min(conf, 0.1)
-        speaker: str | None = None
-        kind: str | None = None
-        ss: int | None = None
-        se: int | None = None
-        cue: str | None = None
-        title: str | None = None
-        if att is not None:
-            speaker, kind, s0, e0 = ex.resolve(att)
-            if s0 >= 0:
-                ss, se = s0, e0
-            cue = att.cue
-            if speaker is not None and kind != "org":
-                title = ex.title(att, speaker)
-            if speaker is not None and speaker.lower() in PRONOUNS:
-                conf = min(conf, 0.5)
-        out.append(
-            QuoteCandidate(
-                start=q.start,
-                end=q.end,
-                text=text[q.start : q.end],
-                speaker=speaker,
-                speaker_start=ss,
-                speaker_end=se,
-                cue=cue,
-                confidence=round(max(0.0, min(1.0, conf)), 3),
-                speaker_kind=kind,
-                speaker_title=title,
-            )
-        )
-    return out
+    for i, quote in enumerate(raws):
+        if atts[i] is None and not quote.single and per_para[quote.para_start] <= _DENSE_PARAGRAPH:
+            subject, rule = extractor.subject(quote), "sentence subject"
+            if subject is None and _sentence_initial(text, quote):
+                subject = extractor.previous_sentence(quote, attributed)
+                rule = "previous sentence"
+            if subject is not None:
+                atts[i], rules[i] = subject, rule
+    return atts, rules
+
+
+_SAY = frozenset(["say", "says", "said", "saying"])
+
+
+def _features(
+    text: str,
+    quote: RawQuote,
+    att: Attribution | None,
+    rule: str,
+    speaker: str | None,
+    kind: str | None,
+    extractor: _Extractor,
+) -> dict[str, float]:
+    """What the rules know about a candidate, as named 0/1 (or small) features."""
+    content = text[quote.start : quote.end]
+    words = content.split()
+    features: dict[str, float] = {"bias": 1.0, f"rule: {rule}": 1.0}
+    features[f"marks: {quote.status}"] = 1.0
+    if quote.single:
+        features["marks: single"] = 1.0
+    if quote.continues or quote.continued:
+        features["quote spans paragraphs"] = 1.0
+    size = len(words)
+    bucket = "1" if size <= 1 else "2-3" if size <= 3 else "4-7" if size <= 7 else "8-20"
+    features[f"words: {bucket if size <= 20 else '21+'}"] = 1.0
+    if words and all(w[:1].isupper() for w in words) and size >= 2:
+        features["quote in title case"] = 1.0
+    if content[:1].isupper():
+        features["quote starts upper-case"] = 1.0
+    if _SENTENCE_INSIDE_RE.search(content) is not None:
+        features["quote holds a sentence end"] = 1.0
+    if _is_boilerplate(text, quote.para_start, quote.para_end):
+        features["promo line"] = 1.0
+    if _programme_title(text, quote):
+        features["programme title"] = 1.0
+    if att is None:
+        features["speaker: none"] = 1.0
+        return features
+    features["rule strength"] = att.strength
+    cue = (att.cue or "").lower()
+    features[
+        "cue: none"
+        if not cue
+        else "cue: say"
+        if cue in _SAY
+        else "cue: according to"
+        if cue.startswith("according")
+        else "cue: other"
+    ] = 1.0
+    mention = att.mention
+    first = mention.split()[0].lower() if mention.split() else ""
+    if speaker is None:
+        features["speaker: unresolved pronoun" if first in PRONOUNS else "speaker: none"] = 1.0
+    elif first in PRONOUNS:
+        features["speaker: resolved pronoun"] = 1.0
+    elif speaker == mention and not speaker[:1].isupper():
+        features["speaker: role as written"] = 1.0
+    elif kind == "org":
+        features["speaker: organisation"] = 1.0
+    elif " and " in speaker:
+        features["speaker: group of names"] = 1.0
+    elif " " not in speaker:
+        features["speaker: one word"] = 1.0
+    elif len(speaker.split()) > 4:
+        features["speaker: long phrase"] = 1.0
+    else:
+        features["speaker: full name"] = 1.0
+    if speaker is not None and speaker != mention and first not in PRONOUNS:
+        features["speaker: expanded from the mention"] = 1.0
+    if att.start >= 0:
+        gap = att.start - quote.end if att.start >= quote.end else quote.start - att.end
+        features[
+            "mention: next to the quote"
+            if gap <= 40
+            else "mention: same sentence or so"
+            if gap <= 200
+            else "mention: far"
+        ] = 1.0
+        if any(s <= att.start < e for s, e in _spans_near(extractor.spans, att.start)):
+            features["mention inside a quotation"] = 1.0
+    return features
+
+
+_SENTENCE_INSIDE_RE = re.compile(r"[.!?][\"\u201d\u2019')]*\s+[A-Z\u201c\"]|[.!?]$")
+
+
+def _spans_near(spans: list[tuple[int, int]], pos: int) -> list[tuple[int, int]]:
+    k = bisect_right(spans, (pos, 1 << 62))
+    return spans[max(0, k - 1) : k]
 
 
 def _after_colon(text: str, q: RawQuote) -> bool:
