@@ -557,6 +557,7 @@ ORG_WORDS = frozenset(
         "house",
         "department",
         "committee",
+        "convention",
         "party",
         "news",
         "post",
@@ -1175,6 +1176,20 @@ SENTENCE_OPENERS = frozenset(
 # months, determiners, prepositions.
 FUNCTION_WORDS = SENTENCE_OPENERS | frozenset(
     [
+        # auxiliaries opening a question or an inverted clause: `Had Sanders won`
+        "had",
+        "has",
+        "did",
+        "does",
+        "was",
+        "were",
+        "is",
+        "are",
+        "would",
+        "could",
+        "should",
+        "will",
+        "can",
         "it",
         "its",
         "he",

@@ -133,6 +133,12 @@ class Mention:
     roles: tuple[str, ...] = ()
 
 
+def _opening_participle(word: str) -> bool:
+    """`Speaking Sunday on ABC, Carson ...`: a participle opening a sentence is no name."""
+    low = word.lower()
+    return len(low) > 5 and low.endswith("ing") and low not in _FIRST_NAMES
+
+
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     """Strip leading function words and titles; classify. Returns (name, kind, gender, skip).
 
@@ -146,7 +152,9 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
         offs.append(pos)
         pos += len(t)
     i = 0
-    while i < len(toks) and toks[i].lower().rstrip(".") in FUNCTION_WORDS:
+    while i < len(toks) and (
+        toks[i].lower().rstrip(".") in FUNCTION_WORDS or _opening_participle(toks[i])
+    ):
         if toks[i].lower() in TITLES and i + 1 < len(toks):
             break  # "Mr. Haddad": a title, not a function word
         i += 1

@@ -1329,6 +1329,11 @@ class _Extractor:
         text = self.text
         if att.start < 0 or not att.mention:
             return None, None, -1, -1
+        head = _head_name(att.mention)
+        if head is None:
+            return None, None, att.start, att.end  # `When`, `Why not`: no name at all
+        if head != att.mention:
+            att = Attribution(head, att.start, att.start + len(head), att.cue, att.strength)
         words = att.mention.split()
         low0 = words[0].lower()
         if len(words) == 1 and low0 in PRONOUNS:
@@ -1415,6 +1420,41 @@ def _plain_role(words: Sequence[str]) -> bool:
     which may name the person just introduced; `the band leader` (a noun before the
     role) is more specific, and names somebody new."""
     return all(w.lower().endswith(_ADJECTIVE_ENDINGS) for w in words[1:-1])
+
+
+_CLAUSE_WORDS = frozenset(
+    ["however", "today", "yesterday", "also", "not", "quoted", "made", "why", "how", "what"]
+)
+
+
+def _head_name(mention: str) -> str | None:
+    """The name that heads a mention, without the clause a rule may have swept in
+    (`Cruz would not` -> `Cruz`, `Bernie Sanders is disavowing` -> `Bernie Sanders`);
+    None when the mention is a lone function word (`When`, `Another`)."""
+    words = mention.split()
+    if len(words) <= 2 and all(
+        w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in _CLAUSE_WORDS for w in words
+    ):
+        return None
+    if not words[0][:1].isupper() or words[0].lower() in DETERMINERS:
+        return mention  # a role or group as written: `the cheerful owner`
+    k = 0
+    while k < len(words) and (words[k][:1].isupper() or (k and words[k] in _NAME_LINKS)):
+        k += 1
+    if k == len(words) or k == 0:
+        return mention
+    nxt = words[k].lower()
+    if (
+        nxt in _AUX
+        or nxt in SKIP_BEFORE_VERB
+        or nxt in _CLAUSE_WORDS
+        or (len(nxt) > 4 and nxt.endswith(("ly", "ed", "ing")))
+    ):
+        end = 0
+        for word in words[:k]:
+            end = mention.index(word, end) + len(word)
+        return mention[:end]
+    return mention
 
 
 def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
@@ -1515,6 +1555,8 @@ def scored_quotes(
             features["headline paragraph"] = 1.0
         if per_para[quote.para_start] > 1:
             features["shares its paragraph"] = 1.0
+        # a promo line or a show's title is no quotation, whatever the model makes of it
+        junk = "promo line" in features or "programme title" in features
         candidate = QuoteCandidate(
             start=quote.start,
             end=quote.end,
@@ -1523,7 +1565,7 @@ def scored_quotes(
             speaker_start=mention_start,
             speaker_end=mention_end,
             cue=att.cue if att is not None else None,
-            confidence=round(model.probability(features), 3),
+            confidence=round(_NOT_A_QUOTATION if junk else model.probability(features), 3),
             speaker_kind=kind,
             speaker_title=title,
         )
@@ -1627,6 +1669,7 @@ def _attribute(
     return atts, rules
 
 
+_NOT_A_QUOTATION = 0.05
 _SAY = frozenset(["say", "says", "said", "saying"])
 
 

@@ -1,6 +1,7 @@
 """One test per phenomenon of issue 14, on invented sentences."""
 
 from annotations.extraction import extract_quotes
+from annotations.extraction.quotes import _head_name
 
 
 def test_extract_quotes_title_moves_to_speaker_title():
@@ -110,3 +111,19 @@ def test_extract_quotes_title_case_headline_quote():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Hillary Clinton"
+
+
+def test_extract_quotes_speaker_is_never_a_clause_fragment():
+    for text, speaker in [
+        ("Bernie Sanders is calling the deal “a disaster for workers.”", "Bernie Sanders"),
+        ("Senator Dana Cruz spoke.\n\nCruz would not call it “a failure.”", "Dana Cruz"),
+        ("Ada Carter however called it “a failure.”", "Ada Carter"),
+        ("Ada Carter gingerly called it “a failure.”", "Ada Carter"),
+    ]:
+        (q,) = extract_quotes(text)
+        assert (text, q.speaker) == (text, speaker)
+    # a lone function word is no speaker; a role as written stays whole
+    assert _head_name("When") is None
+    assert _head_name("Why not") is None
+    assert _head_name("the cheerful owner") == "the cheerful owner"
+    assert _head_name("Trump in recent days") == "Trump in recent days"  # not a clause
