@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import (
     BOILERPLATE_LINES,
@@ -139,6 +140,7 @@ def _opening_participle(word: str) -> bool:
     return len(low) > 5 and low.endswith("ing") and low not in _FIRST_NAMES
 
 
+@lru_cache(maxsize=1 << 14)  # names recur within and across stories
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     """Strip leading function words and titles; classify. Returns (name, kind, gender, skip).
 

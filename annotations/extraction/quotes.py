@@ -1736,6 +1736,8 @@ def _features(
         features["speaker: long phrase"] = 1.0
     else:
         features["speaker: full name"] = 1.0
+    form = next(name for name in features if name.startswith("speaker: "))
+    features[f"{rule} & {form}"] = 1.0
     if speaker is not None and speaker != mention and first not in PRONOUNS:
         features["speaker: expanded from the mention"] = 1.0
     if att.start >= 0:
