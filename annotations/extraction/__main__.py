@@ -1,8 +1,9 @@
 """CLI: python -m annotations.extraction [--speakers SPEAKERS.json] [--min-confidence C]
                                       [--double-apostrophe-quotes] < IN.jsonl > OUT.jsonl
 
-Quotations below `--min-confidence` (default 0.15: drops all-caps promo headlines and
-"click here" lines, which score 0.1 or less) are left out of the output.
+Quotations below `--min-confidence` are left out of the output. The default is the cut
+that maximised end-to-end F1 where the confidence model was fitted (`confidence.json`):
+below it a candidate is more likely a scare quote, a title or a wrong speaker.
 
 A bad input line (not JSON, not an object, no string `text`) is reported on stderr
 with its line number and echoed as `{"id": ..., "error": "..."}` so output lines stay
@@ -17,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from .confidence import shipped_model
 from .quotes import extract_quotes
 from .types import SpeakerRecord
 
@@ -41,7 +43,7 @@ def load_speakers(path: str) -> list[SpeakerRecord]:
     return out
 
 
-DEFAULT_MIN_CONFIDENCE = 0.15
+DEFAULT_MIN_CONFIDENCE = shipped_model().min_confidence
 
 
 def run(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import (
+    BOILERPLATE_LINES,
     FEMALE_NAMES,
     FEMALE_TITLES,
     FUNCTION_WORDS,
@@ -25,6 +27,10 @@ _NAME_RE = re.compile(
     r"(?<![\w\u2019'])(?:Mc|Mac|O['\u2019]|D['\u2019])?[A-Z][\w\u2019'\-]*\.?"
     r"(?:[ \u00a0]+(?:(?:Mc|Mac|O['\u2019]|D['\u2019])?[A-Z][\w\u2019'\-]*\.?"
     r"|(?:de|van|von|der|da|di|al|bin|la|le|du)(?=[ \u00a0]+[A-Z])))*"
+)
+_BOILERPLATE_RE = re.compile(
+    r"^[ \t]*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_LINES) + r")[^\n]{0,120}$",
+    re.MULTILINE | re.IGNORECASE,
 )
 _SENT_BREAK_RE = re.compile(r"[.!?][\"\u201d\u2019']?\s|\n")
 
@@ -63,6 +69,12 @@ _ROLE_ALIASES = {
     "secretary-general": "secretary",
     "nominee": "nominee",
 }
+
+
+def boilerplate_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of lines such as `Story continues below advertisement` or `RELATED: ...`:
+    web furniture between paragraphs, never a speaker or part of a sentence."""
+    return [m.span() for m in _BOILERPLATE_RE.finditer(text)]
 
 
 def role_word(w: str) -> str:
@@ -122,6 +134,13 @@ class Mention:
     roles: tuple[str, ...] = ()
 
 
+def _opening_participle(word: str) -> bool:
+    """`Speaking Sunday on ABC, Carson ...`: a participle opening a sentence is no name."""
+    low = word.lower()
+    return len(low) > 5 and low.endswith("ing") and low not in _FIRST_NAMES
+
+
+@lru_cache(maxsize=1 << 14)  # names recur within and across stories
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     """Strip leading function words and titles; classify. Returns (name, kind, gender, skip).
 
@@ -135,7 +154,9 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
         offs.append(pos)
         pos += len(t)
     i = 0
-    while i < len(toks) and toks[i].lower().rstrip(".") in FUNCTION_WORDS:
+    while i < len(toks) and (
+        toks[i].lower().rstrip(".") in FUNCTION_WORDS or _opening_participle(toks[i])
+    ):
         if toks[i].lower() in TITLES and i + 1 < len(toks):
             break  # "Mr. Haddad": a title, not a function word
         i += 1
@@ -183,6 +204,24 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     return " ".join(body), kind, gender, offs[i] if i < len(offs) else 0
 
 
+# a party is an affiliation, not a title: "Republican Donald Trump" has none
+_NOT_TITLES = frozenset(["republican", "democrat", "democratic", "gop", "presidential"])
+_TITLE_MODIFIERS = frozenset(
+    ["state", "house", "senate", "national", "u.s.", "us", "former", "acting", "first"]
+)
+
+
+def title_of(raw: str, skip: int) -> str | None:
+    """The title words `clean_name` stripped from the front of `raw` ("the former
+    Councillor Tomas Reyes" -> "former Councillor"), or None."""
+    words = [w for w in raw[:skip].split() if w.lower() not in _NOT_TITLES]
+    while words and words[0].lower() not in TITLES:
+        words = words[1:]
+    if all(w.lower() in _TITLE_MODIFIERS for w in words):
+        return None  # "State", "House": a modifier left without its title
+    return " ".join(words)
+
+
 def last_token(name: str) -> str:
     toks = [t for t in name.split() if t.lower().rstrip(".") not in ("jr", "sr", "ii", "iii")]
     return toks[-1] if toks else name
@@ -203,12 +242,16 @@ class Mentions:
         self.titled_gender: dict[str, list[tuple[int, str]]] = {}
         self._acronyms: dict[str, str] | None = None
         self.full_count: dict[str, int] = {}  # full name -> mentions outside quotations
+        self.titles: dict[str, str] = {}  # full name -> the title it was first given
+        self.given: dict[str, list[str]] = {}  # first name -> full names, in text order
         self._build(quote_spans)
         self.starts = [m.start for m in self.items]
 
     def _build(self, quote_spans: list[tuple[int, int]]) -> None:
         text = self.text
         qi = 0
+        furniture = boilerplate_lines(text)
+        fi = 0
         prev_end = 0
         sentence_has_person = False
         singles: set[str] = set()
@@ -217,6 +260,10 @@ class Mentions:
             raw = text[ms:me]
             if " " not in raw and raw.lower().rstrip(".") in FUNCTION_WORDS:
                 continue  # "The", "But", "He": most capitalised words are these
+            while fi < len(furniture) and furniture[fi][1] <= ms:
+                fi += 1
+            if fi < len(furniture) and furniture[fi][0] <= ms:
+                continue  # "Story continues below advertisement" names nobody
             hit = cache.get(raw)
             if hit is None:
                 hit = cache[raw] = clean_name(raw)
@@ -276,7 +323,14 @@ class Mentions:
                     nickname = in_quote and hist and name.split()[0].lower() not in _FIRST_NAMES
                     if (not hist or hist[-1][1] != name) and not nickname:
                         hist.append((s, name))
+                        first = name.split()[0]
+                        given = self.given.setdefault(first, [])
+                        if name not in given and first.lower() in _FIRST_NAMES:
+                            given.append(name)
                 full = self.canonical(name, s)
+                title = title_of(raw, skip) if skip and not in_quote else None
+                if title is not None:
+                    self.titles.setdefault(full, title)
                 if gender is None:
                     gender = self.gender.get(full)
                 elif full not in self.gender:
@@ -318,7 +372,9 @@ class Mentions:
             return name
         hist = self.full.get(name)
         if not hist:
-            return name
+            # `says Michael`: a first name the story gave one full name
+            given = self.given.get(name)
+            return given[0] if given is not None and len(given) == 1 else name
         # "Mr. Obama" is not "Michelle Obama": the gender of the nearest gendered title
         # on this surname rules out full names of the other gender
         titled = self.titled_gender.get(name)

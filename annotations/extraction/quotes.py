@@ -7,7 +7,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .confidence import ConfidenceModel, shipped_model
 from .lexicon import (
+    BOILERPLATE_LINES,
     DETERMINERS,
     DOC_WORDS,
     FEMALE,
@@ -25,8 +27,8 @@ from .lexicon import (
     STOP_CONJ,
     WEAK_VERBS,
 )
-from .marks import BROKEN, DOUBLE_MARKS, OPEN_END, RECOVERED, SINGLE_MARKS, RawQuote, find_quotes
-from .names import Mentions, clean_name
+from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
+from .names import Mentions, clean_name, title_of
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -188,13 +190,24 @@ def _np_from_chunk(toks: list[Tok]) -> tuple[int, int] | None:
         return toks[0].start, toks[0].end
     if toks[-1].cap:
         j = len(toks) - 1
-        i = j
-        while i > 0 and (toks[i - 1].cap or toks[i - 1].low in ("de", "van", "von", "al")):
-            i -= 1
+        i = _name_run_start(toks, j)
         return toks[i].start, toks[j].end
     if len(toks) > 7:
         return None
     return toks[0].start, toks[-1].end
+
+
+def _name_run_start(toks: list[Tok], j: int) -> int:
+    """Start of the capitalised run ending at toks[j], two names joined by "and" kept
+    together as one group (`Nick Offerman and Megan Mullally said`)."""
+    i = j
+    while True:
+        while i > 0 and (toks[i - 1].cap or toks[i - 1].low in ("de", "van", "von", "al")):
+            i -= 1
+        if i > 1 and toks[i - 1].low == "and" and toks[i - 2].cap and j - i < 4:
+            i -= 1
+            continue
+        return i
 
 
 def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
@@ -240,6 +253,10 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+_ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
+_TIME_PREPS = frozenset(["in", "on", "at", "during", "after", "before", "over", "since", "last"])
+
+
 def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     """NP ending just before toks[k] (the verb), skipping adverbs and auxiliaries."""
     j = k
@@ -276,11 +293,8 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     out: list[Tok] = []
     i = j - 1
     if head.cap:
-        while i >= 0 and (toks[i].cap or toks[i].low in ("de", "van", "von", "al")):
-            out.append(toks[i])
-            i -= 1
         # keep a lowercase role in front ("press secretary Jen Psaki") out of the name
-        return out[::-1]
+        return toks[_name_run_start(toks, i) : i + 1]
     while i >= 0 and len(out) < 7:
         t = toks[i]
         if t.word in ",;:().!?\u2014\u2013" or t.low in STOP_CONJ or t.low in PRONOUNS:
@@ -289,7 +303,14 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         if t.low in DETERMINERS or t.word.endswith(("\u2019s", "'s")):
             break
         i -= 1
-    return out[::-1]
+    out.reverse()
+    # the head noun phrase, not the clause: `Trump in recent days has called it`
+    k = 0
+    while k < len(out) and (out[k].cap or (k and out[k].low in _NAME_LINKS)):
+        k += 1
+    if 0 < k < len(out) and out[k].low in _TIME_PREPS:
+        return out[:k]
+    return out
 
 
 def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
@@ -782,7 +803,10 @@ class _Extractor:
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
             return self._according(toks, 2, q, text, toks[0].start, toks[1].end)
         if _speech_verb(toks[0]) and toks[0].low not in WEAK_VERBS:
-            chunk = _chunk_after(toks, 1)
+            out = 2 if toks[0].low in ("points", "pointed") and len(toks) > 1 else 1
+            if out == 2 and toks[1].low != "out":
+                return None
+            chunk = _chunk_after(toks, out)
             np = _np_from_chunk(chunk)
             if np is None:
                 return None
@@ -1305,6 +1329,11 @@ class _Extractor:
         text = self.text
         if att.start < 0 or not att.mention:
             return None, None, -1, -1
+        head = _head_name(att.mention)
+        if head is None:
+            return None, None, att.start, att.end  # `When`, `Why not`: no name at all
+        if head != att.mention:
+            att = Attribution(head, att.start, att.start + len(head), att.cue, att.strength)
         words = att.mention.split()
         low0 = words[0].lower()
         if len(words) == 1 and low0 in PRONOUNS:
@@ -1350,6 +1379,11 @@ class _Extractor:
                 # only a person introduced with that role; otherwise the role as
                 # written ("the band leader") beats a guess at the nearest person
                 m = self.mentions.resolve_role(att.start, head)
+                if m is None and att.mention[1:].islower() and _plain_role(words):
+                    # `Maria Lopez runs a bakery ... says the cheerful owner`: the
+                    # person the story has just introduced, if there is one (a role
+                    # with a name in it, `the Vermont senator`, is kept as written)
+                    m = self.mentions.resolve(att.start, None, _ROLE_WINDOW)
                 if m is not None:
                     name = self.mentions.canonical(m.name, m.start)
                     rec = self.index.lookup(name)
@@ -1366,6 +1400,62 @@ class _Extractor:
             return rec.name, rec.kind, att.start, att.end
         return full, kind if kind != "other" else None, att.start + skip, att.end
 
+    def title(self, att: Attribution, speaker: str) -> str | None:
+        """The title of the speaker: the one in the mention itself ("Councillor Tomas
+        Reyes said"), else the one the story first gave that name."""
+        if att.mention[:1].isupper() and " " in att.mention:
+            name, _, _, skip = clean_name(att.mention)
+            if name and skip:
+                own = title_of(att.mention, skip)
+                if own is not None:
+                    return own
+        return self.mentions.titles.get(speaker)
+
+
+_ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "ic", "al", "y", "ly", "ed", "ing", "less", "ent", "ant")
+
+
+def _plain_role(words: Sequence[str]) -> bool:
+    """`the cheerful owner`, `the executive`: a role with at most adjectives before it,
+    which may name the person just introduced; `the band leader` (a noun before the
+    role) is more specific, and names somebody new."""
+    return all(w.lower().endswith(_ADJECTIVE_ENDINGS) for w in words[1:-1])
+
+
+_CLAUSE_WORDS = frozenset(
+    ["however", "today", "yesterday", "also", "not", "quoted", "made", "why", "how", "what"]
+)
+
+
+def _head_name(mention: str) -> str | None:
+    """The name that heads a mention, without the clause a rule may have swept in
+    (`Cruz would not` -> `Cruz`, `Bernie Sanders is disavowing` -> `Bernie Sanders`);
+    None when the mention is a lone function word (`When`, `Another`)."""
+    words = mention.split()
+    if len(words) <= 2 and all(
+        w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in _CLAUSE_WORDS for w in words
+    ):
+        return None
+    if not words[0][:1].isupper() or words[0].lower() in DETERMINERS:
+        return mention  # a role or group as written: `the cheerful owner`
+    k = 0
+    while k < len(words) and (words[k][:1].isupper() or (k and words[k] in _NAME_LINKS)):
+        k += 1
+    if k == len(words) or k == 0:
+        return mention
+    nxt = words[k].lower()
+    if (
+        nxt in _AUX
+        or nxt in SKIP_BEFORE_VERB
+        or nxt in _CLAUSE_WORDS
+        or (len(nxt) > 4 and nxt.endswith(("ly", "ed", "ing")))
+    ):
+        end = 0
+        for word in words[:k]:
+            end = mention.index(word, end) + len(word)
+        return mention[:end]
+    return mention
+
 
 def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     if pe - ps > 200:
@@ -1374,7 +1464,7 @@ def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     if line.isupper() and sum(1 for c in line if c.isalpha()) >= _ALL_CAPS_LINE_MIN:
         return True
     low = line.lower()
-    return low.startswith(("click here", "read more", "related:", "sign up", "subscribe"))
+    return low.lstrip().startswith(BOILERPLATE_LINES)
 
 
 _TITLE_SMALL = frozenset(["a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"])
@@ -1413,6 +1503,24 @@ def extract_quotes(
     LexisNexis/wire-archive copy (`''We won,'' he said`). Off by default: modern text
     uses real marks, and there `''` is usually two apostrophes or a typo.
     """
+    return [
+        candidate
+        for candidate, _ in scored_quotes(
+            text, speakers, double_apostrophe_quotes=double_apostrophe_quotes
+        )
+    ]
+
+
+def scored_quotes(
+    text: str,
+    speakers: Sequence[SpeakerRecord] | None = None,
+    *,
+    double_apostrophe_quotes: bool = False,
+    model: ConfidenceModel | None = None,
+) -> list[tuple[QuoteCandidate, dict[str, float]]]:
+    """`extract_quotes` with each candidate's features, whose `model` probability (the
+    shipped one by default) is the candidate's confidence; for training and the bench."""
+    model = model or shipped_model()
     # markup attribute values (`author="..."`) are not quotations
     raws = [
         r
@@ -1422,129 +1530,236 @@ def extract_quotes(
     if not raws:
         return []
     index = SpeakerIndex(speakers or ())
-    ex = _Extractor(text, index)
-    ex.spans = [(r.start, r.end) for r in raws]
-    ex.spans.sort()
+    extractor = _Extractor(text, index)
+    extractor.spans = sorted((r.start, r.end) for r in raws)
+    attributions, rules = _attribute(text, raws, extractor)
+    per_para: dict[int, int] = {}
+    for quote in raws:
+        per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
+    first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
+    out: list[tuple[QuoteCandidate, dict[str, float]]] = []
+    for quote, att, rule in zip(raws, attributions, rules, strict=True):
+        speaker: str | None = None
+        kind: str | None = None
+        mention_start: int | None = None
+        mention_end: int | None = None
+        title: str | None = None
+        if att is not None:
+            speaker, kind, s0, e0 = extractor.resolve(att)
+            if s0 >= 0:
+                mention_start, mention_end = s0, e0
+            if speaker is not None and kind != "org":
+                title = extractor.title(att, speaker)
+        features = _features(text, quote, att, rule, speaker, kind, extractor)
+        if quote.para_start == first_para:
+            features["headline paragraph"] = 1.0
+        if per_para[quote.para_start] > 1:
+            features["shares its paragraph"] = 1.0
+        # a promo line or a show's title is no quotation, whatever the model makes of it
+        junk = "promo line" in features or "programme title" in features
+        candidate = QuoteCandidate(
+            start=quote.start,
+            end=quote.end,
+            text=text[quote.start : quote.end],
+            speaker=speaker,
+            speaker_start=mention_start,
+            speaker_end=mention_end,
+            cue=att.cue if att is not None else None,
+            confidence=round(_NOT_A_QUOTATION if junk else model.probability(features), 3),
+            speaker_kind=kind,
+            speaker_title=title,
+        )
+        out.append((candidate, features))
+    return out
+
+
+def _attribute(
+    text: str, raws: Sequence[RawQuote], extractor: _Extractor
+) -> tuple[list[Attribution | None], list[str]]:
+    """Each quotation's attribution and the rule that found it."""
     n = len(raws)
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     atts: list[Attribution | None] = [None] * n
-    subject_only = [False] * n
-    for i, q in enumerate(raws):
-        nxt_mark = raws[i + 1].open_pos if i + 1 < n and raws[i + 1].open_pos >= 0 else q.para_end
-        if i + 1 < n and raws[i + 1].open_pos < 0 and raws[i + 1].para_start == q.para_start:
-            nxt_mark = min(nxt_mark, raws[i + 1].start)
-        floor = q.para_start
-        if i > 0 and raws[i - 1].para_start == q.para_start:
+    rules = ["none"] * n
+    for i, quote in enumerate(raws):
+        following = raws[i + 1] if i + 1 < n else None
+        nxt_mark = (
+            following.open_pos
+            if following is not None and following.open_pos >= 0
+            else quote.para_end
+        )
+        if (
+            following is not None
+            and following.open_pos < 0
+            and following.para_start == quote.para_start
+        ):
+            nxt_mark = min(nxt_mark, following.start)
+        floor = quote.para_start
+        if i > 0 and raws[i - 1].para_start == quote.para_start:
             prev = raws[i - 1]
             floor = prev.close_pos + 1 if prev.close_pos >= 0 else prev.end
-        att = ex.after(q, nxt_mark)
+        att, rule = extractor.after(quote, nxt_mark), "after"
         if att is None:
-            att = ex.before(q, floor)
+            att, rule = extractor.before(quote, floor), "before"
         if att is None:
-            att = ex.label(q)
-        if att is None and _standalone(text, q) and not q.continues:
-            att = ex.intro(q)
-        if att is None and _after_colon(text, q):
+            att, rule = extractor.label(quote), "label"
+        if att is None and _standalone(text, quote) and not quote.continues:
+            att, rule = extractor.intro(quote), "intro"
+        if att is None and _after_colon(text, quote):
             # `The letter put it bluntly: "..."`: the sentence subject introduces it
-            att = ex.subject(q)
+            att, rule = extractor.subject(quote), "colon"
             if att is not None:
                 att.strength = 0.75
         if att is None:
-            att = ex.sentence_final(q)
-        if att is None and q.para_start == first_para:
-            att = ex.headline(q)
-        atts[i] = att
+            att, rule = extractor.sentence_final(quote), "sentence end"
+        if att is None and quote.para_start == first_para:
+            att, rule = extractor.headline(quote), "headline"
+        if att is not None:
+            atts[i], rules[i] = att, rule
     # Inherit along quotation chains: continued paragraphs, and quotes standing alone
     # right after an attributed one ("A," he said. "B.").
     last_attributed = -1  # latest attributed quote, so the inheritance pass stays linear
-    for i, q in enumerate(raws):
+    for i, quote in enumerate(raws):
         if atts[i] is not None:
             last_attributed = i
             continue
         if i == 0:
             continue
         prev = raws[i - 1]
-        if q.continues or (_standalone(text, q) and _ends_paragraph(text, prev)):
-            atts[i] = atts[i - 1]
+        if quote.continues or (_standalone(text, quote) and _ends_paragraph(text, prev)):
+            atts[i], rules[i] = atts[i - 1], "chain: next paragraph"
         elif (
-            prev.para_start == q.para_start
-            and _sentence_initial(text, q)
+            prev.para_start == quote.para_start
+            and _sentence_initial(text, quote)
             and last_attributed >= 0
-            and raws[last_attributed].para_start == q.para_start
+            and raws[last_attributed].para_start == quote.para_start
         ):
-            atts[i] = atts[last_attributed]
+            atts[i], rules[i] = atts[last_attributed], "chain: same paragraph"
         if atts[i] is not None:
             last_attributed = i
+        else:
+            rules[i] = "none"
     for i in range(n - 2, -1, -1):
         if atts[i] is None and raws[i].continued and raws[i + 1].continues:
-            atts[i] = atts[i + 1]
-    for i, q in enumerate(raws):
+            atts[i], rules[i] = atts[i + 1], "chain: continued"
+    for i, quote in enumerate(raws):
         # a second partial quote in the same sentence shares the first one's speaker
         if (
             atts[i] is None
             and i > 0
             and atts[i - 1] is not None
-            and _same_sentence(text, raws[i - 1], q)
+            and _same_sentence(text, raws[i - 1], quote)
         ):
-            atts[i] = atts[i - 1]
+            atts[i], rules[i] = atts[i - 1], "same sentence"
     # Prose has a handful of quotations per paragraph; a paragraph with dozens is a list,
     # a table or garbage, and the sentence-subject fallback (a window per quotation)
     # would only add cost there.
     per_para: dict[int, int] = {}
-    for q in raws:
-        per_para[q.para_start] = per_para.get(q.para_start, 0) + 1
+    for quote in raws:
+        per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
     attributed = {(raws[i].start, raws[i].end) for i in range(n) if atts[i] is not None}
-    for i, q in enumerate(raws):
-        if atts[i] is None and not q.single and per_para[q.para_start] <= _DENSE_PARAGRAPH:
-            s = ex.subject(q)
-            if s is None and _sentence_initial(text, q):
-                s = ex.previous_sentence(q, attributed)
-            if s is not None:
-                atts[i] = s
-                subject_only[i] = True
-    out: list[QuoteCandidate] = []
-    for i, q in enumerate(raws):
-        att = atts[i]
-        conf = 0.9
-        if q.status == RECOVERED:
-            conf = 0.6
-        elif q.status in (BROKEN, OPEN_END) and not q.continued:
-            conf = 0.5
-        if q.single:
-            conf -= 0.2
-        words = _word_count(text, q.start, q.end)
-        if att is None or subject_only[i]:
-            conf = min(conf, 0.55 if words >= 8 else 0.3 if words >= 3 else 0.15)
-        else:
-            conf = min(conf, att.strength)
-        if _is_boilerplate(text, q.para_start, q.para_end) or _programme_title(text, q):
-            conf = min(conf, 0.1)
-        speaker: str | None = None
-        kind: str | None = None
-        ss: int | None = None
-        se: int | None = None
-        cue: str | None = None
-        if att is not None:
-            speaker, kind, s0, e0 = ex.resolve(att)
-            if s0 >= 0:
-                ss, se = s0, e0
-            cue = att.cue
-            if speaker is not None and speaker.lower() in PRONOUNS:
-                conf = min(conf, 0.5)
-        out.append(
-            QuoteCandidate(
-                start=q.start,
-                end=q.end,
-                text=text[q.start : q.end],
-                speaker=speaker,
-                speaker_start=ss,
-                speaker_end=se,
-                cue=cue,
-                confidence=round(max(0.0, min(1.0, conf)), 3),
-                speaker_kind=kind,
-            )
-        )
-    return out
+    for i, quote in enumerate(raws):
+        if atts[i] is None and not quote.single and per_para[quote.para_start] <= _DENSE_PARAGRAPH:
+            subject, rule = extractor.subject(quote), "sentence subject"
+            if subject is None and _sentence_initial(text, quote):
+                subject = extractor.previous_sentence(quote, attributed)
+                rule = "previous sentence"
+            if subject is not None:
+                atts[i], rules[i] = subject, rule
+    return atts, rules
+
+
+_NOT_A_QUOTATION = 0.05
+_SAY = frozenset(["say", "says", "said", "saying"])
+
+
+def _features(
+    text: str,
+    quote: RawQuote,
+    att: Attribution | None,
+    rule: str,
+    speaker: str | None,
+    kind: str | None,
+    extractor: _Extractor,
+) -> dict[str, float]:
+    """What the rules know about a candidate, as named 0/1 (or small) features."""
+    content = text[quote.start : quote.end]
+    words = content.split()
+    features: dict[str, float] = {"bias": 1.0, f"rule: {rule}": 1.0}
+    features[f"marks: {quote.status}"] = 1.0
+    if quote.single:
+        features["marks: single"] = 1.0
+    if quote.continues or quote.continued:
+        features["quote spans paragraphs"] = 1.0
+    size = len(words)
+    bucket = "1" if size <= 1 else "2-3" if size <= 3 else "4-7" if size <= 7 else "8-20"
+    features[f"words: {bucket if size <= 20 else '21+'}"] = 1.0
+    if words and all(w[:1].isupper() for w in words) and size >= 2:
+        features["quote in title case"] = 1.0
+    if content[:1].isupper():
+        features["quote starts upper-case"] = 1.0
+    if _SENTENCE_INSIDE_RE.search(content) is not None:
+        features["quote holds a sentence end"] = 1.0
+    if _is_boilerplate(text, quote.para_start, quote.para_end):
+        features["promo line"] = 1.0
+    if _programme_title(text, quote):
+        features["programme title"] = 1.0
+    if att is None:
+        features["speaker: none"] = 1.0
+        return features
+    features["rule strength"] = att.strength
+    cue = (att.cue or "").lower()
+    features[
+        "cue: none"
+        if not cue
+        else "cue: say"
+        if cue in _SAY
+        else "cue: according to"
+        if cue.startswith("according")
+        else "cue: other"
+    ] = 1.0
+    mention = att.mention
+    first = mention.split()[0].lower() if mention.split() else ""
+    if speaker is None:
+        features["speaker: unresolved pronoun" if first in PRONOUNS else "speaker: none"] = 1.0
+    elif first in PRONOUNS:
+        features["speaker: resolved pronoun"] = 1.0
+    elif speaker == mention and not speaker[:1].isupper():
+        features["speaker: role as written"] = 1.0
+    elif kind == "org":
+        features["speaker: organisation"] = 1.0
+    elif " and " in speaker:
+        features["speaker: group of names"] = 1.0
+    elif " " not in speaker:
+        features["speaker: one word"] = 1.0
+    elif len(speaker.split()) > 4:
+        features["speaker: long phrase"] = 1.0
+    else:
+        features["speaker: full name"] = 1.0
+    form = next(name for name in features if name.startswith("speaker: "))
+    features[f"{rule} & {form}"] = 1.0
+    if speaker is not None and speaker != mention and first not in PRONOUNS:
+        features["speaker: expanded from the mention"] = 1.0
+    if att.start >= 0:
+        gap = att.start - quote.end if att.start >= quote.end else quote.start - att.end
+        features[
+            "mention: next to the quote"
+            if gap <= 40
+            else "mention: same sentence or so"
+            if gap <= 200
+            else "mention: far"
+        ] = 1.0
+        if any(s <= att.start < e for s, e in _spans_near(extractor.spans, att.start)):
+            features["mention inside a quotation"] = 1.0
+    return features
+
+
+_SENTENCE_INSIDE_RE = re.compile(r"[.!?][\"\u201d\u2019')]*\s+[A-Z\u201c\"]|[.!?]$")
+
+
+def _spans_near(spans: list[tuple[int, int]], pos: int) -> list[tuple[int, int]]:
+    k = bisect_right(spans, (pos, 1 << 62))
+    return spans[max(0, k - 1) : k]
 
 
 def _after_colon(text: str, q: RawQuote) -> bool:

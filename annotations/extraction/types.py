@@ -18,7 +18,8 @@ class QuoteCandidate:
 
     `start`/`end` are str offsets of the quotation content (marks excluded);
     `speaker_start`/`speaker_end` point at the mention as written, which may be
-    a pronoun when `speaker` was resolved through it.
+    a pronoun when `speaker` was resolved through it. `speaker` is a name without
+    titles; `speaker_title` keeps the title the story gave it ("Councillor").
     """
 
     start: int
@@ -30,6 +31,7 @@ class QuoteCandidate:
     cue: str | None
     confidence: float
     speaker_kind: str | None = None
+    speaker_title: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -42,4 +44,5 @@ class QuoteCandidate:
             "cue": self.cue,
             "confidence": self.confidence,
             "speaker_kind": self.speaker_kind,
+            "speaker_title": self.speaker_title,
         }

@@ -1,0 +1,50 @@
+import json
+import math
+
+import pytest
+
+from annotations.extraction import extract_quotes
+from annotations.extraction.confidence import (
+    MODEL_VERSION,
+    WEIGHTS_FILE,
+    model_from_dict,
+    shipped_model,
+)
+from annotations.extraction.quotes import scored_quotes
+from tests.annotations.extraction.test_quotes import PACKAGE
+
+
+def test_shipped_weights_load_and_match_the_extractor_version():
+    data = json.loads((PACKAGE / WEIGHTS_FILE).read_text(encoding="utf-8"))
+    assert data["version"] == MODEL_VERSION
+    model = shipped_model()
+    assert model.version == MODEL_VERSION
+    assert model.weights == data["weights"]
+    assert 0.0 <= model.min_confidence < 1.0
+    assert all(math.isfinite(w) for w in model.weights.values())
+
+
+def test_weights_of_another_version_are_refused():
+    with pytest.raises(ValueError, match="version"):
+        model_from_dict({"version": MODEL_VERSION + 1, "weights": {}, "min_confidence": 0.3})
+    with pytest.raises(ValueError):
+        model_from_dict({"version": MODEL_VERSION, "weights": [], "min_confidence": 0.3})
+
+
+def test_confidence_is_the_model_probability_of_the_features():
+    text = "“We will rebuild the bridge,” said Mayor Ada Lindqvist. Scare “quotes” abound."
+    model = shipped_model()
+    for candidate, features in scored_quotes(text):
+        assert candidate.confidence == round(model.probability(features), 3)
+    # every weight known to the model is a feature the extractor can emit by name
+    assert {name for _, f in scored_quotes(text) for name in f} <= set(model.weights)
+
+
+def test_confidence_separates_a_cued_quote_from_junk():
+    text = (
+        "“The budget is balanced and the books are open,” said Omar Haddad, the treasurer.\n\n"
+        "The tax “fix” failed within a week."
+    )
+    quotes = {q.text: q for q in extract_quotes(text)}
+    assert quotes["The budget is balanced and the books are open,"].confidence >= 0.8
+    assert quotes["fix"].confidence < 0.5  # a scare quote nobody is said to have said

@@ -1,0 +1,129 @@
+"""One test per phenomenon of issue 14, on invented sentences."""
+
+from annotations.extraction import extract_quotes
+from annotations.extraction.quotes import _head_name
+
+
+def test_extract_quotes_title_moves_to_speaker_title():
+    text = "“We will fix the roads,” said Councillor Tomas Reyes."
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Tomas Reyes", "Councillor")
+    assert q.as_dict()["speaker_title"] == "Councillor"
+
+
+def test_extract_quotes_title_kept_for_later_surname_mentions():
+    text = (
+        "Inspector Raymond Cole arrived at noon.\n\n"
+        "“It was a break-in,” Cole said.\n\n"
+        "Alderman Ruth Bell and Rep. Dana Voss toured the site. “Taxes go up,” Voss said."
+    )
+    quotes = extract_quotes(text)
+    assert [(q.speaker, q.speaker_title) for q in quotes] == [
+        ("Raymond Cole", "Inspector"),
+        ("Dana Voss", "Rep."),
+    ]
+
+
+def test_extract_quotes_no_title_is_none():
+    (q,) = extract_quotes("“We sell out by noon,” said Maria Lopez.")
+    assert (q.speaker, q.speaker_title) == ("Maria Lopez", None)
+
+
+def test_extract_quotes_boilerplate_lines_are_never_speakers():
+    text = (
+        "Ana Ruiz rents a flat downtown.\n\nStory continues below advertisement\n\n"
+        "“Rent doubled last year,” she says.\n\n"
+        "Tom Hale runs the shop next door.\n\nArticle Continued Below\n\n"
+        "“We will fix it,” he explains."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ana Ruiz", "Tom Hale"]
+
+
+def test_extract_quotes_chain_continues_past_a_boilerplate_line():
+    text = (
+        "“We will fix it,” said Tom Hale, who runs the shop.\n\n"
+        "RELATED: Prices climb again\n\n"
+        "“It is hard to keep up.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Tom Hale", "Tom Hale"]
+
+
+def test_extract_quotes_present_tense_and_inverted_reporting_verbs():
+    verbs = ["says", "writes", "explains", "recalls", "adds", "counters", "echoes", "notes"]
+    for verb in verbs:
+        (inverted,) = extract_quotes(f"“The data are clear,” {verb} Priya Natarajan.")
+        (plain,) = extract_quotes(f"“The data are clear,” Priya Natarajan {verb}.")
+        assert (verb, inverted.speaker, plain.speaker) == (
+            verb,
+            "Priya Natarajan",
+            "Priya Natarajan",
+        )
+    (q,) = extract_quotes("“The data are clear,” points out Priya Natarajan.")
+    assert q.speaker == "Priya Natarajan"
+    (q,) = extract_quotes("“The data are clear,” Priya Natarajan writes in the journal.")
+    assert q.speaker == "Priya Natarajan"
+
+
+def test_extract_quotes_role_after_verb_names_the_person_introduced():
+    text = (
+        "Maria Lopez runs a bakery on Main Street. She opens at five.\n\n"
+        "“We sell out by noon,” says the cheerful owner."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Maria Lopez"]
+    text = (
+        "The company's chief executive, Ines Varga, spoke to analysts on Tuesday.\n\n"
+        "“Sales will recover,” the executive said."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ines Varga"]
+
+
+def test_extract_quotes_role_as_written_when_nobody_was_introduced():
+    text = "The storm hit on Monday.\n\n“We lost everything,” the farmer said."
+    assert [q.speaker for q in extract_quotes(text)] == ["the farmer"]
+
+
+def test_extract_quotes_short_mention_resolves_to_fullest_name():
+    text = "Michael Greenspan teaches law in Ottawa.\n\n“The ruling is narrow,” says Michael."
+    assert [q.speaker for q in extract_quotes(text)] == ["Michael Greenspan"]
+
+
+def test_extract_quotes_speaker_is_the_head_noun_phrase():
+    (q,) = extract_quotes("Trump in recent days has called it “rigged” and worse.")
+    assert q.speaker == "Trump"
+
+
+def test_extract_quotes_chain_within_paragraph_ignores_names_inside_quote():
+    text = "“He is the best coach,” says Tariq, one of the players. “Coach Sam never yells.”"
+    assert [q.speaker for q in extract_quotes(text)] == ["Tariq", "Tariq"]
+
+
+def test_extract_quotes_groups_and_organisations_are_speakers():
+    (q,) = extract_quotes("“We loved the show,” Nick Offerman and Megan Mullally said.")
+    assert q.speaker == "Nick Offerman and Megan Mullally"
+    (q,) = extract_quotes("“Sales are flat,” the Retail Council said.")
+    assert q.speaker == "Retail Council"
+
+
+def test_extract_quotes_title_case_headline_quote():
+    text = (
+        "Clinton Said Reform “Really Has To Come From The Top”\n\n"
+        "Hillary Clinton spoke on Monday in Ohio."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Hillary Clinton"
+
+
+def test_extract_quotes_speaker_is_never_a_clause_fragment():
+    for text, speaker in [
+        ("Bernie Sanders is calling the deal “a disaster for workers.”", "Bernie Sanders"),
+        ("Senator Dana Cruz spoke.\n\nCruz would not call it “a failure.”", "Dana Cruz"),
+        ("Ada Carter however called it “a failure.”", "Ada Carter"),
+        ("Ada Carter gingerly called it “a failure.”", "Ada Carter"),
+    ]:
+        (q,) = extract_quotes(text)
+        assert (text, q.speaker) == (text, speaker)
+    # a lone function word is no speaker; a role as written stays whole
+    assert _head_name("When") is None
+    assert _head_name("Why not") is None
+    assert _head_name("the cheerful owner") == "the cheerful owner"
+    assert _head_name("Trump in recent days") == "Trump in recent days"  # not a clause
