@@ -1,8 +1,12 @@
+import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from annotations.models import Speaker, SpeakerAlias, normalize_alias
+from annotations import roles
+from annotations.models import Speaker, SpeakerAlias, SpeakerRole, normalize_alias
 
 
 @transaction.atomic
@@ -82,3 +86,43 @@ def speaker_add_aliases(*, speaker: Speaker, aliases: Iterable[str]) -> list[Spe
         existing.add(normalized)
         created.append(row)
     return created
+
+
+@transaction.atomic
+def speaker_role_add(
+    *,
+    speaker: Speaker,
+    title: str,
+    organisation: str = "",
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    source_url: str = "",
+    user: User | None = None,
+) -> SpeakerRole:
+    """Record an office the speaker held; refuses dates out of order and overlapping duplicates."""
+    if user is not None:
+        roles.require_editor(user)
+    if end_date is not None and end_date < start_date:
+        # Before full_clean: its overlap check cannot even build a range that ends first.
+        raise ValidationError(
+            {"end_date": "The role cannot end before it starts."}, code="role_dates"
+        )
+    role = SpeakerRole(
+        speaker=speaker,
+        title=" ".join(title.split()),
+        organisation=" ".join(organisation.split()),
+        start_date=start_date,
+        end_date=end_date,
+        source_url=source_url.strip(),
+        created_by=user,
+    )
+    role.full_clean()
+    try:
+        with transaction.atomic():
+            role.save()
+    except IntegrityError:  # a concurrent write took the same dates after full_clean
+        raise ValidationError(
+            "The speaker already holds this title at this organisation for some of these dates.",
+            code="role_overlap",
+        ) from None
+    return role
