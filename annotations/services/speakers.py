@@ -126,3 +126,38 @@ def speaker_role_add(
             code="role_overlap",
         ) from None
     return role
+
+
+@transaction.atomic
+def speaker_role_ensure(
+    *,
+    speaker: Speaker,
+    title: str,
+    organisation: str = "",
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    source_url: str = "",
+) -> tuple[SpeakerRole, bool]:
+    """The role with exactly these title, organisation and dates, added unless present.
+
+    For loaders that run more than once (demo data, imports): the same role twice is no change,
+    an overlapping but different one is refused like any other duplicate.
+    """
+    existing = SpeakerRole.objects.filter(
+        speaker=speaker,
+        title__iexact=" ".join(title.split()),
+        organisation__iexact=" ".join(organisation.split()),
+        start_date=start_date,
+        end_date=end_date,
+    ).first()
+    if existing is not None:
+        return existing, False
+    role = speaker_role_add(
+        speaker=speaker,
+        title=title,
+        organisation=organisation,
+        start_date=start_date,
+        end_date=end_date,
+        source_url=source_url,
+    )
+    return role, True
