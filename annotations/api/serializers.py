@@ -20,6 +20,7 @@ from annotations.representations import (
     quote_row_representation,
     review_representation,
 )
+from annotations.selectors.speakers import role_at_time_expression
 from annotations.validators import validate_http_url, validate_label, validate_text
 
 
@@ -54,10 +55,20 @@ class PingSerializer(serializers.Serializer):
 # --- Speakers ---
 
 
+class SpeakerRoleSummarySerializer(serializers.Serializer):
+    title = serializers.CharField()
+    organisation = serializers.CharField(allow_blank=True)
+
+
 class SpeakerSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Speaker.Kind.choices)
+    role = SpeakerRoleSummarySerializer(
+        allow_null=True,
+        help_text="The role the speaker held on the article's publication date (null if none "
+        "is on record for that day).",
+    )
 
 
 class SpeakerOutputSerializer(serializers.ModelSerializer):
@@ -304,6 +315,7 @@ QUOTE_LIST_VALUES = (
     "speaker__kind",
 )
 QUOTE_LIST_EXPRESSIONS = {
+    "role_at_time": role_at_time_expression(),
     "created_iso": IsoTimestamp("created_at"),
     "updated_iso": IsoTimestamp("updated_at"),
     "article_published_iso": IsoTimestamp("article__published_at"),

@@ -1,5 +1,6 @@
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -8,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from annotations.invisible import reveal_invisible_plain
 from annotations.validators import validate_http_url, validate_label
@@ -148,3 +150,43 @@ class SpeakerRole(models.Model):
     def covers(self, day: dt.date) -> bool:
         """Held on `day`; the first and the last day both count."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+# The role at the time: pure functions over rows already loaded, shared by the selectors (and
+# their SQL twin, selectors/speakers.py) and the wire shape (representations.py).
+
+
+def article_day(published_at: dt.datetime | None) -> dt.date | None:
+    """The publication date as the newsroom reads it; None for an undated article."""
+    if published_at is None:
+        return None
+    return timezone.localtime(published_at).date()
+
+
+def role_on(roles: Sequence[SpeakerRole], day: dt.date | None) -> SpeakerRole | None:
+    """The role held on `day` among one speaker's roles; of two held at once, the newer one."""
+    if day is None:
+        return None
+    held = [role for role in roles if role.covers(day)]
+    return max(held, key=lambda role: (role.start_date, role.pk or 0)) if held else None
+
+
+def role_at(
+    *, speaker: Speaker | None, roles: Sequence[SpeakerRole], published_at: dt.datetime | None
+) -> dict[str, str] | None:
+    """{"title", "organisation"} of the speaker's role on the publication date, or None.
+
+    A speaker with no roles at all in the registry (an entry from before roles existed, or an
+    organisation) keeps its own title field; a speaker with roles but none on that day gets
+    none, since any title would be wrong for the quote.
+    """
+    if speaker is None:
+        return None
+    if not roles:
+        return (
+            {"title": speaker.title, "organisation": speaker.organisation}
+            if speaker.title
+            else None
+        )
+    role = role_on(roles, article_day(published_at))
+    return {"title": role.title, "organisation": role.organisation} if role else None

@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from annotations import roles
 from annotations.invisible import reveal_invisible
 from annotations.models import Quote, Speaker, SpeakerAlias, normalize_alias
+from annotations.selectors.speakers import role_at_time_expression
 
 SEARCH_CONFIG = "english"
 SORT_RELEVANCE = "relevance"
@@ -369,7 +370,11 @@ def quote_search(
         return (
             matches.select_related(*related)
             .defer(*unneeded)
-            .annotate(rank=Value(0.0, output_field=FloatField()), headline=F("text"))
+            .annotate(
+                rank=Value(0.0, output_field=FloatField()),
+                headline=F("text"),
+                role_at_time=role_at_time_expression(),
+            )
             .order_by(*_date_order())
         )
 
@@ -407,7 +412,7 @@ def quote_search(
     return (
         results.select_related(*related)
         .defer(*unneeded)
-        .annotate(rank=rank, headline=headline)
+        .annotate(rank=rank, headline=headline, role_at_time=role_at_time_expression())
         .order_by(*ordering)
     )
 

@@ -39,6 +39,7 @@ from annotations.selectors.search import (
     speaker_match,
     speaker_suggestions,
 )
+from annotations.selectors.speakers import role_title
 from annotations.views.review import HtmxHttpRequest, login_required_htmx
 
 PAGE_SIZE = 20
@@ -99,6 +100,8 @@ def _result_rows(quotes: list[Quote]) -> list[dict[str, Any]]:
             "quote": quote,
             "headline": headline_html(headline=quote.headline, text=quote.text),  # type: ignore[attr-defined]
             "status_label": quote_status_label(quote.status),
+            # The role held on the article's date (issue 16), annotated by quote_search.
+            "role_title": role_title(quote.role_at_time),  # type: ignore[attr-defined]
             "url": quote_path(article_id=quote.article_id, quote_id=quote.pk),
         }
         for quote in quotes
@@ -234,12 +237,13 @@ def _csv_safe(value: object) -> object:
 
 
 def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
-    rows = results.values_list(
+    # role_at_time is quote_search's annotation, which the stubs cannot see.
+    rows = results.values_list(  # type: ignore[misc]
         "id",
         "status",
         "text",
         "speaker__name",
-        "speaker__title",
+        "role_at_time",
         "article_id",
         "article__title",
         "article__outlet",
@@ -252,7 +256,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
         status,
         text,
         speaker,
-        title,
+        role,
         article_id,
         article_title,
         outlet,
@@ -264,7 +268,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
             "status": quote_status_label(status),
             "text": text,
             "speaker": speaker or "",
-            "speaker_title": title or "",
+            "speaker_title": role_title(role),
             "article_id": article_id,
             "article_title": article_title,
             "outlet": outlet,

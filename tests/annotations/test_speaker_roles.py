@@ -4,12 +4,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from annotations.models import Speaker, SpeakerRole
+from annotations.models import Quote, Speaker, SpeakerRole
+from annotations.models.speakers import article_day
 from annotations.selectors.speakers import (
-    article_day,
     quote_role,
-    quote_titles,
+    quote_roles,
+    role_title,
     speaker_role_on,
+    with_role_at_time,
 )
 from annotations.services.speakers import speaker_role_add
 from tests.factories import ArticleFactory, QuoteFactory, SpeakerFactory
@@ -60,8 +62,8 @@ def test_quote_role_is_the_role_on_the_publication_date(kirby):
     assert quote_role(quote=undated) is None
 
 
-def test_quote_titles_read_roles_in_one_query(kirby, django_assert_num_queries):
-    quotes = [
+def _mixed_quotes(kirby):
+    return [
         QuoteFactory(speaker=kirby, article=ArticleFactory(published_at=_at(D(2022, 1, 24)))),
         QuoteFactory(speaker=kirby, article=ArticleFactory(published_at=_at(D(2020, 1, 1)))),
         QuoteFactory(
@@ -69,17 +71,51 @@ def test_quote_titles_read_roles_in_one_query(kirby, django_assert_num_queries):
             article=ArticleFactory(published_at=_at(D(2022, 1, 24))),
         ),
         QuoteFactory(speaker=None),
+        QuoteFactory(speaker=kirby, article=ArticleFactory(published_at=None)),
     ]
+
+
+EXPECTED_TITLES = [
+    "Pentagon press secretary",
+    "",  # he held no registered role then: no title rather than a wrong one
+    "finance minister",  # no roles in the registry at all: the speaker's own title field
+    "",
+    "",  # undated article
+]
+
+
+def test_quote_roles_read_roles_in_one_query(kirby, django_assert_num_queries):
+    quotes = _mixed_quotes(kirby)
     with django_assert_num_queries(1):
-        titles = quote_titles(quotes)
-    assert titles == {
-        quotes[0].pk: "Pentagon press secretary",
-        # He held no registered role then: no title rather than a wrong one.
-        quotes[1].pk: "",
-        # No roles in the registry at all: the speaker's own title field.
-        quotes[2].pk: "finance minister",
-        quotes[3].pk: "",
+        roles = quote_roles(quotes)
+    assert [role_title(roles[q.pk]) for q in quotes] == EXPECTED_TITLES
+    assert roles[quotes[0].pk] == {
+        "title": "Pentagon press secretary",
+        "organisation": "US Department of Defense",
     }
+
+
+def test_with_role_at_time_matches_the_python_rule(kirby, django_assert_num_queries):
+    quotes = _mixed_quotes(kirby)
+    with django_assert_num_queries(1):
+        loaded = {
+            q.pk: q.role_at_time
+            for q in with_role_at_time(Quote.objects.filter(pk__in=[q.pk for q in quotes]))
+        }
+    assert [role_title(loaded[q.pk]) for q in quotes] == EXPECTED_TITLES
+    assert loaded == quote_roles(quotes)
+
+
+def test_with_role_at_time_reads_the_newsroom_date(kirby, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    # 23:30 UTC on 31 May is 1 June in Amsterdam: the NSC role, not the Pentagon one.
+    quote = QuoteFactory(
+        speaker=kirby,
+        article=ArticleFactory(published_at=dt.datetime(2022, 5, 31, 23, 30, tzinfo=dt.UTC)),
+    )
+    loaded = with_role_at_time(Quote.objects.filter(pk=quote.pk)).get()
+    assert loaded.role_at_time["title"].startswith("NSC Coordinator")
+    assert quote_roles([quote])[quote.pk]["title"].startswith("NSC Coordinator")
 
 
 def test_article_day_is_the_newsroom_date(settings):
