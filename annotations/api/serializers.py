@@ -20,7 +20,6 @@ from annotations.representations import (
     quote_row_representation,
     review_representation,
 )
-from annotations.selectors.speakers import role_at_time_expression
 from annotations.validators import validate_http_url, validate_label, validate_text
 
 
@@ -313,9 +312,9 @@ QUOTE_LIST_VALUES = (
     "speaker_id",
     "speaker__name",
     "speaker__kind",
+    "role_at_time",  # annotated by quote_search
 )
 QUOTE_LIST_EXPRESSIONS = {
-    "role_at_time": role_at_time_expression(),
     "created_iso": IsoTimestamp("created_at"),
     "updated_iso": IsoTimestamp("updated_at"),
     "article_published_iso": IsoTimestamp("article__published_at"),

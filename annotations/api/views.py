@@ -337,9 +337,15 @@ QUOTE_LIST_PARAMS = [
         "q",
         OpenApiTypes.STR,
         description="Full-text search, as on the search "
-        'page (phrases in "quotes", -word, speaker:name).',
+        'page (phrases in "quotes", -word, speaker:name, role:"title").',
     ),
     OpenApiParameter("speaker", OpenApiTypes.STR, description="Speaker id, or a name/alias."),
+    OpenApiParameter(
+        "role",
+        OpenApiTypes.STR,
+        description="Words of a role's title or organisation: quotes by whoever held a "
+        "matching role on the article's publication date.",
+    ),
     OpenApiParameter(
         "status",
         OpenApiTypes.STR,

@@ -36,6 +36,7 @@ from annotations.selectors.search import (
     quote_search_count,
     quote_search_params_from_query,
     quote_status_label,
+    role_match,
     speaker_match,
     speaker_suggestions,
 )
@@ -161,7 +162,13 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     }
     if not errors or set(errors) == {"page"}:
         matched_speakers = speaker_match(text=params.speaker) if params.speaker else None
-        results = quote_search(user=request.user, params=params, speakers=matched_speakers)
+        matched_roles = role_match(text=params.role) if params.role else None
+        results = quote_search(
+            user=request.user,
+            params=params,
+            speakers=matched_speakers,
+            matched_roles=matched_roles,
+        )
         offset = (page - 1) * PAGE_SIZE
         quotes = list(results[offset : offset + PAGE_SIZE + 1])
         if page == 1 and len(quotes) <= PAGE_SIZE:
@@ -191,6 +198,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
                 if page > 1
                 else None,
                 "matched_speakers": matched_speakers,
+                "role_text": params.role,
+                "matched_role_titles": sorted({role.title for role in matched_roles or []}),
                 "speaker_text": speaker_text,
                 "export_query": _querystring(request, page=None),
             }
