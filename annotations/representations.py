@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from annotations.models import ChangeEvent, Quote, Review
+from annotations.models.speakers import role_at
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -20,8 +21,25 @@ def iso(value: dt.datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def quote_role_at_time(quote: Quote) -> dict[str, str] | None:
+    """The speaker's role on the article's publication date (issue 16).
+
+    Read from the `role_at_time` annotation (selectors.speakers.with_role_at_time) when the
+    quote was loaded with it; otherwise from the speaker's roles, by the same rule.
+    """
+    if hasattr(quote, "role_at_time"):
+        return quote.role_at_time  # type: ignore[no-any-return]
+    speaker = quote.speaker
+    if speaker is None:
+        return None
+    return role_at(
+        speaker=speaker, roles=list(speaker.roles.all()), published_at=quote.article.published_at
+    )
+
+
 def quote_representation(quote: Quote) -> dict[str, Any]:
-    """The quote resource; `quote.article` and `quote.speaker` should be loaded with it."""
+    """The quote resource; `quote.article` and `quote.speaker` should be loaded with it, and
+    the role at the time annotated (selectors.speakers.with_role_at_time)."""
     article, speaker = quote.article, quote.speaker
     return {
         "id": quote.pk,
@@ -38,7 +56,12 @@ def quote_representation(quote: Quote) -> dict[str, Any]:
         "prefix": quote.prefix,
         "suffix": quote.suffix,
         "speaker": (
-            {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind}
+            {
+                "id": speaker.pk,
+                "name": speaker.name,
+                "kind": speaker.kind,
+                "role": quote_role_at_time(quote),
+            }
             if speaker is not None
             else None
         ),
@@ -74,7 +97,12 @@ def quote_row_representation(row: dict[str, Any]) -> dict[str, Any]:
         "prefix": row["prefix"],
         "suffix": row["suffix"],
         "speaker": (
-            {"id": speaker_id, "name": row["speaker__name"], "kind": row["speaker__kind"]}
+            {
+                "id": speaker_id,
+                "name": row["speaker__name"],
+                "kind": row["speaker__kind"],
+                "role": row["role_at_time"],
+            }
             if speaker_id is not None
             else None
         ),

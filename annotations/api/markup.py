@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
 from annotations.models import Quote, Review, Speaker
-from annotations.representations import iso
+from annotations.representations import iso, quote_role_at_time
 
 RATINGS = {
     # status: (ratingValue, alternateName)
@@ -74,15 +74,18 @@ def _newsroom() -> dict[str, Any]:
     return {"@type": "Organization", "name": settings.NEWSDESK_NEWSROOM_NAME}
 
 
-def _speaker(speaker: Speaker | None, mention: str) -> dict[str, Any]:
+def _speaker(quote: Quote) -> dict[str, Any]:
+    """The claim's author as they were when they said it: their role on the publication date."""
+    speaker = quote.speaker
     if speaker is None:
-        return {"@type": "Person", "name": mention or "Unknown speaker"}
+        return {"@type": "Person", "name": quote.speaker_mention or "Unknown speaker"}
     kind = "Organization" if speaker.kind == Speaker.Kind.ORGANISATION else "Person"
     node: dict[str, Any] = {"@type": kind, "name": speaker.name}
-    if speaker.title and kind == "Person":
-        node["jobTitle"] = speaker.title
-    if speaker.organisation and kind == "Person":
-        node["affiliation"] = {"@type": "Organization", "name": speaker.organisation}
+    role = quote_role_at_time(quote)
+    if role and kind == "Person":
+        node["jobTitle"] = role["title"]
+        if role["organisation"]:
+            node["affiliation"] = {"@type": "Organization", "name": role["organisation"]}
     return node
 
 
@@ -118,7 +121,7 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
         },
         "itemReviewed": {
             "@type": "Claim",
-            "author": _speaker(quote.speaker, quote.speaker_mention),
+            "author": _speaker(quote),
             "appearance": appearance,
         },
     }

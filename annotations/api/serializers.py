@@ -13,7 +13,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations.models import Article, ChangeEvent, Quote, Review, Speaker
+from annotations.models import Article, ChangeEvent, Quote, Review, Speaker, SpeakerRole
 from annotations.representations import (
     change_event_representation,
     quote_representation,
@@ -54,14 +54,31 @@ class PingSerializer(serializers.Serializer):
 # --- Speakers ---
 
 
+class SpeakerRoleSummarySerializer(serializers.Serializer):
+    title = serializers.CharField()
+    organisation = serializers.CharField(allow_blank=True)
+
+
 class SpeakerSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Speaker.Kind.choices)
+    role = SpeakerRoleSummarySerializer(
+        allow_null=True,
+        help_text="The role the speaker held on the article's publication date (null if none "
+        "is on record for that day).",
+    )
+
+
+class SpeakerRoleOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SpeakerRole
+        fields = ["id", "title", "organisation", "start_date", "end_date", "source_url"]
 
 
 class SpeakerOutputSerializer(serializers.ModelSerializer):
     aliases = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
 
     class Meta:
         model = Speaker
@@ -71,14 +88,46 @@ class SpeakerOutputSerializer(serializers.ModelSerializer):
             "kind",
             "title",
             "organisation",
+            "wikidata_id",
             "aliases",
+            "roles",
             "created_at",
             "updated_at",
         ]
 
+    @extend_schema_field(SpeakerRoleOutputSerializer(many=True))
+    def get_roles(self, speaker: Speaker) -> list[dict[str, Any]]:
+        # Reads the prefetched roles, oldest first; never queries per row.
+        ordered = sorted(speaker.roles.all(), key=lambda role: (role.start_date, role.pk))
+        return SpeakerRoleOutputSerializer(ordered, many=True).data  # type: ignore[return-value]
+
     def get_aliases(self, speaker: Speaker) -> list[str]:
         # Reads the prefetched aliases; never queries per row.
         return [alias.alias for alias in speaker.aliases.all()]
+
+
+class SpeakerRoleInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300, validators=[validate_label])
+    organisation = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, validators=[validate_label]
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Null or left out while the role is held."
+    )
+    source_url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        validators=[validate_http_url],
+        help_text="Where the dates come from.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        end = attrs.get("end_date")
+        if end is not None and end < attrs["start_date"]:
+            raise serializers.ValidationError({"end_date": "The role cannot end before it starts."})
+        return attrs
 
 
 class SpeakerInputSerializer(serializers.Serializer):
@@ -95,6 +144,20 @@ class SpeakerInputSerializer(serializers.Serializer):
         required=False,
         max_length=100,
         help_text="Aliases to add (existing aliases are never removed).",
+    )
+    wikidata_id = serializers.RegexField(
+        r"^Q[1-9][0-9]*\Z",
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="Wikidata item (Q123); blank removes it. Tells namesakes apart.",
+        error_messages={"invalid": "A Wikidata id is Q followed by its number, e.g. Q57735."},
+    )
+    roles = SpeakerRoleInputSerializer(
+        many=True,
+        required=False,
+        help_text="Roles to add (existing roles are never removed; the same role again is no "
+        "change). Dates in order, no overlapping duplicate of a title at an organisation.",
     )
 
 
@@ -302,6 +365,7 @@ QUOTE_LIST_VALUES = (
     "speaker_id",
     "speaker__name",
     "speaker__kind",
+    "role_at_time",  # annotated by quote_search
 )
 QUOTE_LIST_EXPRESSIONS = {
     "created_iso": IsoTimestamp("created_at"),

@@ -97,7 +97,7 @@ from annotations.services.idempotency import (
     request_fingerprint,
 )
 from annotations.services.reviews import quote_review_submit
-from annotations.services.speakers import speaker_create_or_update
+from annotations.services.speakers import RoleInput, speaker_save, speaker_update
 
 MAX_FEED_LIMIT = 1000
 DEFAULT_FEED_LIMIT = 200
@@ -337,9 +337,15 @@ QUOTE_LIST_PARAMS = [
         "q",
         OpenApiTypes.STR,
         description="Full-text search, as on the search "
-        'page (phrases in "quotes", -word, speaker:name).',
+        'page (phrases in "quotes", -word, speaker:name, role:"title").',
     ),
     OpenApiParameter("speaker", OpenApiTypes.STR, description="Speaker id, or a name/alias."),
+    OpenApiParameter(
+        "role",
+        OpenApiTypes.STR,
+        description="Words of a role's title or organisation: quotes by whoever held a "
+        "matching role on the article's publication date.",
+    ),
     OpenApiParameter(
         "status",
         OpenApiTypes.STR,
@@ -570,7 +576,7 @@ class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
         return ("name", "id")
 
     @extend_schema(
-        summary="Create a speaker (or add to the one with this name)",
+        summary="Create a speaker (or add to the one with this Wikidata id or name)",
         request=SpeakerInputSerializer,
         responses={201: SpeakerOutputSerializer, 200: SpeakerOutputSerializer},
     )
@@ -579,12 +585,14 @@ class SpeakerListCreateView(NewsdeskAPIMixin, generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # Fields left out keep their current value instead of being blanked.
-        speaker, created = speaker_create_or_update(
+        speaker, created, _changes = speaker_save(
             name=data["name"],
             kind=data["kind"],
             title=data.get("title"),
             organisation=data.get("organisation"),
+            wikidata_id=data.get("wikidata_id"),
             aliases=data.get("aliases", []),
+            roles=[RoleInput(**role) for role in data.get("roles", [])],
         )
         speaker = self.get_queryset().get(pk=speaker.pk)
         return Response(
@@ -602,7 +610,7 @@ class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
         return speaker_list_for_api(user=self.request.user)
 
     @extend_schema(
-        summary="Update a speaker's kind, title, organisation; add aliases",
+        summary="Update a speaker's kind, title, organisation, Wikidata id; add aliases, roles",
         request=SpeakerUpdateInputSerializer,
         responses={200: SpeakerOutputSerializer},
     )
@@ -611,12 +619,14 @@ class SpeakerDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
         serializer = SpeakerUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        speaker_create_or_update(
-            name=speaker.name,
+        speaker_update(
+            speaker=speaker,
             kind=data.get("kind"),
             title=data.get("title"),
             organisation=data.get("organisation"),
+            wikidata_id=data.get("wikidata_id"),
             aliases=data.get("aliases", []),
+            roles=[RoleInput(**role) for role in data.get("roles", [])],
         )
         speaker = self.get_queryset().get(pk=speaker.pk)
         return Response(SpeakerOutputSerializer(speaker).data)

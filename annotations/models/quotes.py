@@ -19,6 +19,11 @@ class Quote(models.Model):
         MACHINE = "machine", "Machine candidate"
         EDITOR = "editor", "Added by an editor"
 
+    class TitleProposal(models.TextChoices):
+        OPEN = "open", "Proposed"
+        CONFIRMED = "confirmed", "Confirmed as a role"
+        IGNORED = "ignored", "Ignored"
+
     class Anchor(models.TextChoices):
         ANCHORED = "anchored", "Anchored"
         # The quoted words changed in a body edit: the old verdict needs another look.
@@ -52,6 +57,16 @@ class Quote(models.Model):
     speaker_mention_start = models.PositiveIntegerField(null=True, blank=True)
     speaker_mention_end = models.PositiveIntegerField(null=True, blank=True)
     cue = models.CharField(max_length=100, blank=True)
+    # The title the extractor read beside the name ("Pentagon spokesperson"): a proposal for the
+    # speaker's roles, never shown as their role until an editor confirms it (issue 16).
+    # Database defaults: the pipeline writes quotes with COPY and names only its own columns.
+    speaker_title = models.CharField(max_length=300, blank=True, default="", db_default="")
+    speaker_title_status = models.CharField(
+        max_length=16,
+        choices=TitleProposal.choices,
+        default=TitleProposal.OPEN,
+        db_default=TitleProposal.OPEN,
+    )
 
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MACHINE)
     confidence = models.FloatField(default=1.0)

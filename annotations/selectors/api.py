@@ -19,4 +19,4 @@ def review_list_for_api(*, user: roles.AnyUser) -> QuerySet[Review]:
 
 def speaker_list_for_api(*, user: roles.AnyUser) -> QuerySet[Speaker]:
     roles.require_reader(user)
-    return Speaker.objects.prefetch_related("aliases")
+    return Speaker.objects.prefetch_related("aliases", "roles")

@@ -28,6 +28,7 @@ from django.http import Http404
 
 from annotations import roles
 from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias, normalize_alias
+from annotations.selectors.speakers import role_at_time_expression
 
 QUEUE_STATUS_FILTERS = (*Quote.Status.values, "orphaned")
 
@@ -154,6 +155,7 @@ def _review_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
         .annotate(
             n_reviews=_sql(_N_REVIEWS, (), IntegerField()),
             can_undo=_sql(_UNDOABLE, (user.pk,), BooleanField()),
+            role_at_time=role_at_time_expression(),
         )
     )
 

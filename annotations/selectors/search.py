@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import (
@@ -21,7 +21,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, FloatField, OrderBy, QuerySet, Value
+from django.db.models import F, FloatField, OrderBy, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,7 +29,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from annotations import roles
 from annotations.invisible import reveal_invisible
-from annotations.models import Quote, Speaker, SpeakerAlias, normalize_alias
+from annotations.models import Quote, Speaker, SpeakerAlias, SpeakerRole, normalize_alias
+from annotations.selectors.speakers import role_at_time_expression
 
 SEARCH_CONFIG = "english"
 SORT_RELEVANCE = "relevance"
@@ -52,13 +53,20 @@ _MARK_STOP = "\x03"
 _LESS_THAN = "\x01"
 _MARKED_RE = re.compile(f"{_MARK_START}([^{_MARK_START}{_MARK_STOP}]*){_MARK_STOP}")
 
-_SPEAKER_TOKEN_RE = re.compile(r'(?<!\S)speaker:(?:"([^"]*)"?|(\S*))', re.IGNORECASE)
+_TOKEN_RE = {
+    key: re.compile(rf'(?<!\S){key}:(?:"([^"]*)"?|(\S*))', re.IGNORECASE)
+    for key in ("speaker", "role")
+}
+# More roles than this matching a role: filter is a sign the words are too vague to mean an
+# office ("a", "of"); each matching role is one arm of the query.
+MAX_MATCHING_ROLES = 500
 
 
 @dataclass(frozen=True)
 class QuoteSearchParams:
     q: str = ""
     speaker: str = ""  # a speaker id, or a name/alias matched fuzzily
+    role: str = ""  # words of a role's title or organisation, held on each quote's date
     status: tuple[str, ...] = ()
     outlet: str = ""
     article: int | None = None
@@ -126,21 +134,32 @@ def _parse_datetime(value: str, *, label: str) -> datetime:
     return parsed
 
 
-def split_speaker_token(q: str) -> tuple[str, str | None]:
-    """Take `speaker:kirby` / `speaker:"jen psaki"` out of the query text.
+def split_token(q: str, key: str) -> tuple[str, str | None]:
+    """Take `key:kirby` / `key:"jen psaki"` out of the query text.
 
-    Returns the remaining text and the speaker value (None when there is no token, "" when the
-    token has no name). More than one token is an error.
+    Returns the remaining text and the token's value (None when there is no token, "" when the
+    token has no value). More than one token of the same key is an error.
     """
-    matches = list(_SPEAKER_TOKEN_RE.finditer(q))
+    matches = list(_TOKEN_RE[key].finditer(q))
     if not matches:
         return q, None
     if len(matches) > 1:
-        raise ValidationError({"q": "Use speaker: once per search."})
+        raise ValidationError({"q": f"Use {key}: once per search."})
     match = matches[0]
     value = (match.group(1) if match.group(1) is not None else match.group(2)) or ""
     rest = (q[: match.start()] + " " + q[match.end() :]).strip()
     return " ".join(rest.split(" ")).strip(), value.strip()
+
+
+def split_speaker_token(q: str) -> tuple[str, str | None]:
+    return split_token(q, "speaker")
+
+
+def split_tokens(q: str) -> tuple[str, str | None, str | None]:
+    """The query text without its `role:` and `speaker:` tokens, and their values."""
+    q, role = split_token(q, "role")
+    q, speaker = split_token(q, "speaker")
+    return q, speaker, role
 
 
 def _tsquery_has_lexemes(q: str) -> bool:
@@ -165,7 +184,13 @@ def quote_search_params_from_query(
         errors.setdefault(field, []).append(message)
 
     fields: dict[str, str] = {}
-    for key, label in (("q", "The search"), ("speaker", "Speaker"), ("outlet", "Outlet")):
+    text_fields = (
+        ("q", "The search"),
+        ("speaker", "Speaker"),
+        ("role", "Role"),
+        ("outlet", "Outlet"),
+    )
+    for key, label in text_fields:
         try:
             value = _scalar(data, key)
         except ValidationError as exc:
@@ -178,23 +203,28 @@ def quote_search_params_from_query(
         fields[key] = " ".join(value.split())
 
     q = fields.get("q", "")
-    speaker = fields.get("speaker", "")
+    tokens = (
+        ("speaker", "name", 'speaker:kirby or speaker:"jen psaki"'),
+        ("role", "title", 'role:"press secretary"'),
+    )
     if "q" not in errors:
-        try:
-            q, token_speaker = split_speaker_token(q)
-        except ValidationError as exc:
-            fail("q", exc.message_dict["q"][0])
-            token_speaker = None
-        if token_speaker == "":
-            fail("q", 'speaker: needs a name, e.g. speaker:kirby or speaker:"jen psaki".')
-        elif token_speaker is not None:
-            if speaker and speaker.casefold() != token_speaker.casefold():
-                fail(
-                    "speaker",
-                    f"The query names speaker “{token_speaker}” and the speaker field "
-                    f"“{speaker}”; give one of them.",
-                )
-            speaker = token_speaker
+        for key, noun, example in tokens:
+            try:
+                q, token = split_token(q, key)
+            except ValidationError as exc:
+                fail("q", exc.message_dict["q"][0])
+                continue
+            given = fields.get(key, "")
+            if token == "":
+                fail("q", f"{key}: needs a {noun}, e.g. {example}.")
+            elif token is not None:
+                if given and given.casefold() != token.casefold():
+                    fail(
+                        key,
+                        f"The query names {key} “{token}” and the {key} field “{given}”; "
+                        "give one of them.",
+                    )
+                fields[key] = token
         if q and not errors.get("q") and not _tsquery_has_lexemes(q):
             fail(
                 "q",
@@ -249,11 +279,18 @@ def quote_search_params_from_query(
     except ValidationError as exc:
         fail("sort", exc.message_dict["sort"][0])
 
+    if fields.get("role") and "role" not in errors:
+        try:
+            role_match(text=fields["role"])  # refuses words too vague to name an office
+        except ValidationError as exc:
+            fail("role", exc.message_dict["role"][0])
+
     if errors:
         raise ValidationError(errors)
     return QuoteSearchParams(
         q=q,
-        speaker=speaker,
+        speaker=fields.get("speaker", ""),
+        role=fields.get("role", ""),
         status=tuple(status),
         outlet=fields.get("outlet", ""),
         article=article,
@@ -303,6 +340,51 @@ def speaker_match(*, text: str) -> list[Speaker]:
     return list(Speaker.objects.filter(pk__in=chosen).order_by("name"))
 
 
+def role_match(*, text: str) -> list[SpeakerRole]:
+    """Roles whose title, or whose organisation, holds every word (case-insensitive).
+
+    "press secretary" finds the White House and the Pentagon press secretaries. Raises
+    ValidationError when the words match so many roles that they cannot mean an office.
+    """
+    words = normalize_alias(text).split()
+    if not words:
+        return []
+    in_title, in_organisation = Q(), Q()
+    for word in words:
+        in_title &= Q(title__icontains=word)
+        in_organisation &= Q(organisation__icontains=word)
+    found = list(SpeakerRole.objects.filter(in_title | in_organisation)[: MAX_MATCHING_ROLES + 1])
+    if len(found) > MAX_MATCHING_ROLES:
+        raise ValidationError(
+            {
+                "role": f"“{text[:40]}” matches more than {MAX_MATCHING_ROLES} roles; "
+                "name the office more precisely."
+            }
+        )
+    return found
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def role_held_filter(*, roles: list[SpeakerRole]) -> Q:
+    """Quotes by whoever held one of these roles on the quote's date (boundary days included).
+
+    One arm per role, (speaker, publication time within the role's days in the newsroom's time
+    zone), under a speaker_id IN that lets the (speaker, status) index answer; no role, no quote.
+    """
+    if not roles:
+        return Q(pk__in=[])
+    arms = Q()
+    for role in roles:
+        arm = Q(speaker_id=role.speaker_id, article__published_at__gte=_day_start(role.start_date))
+        if role.end_date is not None:
+            arm &= Q(article__published_at__lt=_day_start(role.end_date + timedelta(days=1)))
+        arms |= arm
+    return Q(speaker_id__in=sorted({role.speaker_id for role in roles})) & arms
+
+
 @contextmanager
 def _without_parallel_workers() -> Iterator[None]:
     """Run the candidate query on one process.
@@ -331,6 +413,7 @@ def quote_search(
     user: roles.AnyUser,
     params: QuoteSearchParams,
     speakers: list[Speaker] | None = None,
+    matched_roles: list[SpeakerRole] | None = None,
 ) -> QuerySet[Quote]:
     """Matching quotes, annotated with `rank` and `headline`, in a stable order.
 
@@ -339,12 +422,14 @@ def quote_search(
     sort), so it is only computed for the rows of the page that is fetched.
 
     `speakers`: the result of `speaker_match` for `params.speaker`, when the caller has
-    already looked it up (the search page shows it), so it is not queried twice.
+    already looked it up (the search page shows it), so it is not queried twice; likewise
+    `matched_roles` for `role_match` of `params.role`.
     """
     roles.require_reader(user)
 
-    q, token_speaker = split_speaker_token(params.q)
+    q, token_speaker, token_role = split_tokens(params.q)
     speaker_text = params.speaker or token_speaker or ""
+    role_text = params.role or token_role or ""
 
     matches = Quote.objects.all()
     if params.status:
@@ -361,6 +446,10 @@ def quote_search(
         if speakers is None or not params.speaker:
             speakers = speaker_match(text=speaker_text)
         matches = matches.filter(speaker_id__in=[s.pk for s in speakers])
+    if role_text:
+        if matched_roles is None or not params.role:
+            matched_roles = role_match(text=role_text)
+        matches = matches.filter(role_held_filter(roles=matched_roles))
 
     related = ("speaker", "article")
     # Article bodies can be half a megabyte and the vector is internal: never load either.
@@ -369,7 +458,11 @@ def quote_search(
         return (
             matches.select_related(*related)
             .defer(*unneeded)
-            .annotate(rank=Value(0.0, output_field=FloatField()), headline=F("text"))
+            .annotate(
+                rank=Value(0.0, output_field=FloatField()),
+                headline=F("text"),
+                role_at_time=role_at_time_expression(),
+            )
             .order_by(*_date_order())
         )
 
@@ -407,7 +500,7 @@ def quote_search(
     return (
         results.select_related(*related)
         .defer(*unneeded)
-        .annotate(rank=rank, headline=headline)
+        .annotate(rank=rank, headline=headline, role_at_time=role_at_time_expression())
         .order_by(*ordering)
     )
 

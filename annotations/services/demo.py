@@ -10,7 +10,7 @@ from django.db import transaction
 from annotations import roles
 from annotations.models import Article
 from annotations.services.articles import article_create
-from annotations.services.speakers import speaker_upsert
+from annotations.services.speakers import speaker_role_ensure, speaker_upsert
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -40,13 +40,24 @@ def _demo_article_records() -> list[dict[str, str]]:
 def demo_load(*, with_users: bool = True) -> DemoResult:
     speakers = json.loads((DEMO_DIR / "speakers.json").read_text("utf-8"))
     for record in speakers:
-        speaker_upsert(
+        speaker = speaker_upsert(
             name=record["name"],
             kind=record["kind"],
             title=record.get("title", ""),
             organisation=record.get("organisation", ""),
             aliases=record.get("aliases", []),
         )
+        # Each role's dates come from its source_url (and its note); see docs/speakers.md.
+        for role in record.get("roles", []):
+            end = role.get("end_date")
+            speaker_role_ensure(
+                speaker=speaker,
+                title=role["title"],
+                organisation=role.get("organisation", ""),
+                start_date=dt.date.fromisoformat(role["start_date"]),
+                end_date=dt.date.fromisoformat(end) if end else None,
+                source_url=role.get("source_url", ""),
+            )
 
     created = existing = 0
     for record in _demo_article_records():

@@ -1,8 +1,13 @@
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from annotations.models import Speaker, SpeakerAlias, normalize_alias
+from annotations import roles
+from annotations.models import Speaker, SpeakerAlias, SpeakerRole, normalize_alias
 
 
 @transaction.atomic
@@ -36,38 +41,6 @@ def speaker_upsert(
 
 
 @transaction.atomic
-def speaker_create_or_update(
-    *,
-    name: str,
-    kind: str | None = None,
-    title: str | None = None,
-    organisation: str | None = None,
-    aliases: Iterable[str] = (),
-) -> tuple[Speaker, bool]:
-    """The speaker with this canonical name, created or updated; (speaker, created).
-
-    A field given as None keeps its current value (a new speaker gets a person with blank
-    title and organisation); aliases are added, never removed. The row is locked first, so the
-    fields kept are the ones the update writes back.
-    """
-    current = Speaker.objects.select_for_update().filter(name=name).first()
-
-    def keep(value: str | None, field: str, blank: str) -> str:
-        if value is not None:
-            return value
-        return str(getattr(current, field)) if current is not None else blank
-
-    speaker = speaker_upsert(
-        name=name,
-        kind=keep(kind, "kind", Speaker.Kind.PERSON),
-        title=keep(title, "title", ""),
-        organisation=keep(organisation, "organisation", ""),
-        aliases=aliases,
-    )
-    return speaker, current is None
-
-
-@transaction.atomic
 def speaker_add_aliases(*, speaker: Speaker, aliases: Iterable[str]) -> list[SpeakerAlias]:
     existing = set(speaker.aliases.values_list("normalized", flat=True))
     created = []
@@ -82,3 +55,205 @@ def speaker_add_aliases(*, speaker: Speaker, aliases: Iterable[str]) -> list[Spe
         existing.add(normalized)
         created.append(row)
     return created
+
+
+@transaction.atomic
+def speaker_role_add(
+    *,
+    speaker: Speaker,
+    title: str,
+    organisation: str = "",
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    source_url: str = "",
+    user: User | None = None,
+) -> SpeakerRole:
+    """Record an office the speaker held; refuses dates out of order and overlapping duplicates."""
+    if user is not None:
+        roles.require_editor(user)
+    if end_date is not None and end_date < start_date:
+        # Before full_clean: its overlap check cannot even build a range that ends first.
+        raise ValidationError(
+            {"end_date": "The role cannot end before it starts."}, code="role_dates"
+        )
+    role = SpeakerRole(
+        speaker=speaker,
+        title=" ".join(title.split()),
+        organisation=" ".join(organisation.split()),
+        start_date=start_date,
+        end_date=end_date,
+        source_url=source_url.strip(),
+        created_by=user,
+    )
+    role.full_clean()
+    try:
+        with transaction.atomic():
+            role.save()
+    except IntegrityError:  # a concurrent write took the same dates after full_clean
+        raise ValidationError(
+            "The speaker already holds this title at this organisation for some of these dates.",
+            code="role_overlap",
+        ) from None
+    return role
+
+
+@transaction.atomic
+def speaker_role_ensure(
+    *,
+    speaker: Speaker,
+    title: str,
+    organisation: str = "",
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    source_url: str = "",
+) -> tuple[SpeakerRole, bool]:
+    """The role with exactly these title, organisation and dates, added unless present.
+
+    For loaders that run more than once (demo data, imports): the same role twice is no change,
+    an overlapping but different one is refused like any other duplicate.
+    """
+    existing = SpeakerRole.objects.filter(
+        speaker=speaker,
+        title__iexact=" ".join(title.split()),
+        organisation__iexact=" ".join(organisation.split()),
+        start_date=start_date,
+        end_date=end_date,
+    ).first()
+    if existing is not None:
+        return existing, False
+    role = speaker_role_add(
+        speaker=speaker,
+        title=title,
+        organisation=organisation,
+        start_date=start_date,
+        end_date=end_date,
+        source_url=source_url,
+    )
+    return role, True
+
+
+@dataclass(frozen=True)
+class RoleInput:
+    """A role as the API and the import files give it."""
+
+    title: str
+    start_date: dt.date
+    end_date: dt.date | None = None
+    organisation: str = ""
+    source_url: str = ""
+
+    def describe(self) -> str:
+        until = self.end_date.isoformat() if self.end_date else "open-ended"
+        return f"role “{self.title}” {self.start_date.isoformat()} – {until}"
+
+
+@transaction.atomic
+def speaker_update(
+    *,
+    speaker: Speaker,
+    kind: str | None = None,
+    title: str | None = None,
+    organisation: str | None = None,
+    wikidata_id: str | None = None,
+    aliases: Iterable[str] = (),
+    roles: Sequence[RoleInput] = (),
+) -> list[str]:
+    """Apply what is given to this speaker (by id, so namesakes are never mixed up).
+
+    None keeps a field; aliases and roles are added, never removed, and a role already on record
+    with the same title, organisation and dates is no change. Returns what changed, for people
+    ("title", "alias “Kirby”", "role “…” 2021-01-20 – open-ended"). A role that ends before it
+    starts or overlaps the same title at the same organisation refuses the whole update.
+    """
+    speaker = Speaker.objects.select_for_update().get(pk=speaker.pk)
+    given = {"kind": kind, "title": title, "organisation": organisation}
+    if wikidata_id is not None:
+        given["wikidata_id"] = wikidata_id.strip() or None  # type: ignore[assignment]
+    changed = [f for f, v in given.items() if v is not None and getattr(speaker, f) != v]
+    if "wikidata_id" in given and given["wikidata_id"] is None and speaker.wikidata_id:
+        changed.append("wikidata_id")
+    for field in changed:
+        setattr(speaker, field, given[field])
+    if changed:
+        speaker.full_clean()
+        speaker.save(update_fields=[*changed, "updated_at"])
+    changes = list(changed)
+    changes += [f"alias “{a.alias}”" for a in speaker_add_aliases(speaker=speaker, aliases=aliases)]
+    for number, role in enumerate(roles, start=1):
+        try:
+            _, created = speaker_role_ensure(
+                speaker=speaker,
+                title=role.title,
+                organisation=role.organisation,
+                start_date=role.start_date,
+                end_date=role.end_date,
+                source_url=role.source_url,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {"roles": [f"Role {number} ({role.title}): {' '.join(exc.messages)}"]}
+            ) from None
+        if created:
+            changes.append(role.describe())
+    return changes
+
+
+def speaker_find(*, name: str, wikidata_id: str | None) -> Speaker | None:
+    """The registry entry a record means: by Wikidata id, else by exact name.
+
+    A same-name speaker with another Wikidata id is a namesake, not a match. Several speakers
+    with the name and no id to tell them apart is an error: never guess which one.
+    """
+    if wikidata_id:
+        found = Speaker.objects.filter(wikidata_id=wikidata_id).first()
+        if found is not None:
+            return found
+    same = list(Speaker.objects.filter(name=name).order_by("pk"))
+    if wikidata_id:
+        same = [s for s in same if not s.wikidata_id]
+    if len(same) > 1:
+        raise ValidationError(
+            {
+                "name": f"{len(same)} speakers are called “{name}”; give the Wikidata id of the "
+                "one you mean (or change that one by its id)."
+            }
+        )
+    return same[0] if same else None
+
+
+@transaction.atomic
+def speaker_save(
+    *,
+    name: str,
+    kind: str | None = None,
+    title: str | None = None,
+    organisation: str | None = None,
+    wikidata_id: str | None = None,
+    aliases: Iterable[str] = (),
+    roles: Sequence[RoleInput] = (),
+) -> tuple[Speaker, bool, list[str]]:
+    """Create the speaker a record describes, or update the one it means; (speaker, created,
+    changes). Idempotent: the same record twice changes nothing the second time."""
+    name = " ".join(name.split())
+    speaker = speaker_find(name=name, wikidata_id=wikidata_id)
+    created = speaker is None
+    if speaker is None:
+        speaker = Speaker(
+            name=name,
+            kind=kind or Speaker.Kind.PERSON,
+            title=title or "",
+            organisation=organisation or "",
+            wikidata_id=wikidata_id or None,
+        )
+        speaker.full_clean()
+        speaker.save()
+    changes = speaker_update(
+        speaker=speaker,
+        kind=kind,
+        title=title,
+        organisation=organisation,
+        wikidata_id=wikidata_id,
+        aliases=[name, *aliases],
+        roles=roles,
+    )
+    return speaker, created, (["created"] if created else changes)

@@ -44,6 +44,7 @@ from annotations.models import (
     WebhookEndpoint,
 )
 from annotations.representations import quote_representation, review_representation
+from annotations.selectors.speakers import with_role_at_time
 
 logger = logging.getLogger(__name__)
 
@@ -267,11 +268,10 @@ def _subscribed(event_type: str) -> list[WebhookEndpoint]:
 
 def _with_relations(quote: Quote) -> Quote:
     """The quote as committed in this transaction, with what its representation reads."""
-    return (
-        Quote.objects.select_related("article", "speaker")
-        .defer("article__body", "search_vector")
-        .get(pk=quote.pk)
+    quotes = Quote.objects.select_related("article", "speaker").defer(
+        "article__body", "search_vector"
     )
+    return with_role_at_time(quotes).get(pk=quote.pk)
 
 
 # --- Delivering ---

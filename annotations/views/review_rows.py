@@ -19,7 +19,9 @@ from django.utils.safestring import mark_safe
 from annotations.forms import ReviewForm, SpanFixForm, SpeakerForm
 from annotations.invisible import reveal_invisible, reveal_invisible_plain
 from annotations.models import Quote, Review
+from annotations.representations import quote_role_at_time
 from annotations.selectors.review import QuoteSpan
+from annotations.selectors.speakers import role_title
 
 STATUS_ICONS: dict[str, str] = {
     Quote.Status.CANDIDATE: "?",
@@ -131,8 +133,10 @@ def _speaker_html(quote: Quote, status_label: str) -> str:
     speaker = quote.speaker
     if speaker is not None:
         html = text_html(speaker.name)
-        if speaker.title:
-            html += f'<span class="muted">, {text_html(speaker.title)}</span>'
+        # The role held on the article's date, never today's title (issue 16).
+        title = role_title(quote_role_at_time(quote))
+        if title:
+            html += f'<span class="muted speaker-role">, {text_html(title)}</span>'
     elif quote.speaker_mention:
         html = f'<span class="proposed">Proposed: {text_html(quote.speaker_mention)}</span>'
     else:

@@ -36,9 +36,11 @@ from annotations.selectors.search import (
     quote_search_count,
     quote_search_params_from_query,
     quote_status_label,
+    role_match,
     speaker_match,
     speaker_suggestions,
 )
+from annotations.selectors.speakers import role_title
 from annotations.views.review import HtmxHttpRequest, login_required_htmx
 
 PAGE_SIZE = 20
@@ -99,6 +101,8 @@ def _result_rows(quotes: list[Quote]) -> list[dict[str, Any]]:
             "quote": quote,
             "headline": headline_html(headline=quote.headline, text=quote.text),  # type: ignore[attr-defined]
             "status_label": quote_status_label(quote.status),
+            # The role held on the article's date (issue 16), annotated by quote_search.
+            "role_title": role_title(quote.role_at_time),  # type: ignore[attr-defined]
             "url": quote_path(article_id=quote.article_id, quote_id=quote.pk),
         }
         for quote in quotes
@@ -158,7 +162,13 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     }
     if not errors or set(errors) == {"page"}:
         matched_speakers = speaker_match(text=params.speaker) if params.speaker else None
-        results = quote_search(user=request.user, params=params, speakers=matched_speakers)
+        matched_roles = role_match(text=params.role) if params.role else None
+        results = quote_search(
+            user=request.user,
+            params=params,
+            speakers=matched_speakers,
+            matched_roles=matched_roles,
+        )
         offset = (page - 1) * PAGE_SIZE
         quotes = list(results[offset : offset + PAGE_SIZE + 1])
         if page == 1 and len(quotes) <= PAGE_SIZE:
@@ -188,6 +198,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
                 if page > 1
                 else None,
                 "matched_speakers": matched_speakers,
+                "role_text": params.role,
+                "matched_role_titles": sorted({role.title for role in matched_roles or []}),
                 "speaker_text": speaker_text,
                 "export_query": _querystring(request, page=None),
             }
@@ -234,12 +246,13 @@ def _csv_safe(value: object) -> object:
 
 
 def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
-    rows = results.values_list(
+    # role_at_time is quote_search's annotation, which the stubs cannot see.
+    rows = results.values_list(  # type: ignore[misc]
         "id",
         "status",
         "text",
         "speaker__name",
-        "speaker__title",
+        "role_at_time",
         "article_id",
         "article__title",
         "article__outlet",
@@ -252,7 +265,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
         status,
         text,
         speaker,
-        title,
+        role,
         article_id,
         article_title,
         outlet,
@@ -264,7 +277,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
             "status": quote_status_label(status),
             "text": text,
             "speaker": speaker or "",
-            "speaker_title": title or "",
+            "speaker_title": role_title(role),
             "article_id": article_id,
             "article_title": article_title,
             "outlet": outlet,

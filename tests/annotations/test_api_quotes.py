@@ -169,7 +169,7 @@ def test_api_speaker_and_review_lists_query_count_is_constant(
         quote = QuoteFactory(speaker=SpeakerFactory(name=f"Person {index:02}"))
         quote_review_submit(quote=quote, user=editor, to_status="verified", expected_version=1)
     api.get(reverse("api:ping"), headers=bearer(read_key))
-    with django_assert_num_queries(4):  # key, groups, speakers, their aliases
+    with django_assert_num_queries(5):  # key, groups, speakers, their aliases, their roles
         speakers = api.get(
             reverse("api:speaker-list"), {"page_size": page_size}, headers=bearer(read_key)
         )

@@ -1,8 +1,11 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from annotations.models import Article, Quote, Speaker, SpeakerAlias
+from annotations.models import Article, Quote, Speaker, SpeakerAlias, SpeakerRole
+from annotations.selectors.speakers import article_day, speaker_role_on
 
 
 def _snapshot():
@@ -10,6 +13,7 @@ def _snapshot():
         sorted(Article.objects.values_list("url", "title", "body_hash", "revision")),
         sorted(Speaker.objects.values_list("name", "kind", "title", "organisation")),
         sorted(SpeakerAlias.objects.values_list("speaker__name", "normalized")),
+        sorted(SpeakerRole.objects.values_list("speaker__name", "title", "start_date")),
         sorted(get_user_model().objects.values_list("username", "is_staff")),
         Quote.objects.count(),
     )
@@ -60,3 +64,29 @@ def test_load_demo_refuses_demo_users_in_production(settings):
     with pytest.raises(Exception, match="Refusing"):
         call_command("load_demo")
     assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_demo_gives_the_seed_speakers_sourced_roles(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    for name in ("Jens Stoltenberg", "Joe Biden", "Jen Psaki", "John Kirby", "Antony Blinken"):
+        roles = SpeakerRole.objects.filter(speaker__name=name)
+        assert roles.exists(), name
+        assert all(role.source_url.startswith("https://") for role in roles), name
+    day = article_day(Article.objects.get().published_at)
+    assert day == dt.date(2022, 1, 25)
+    expected = {
+        "Jens Stoltenberg": "NATO Secretary General",
+        "Joe Biden": "President of the United States",
+        "Jen Psaki": "White House press secretary",
+        "John Kirby": "Pentagon press secretary",
+        "Antony Blinken": "Secretary of State",
+    }
+    for name, title in expected.items():
+        speaker = Speaker.objects.get(name=name)
+        assert speaker_role_on(speaker=speaker, day=day).title == title
+    # Psaki's earlier offices are on record too, and do not leak into 2022.
+    psaki = Speaker.objects.get(name="Jen Psaki")
+    assert speaker_role_on(speaker=psaki, day=dt.date(2014, 1, 1)).title.startswith("Spokesperson")
+    assert speaker_role_on(speaker=psaki, day=dt.date(2022, 5, 14)) is None
