@@ -7,7 +7,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from annotations.models import ApiClient, Quote, Speaker, WebhookEndpoint
+from annotations.models import (
+    ApiClient,
+    Quote,
+    Speaker,
+    WebhookEndpoint,
+    dispute_reason_problem,
+)
 from annotations.selectors.review import QUEUE_STATUS_FILTERS, QueueFilters
 from annotations.validators import validate_http_url, validate_label, validate_text
 
@@ -76,6 +82,9 @@ class ReviewForm(VersionForm):
         validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    dispute_reason = forms.ChoiceField(
+        required=False, choices=[("", "—"), *Quote.DisputeReason.choices]
+    )
     evidence = forms.CharField(
         required=False,
         label="Evidence links (one per line)",
@@ -102,6 +111,12 @@ class ReviewForm(VersionForm):
         data = super().clean() or {}
         if data.get("action") == "disputed" and not (data.get("note") or "").strip():
             self.add_error("note", "A dispute needs a note saying what is wrong.")
+        if "action" in data:
+            problem = dispute_reason_problem(
+                status=DECISIONS[data["action"]], dispute_reason=data.get("dispute_reason") or ""
+            )
+            if problem:
+                self.add_error("dispute_reason", problem)
         return data
 
     @property

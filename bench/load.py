@@ -411,7 +411,12 @@ def htmx_editor(stats: Stats, name: str, password: str, quotes: list[int], stop:
             "htmx decide",
             session.post,
             f"{BASE}/quotes/{pk}/review/",
-            data={"version": version, "action": action, "note": f"load check by {name}"},
+            data={
+                "version": version,
+                "action": action,
+                "note": f"load check by {name}",
+                "dispute_reason": "cannot_confirm" if action == "disputed" else "",
+            },
         )
         if response is None:
             continue
@@ -443,6 +448,8 @@ def api_editor(stats: Stats, index: int, key: str, quotes: list[int], stop: floa
         # Half the decisions use If-Match (stale → 412), half the `version` field (stale → 409).
         use_if_match = rng.random() < 0.5
         payload: dict = {"status": status, "note": f"load check by {name}"}
+        if status == "disputed":
+            payload["dispute_reason"] = "cannot_confirm"
         headers = {}
         if use_if_match:
             headers["If-Match"] = f'"{version}"'

@@ -19,6 +19,14 @@ RATINGS = {
     Quote.Status.VERIFIED: (2, "Verified"),
     Quote.Status.DISPUTED: (1, "Disputed"),
 }
+# A dispute's ClaimReview rating text says why, in the words fact-checkers rate quotes with.
+DISPUTE_RATING_NAMES = {
+    Quote.DisputeReason.WRONG_WORDS: "Misquoted",
+    Quote.DisputeReason.WRONG_SPEAKER: "Misattributed",
+    Quote.DisputeReason.OUT_OF_CONTEXT: "Out of context",
+    Quote.DisputeReason.NEVER_SAID: "Never said",
+    Quote.DisputeReason.CANNOT_CONFIRM: "Cannot be confirmed",
+}
 BEST_RATING, WORST_RATING = 2, 1
 # A quotation cut out of its sentence keeps the sentence's punctuation: “…a plan,” he said. A
 # comma, semicolon, colon or single period at the end belongs to the sentence, not the claim;
@@ -70,6 +78,14 @@ def quote_verdict_build(*, quote: Quote, request: Any) -> QuoteVerdict:
     )
 
 
+def rating(quote: Quote) -> tuple[int, str]:
+    """(ratingValue, alternateName) of a verdict; a dispute is named by its reason."""
+    value, name = RATINGS[Quote.Status(quote.status)]
+    if quote.status == Quote.Status.DISPUTED and quote.dispute_reason:
+        name = DISPUTE_RATING_NAMES[Quote.DisputeReason(quote.dispute_reason)]
+    return value, name
+
+
 def _newsroom() -> dict[str, Any]:
     return {"@type": "Organization", "name": settings.NEWSDESK_NEWSROOM_NAME}
 
@@ -95,7 +111,7 @@ def _verdict_date(verdict: QuoteVerdict) -> Any:
 
 def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
     quote, article = verdict.quote, verdict.quote.article
-    value, name = RATINGS[Quote.Status(quote.status)]
+    value, name = rating(quote)
     appearance: dict[str, Any] = {
         "@type": "NewsArticle",
         "url": verdict.article_url,
@@ -134,7 +150,7 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
 
 def web_annotation(verdict: QuoteVerdict, *, annotation_url: str) -> dict[str, Any]:
     quote = verdict.quote
-    _value, name = RATINGS[Quote.Status(quote.status)]
+    _value, name = rating(quote)
     body: list[dict[str, Any]] = [
         {"type": "TextualBody", "purpose": "assessing", "value": name, "format": "text/plain"}
     ]

@@ -307,6 +307,11 @@ class QuoteOutputSerializer(serializers.Serializer):
     origin = serializers.ChoiceField(choices=Quote.Origin.choices)
     confidence = serializers.FloatField()
     status = serializers.ChoiceField(choices=Quote.Status.choices)
+    dispute_reason = serializers.ChoiceField(
+        choices=Quote.DisputeReason.choices,
+        allow_blank=True,
+        help_text='Why the quote is disputed; "" unless `status` is `disputed`.',
+    )
     anchor = serializers.ChoiceField(choices=Quote.Anchor.choices)
     anchor_note = serializers.CharField(allow_blank=True)
     version = serializers.IntegerField(
@@ -353,6 +358,7 @@ QUOTE_LIST_VALUES = (
     "origin",
     "confidence",
     "status",
+    "dispute_reason",
     "anchor",
     "anchor_note",
     "version",
@@ -408,6 +414,12 @@ class QuoteReviewInputSerializer(serializers.Serializer):
         validators=[validate_text],
         help_text="Required when disputing.",
     )
+    dispute_reason = serializers.ChoiceField(
+        choices=Quote.DisputeReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Required when disputing, refused with any other status.",
+    )
     evidence = serializers.ListField(
         child=serializers.URLField(max_length=2000, validators=[validate_http_url]),
         required=False,
@@ -437,6 +449,7 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
             "reviewer",
             "from_status",
             "to_status",
+            "dispute_reason",
             "note",
             "evidence",
             "quote_version",

@@ -9,6 +9,7 @@ against them, so a change to the representation that is not made here too fails 
 
 from typing import Any
 
+from annotations.api.markup import DISPUTE_RATING_NAMES
 from annotations.models import Quote
 
 Schema = dict[str, Any]
@@ -182,10 +183,12 @@ JSON_LD = {
             "bestRating": const(2),
             "worstRating": const(1),
             "alternateName": enum(
-                "ClaimReviewRatingName", [Quote.Status.VERIFIED.label, Quote.Status.DISPUTED.label]
+                "ClaimReviewRatingName",
+                [Quote.Status.VERIFIED.label, *DISPUTE_RATING_NAMES.values()],
+                "Verified, or why the quote is disputed (its dispute_reason).",
             ),
         },
-        description="2 Verified, 1 Disputed.",
+        description="2 Verified, 1 Disputed (alternateName says why).",
     ),
     "NewsArticleAppearance": _object(
         {
@@ -219,7 +222,7 @@ WEB_ANNOTATION = {
             "purpose": enum("AnnotationBodyPurpose", ["assessing", "commenting"]),
             "value": {
                 **STRING,
-                "description": "assessing: Verified or Disputed; commenting: the note.",
+                "description": "assessing: the rating's alternateName; commenting: the note.",
             },
             "format": const("text/plain"),
         }

@@ -512,6 +512,7 @@ class QuoteReviewView(NewsdeskAPIMixin, APIView):
                 expected_version=expected,
                 note=data.get("note", ""),
                 evidence=data.get("evidence", []),
+                dispute_reason=data.get("dispute_reason", ""),
             )
         except QuoteVersionConflict as exc:
             raise _refusal(

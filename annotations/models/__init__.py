@@ -21,7 +21,7 @@ from annotations.models.articles import Article, body_fingerprint, body_hash
 from annotations.models.changes import ChangeEvent
 from annotations.models.clients import API_KEY_PREFIX, ApiClient, IdempotencyRecord, api_key_hash
 from annotations.models.ingest import IngestBatch, IngestRow
-from annotations.models.quotes import Quote
+from annotations.models.quotes import DisputeReason, Quote, QuoteStatus, dispute_reason_problem
 from annotations.models.reviews import Review
 from annotations.models.speakers import Speaker, SpeakerAlias, SpeakerRole, normalize_alias
 from annotations.models.webhooks import (
@@ -38,10 +38,12 @@ __all__ = [
     "ApiClient",
     "Article",
     "ChangeEvent",
+    "DisputeReason",
     "IdempotencyRecord",
     "IngestBatch",
     "IngestRow",
     "Quote",
+    "QuoteStatus",
     "Review",
     "Speaker",
     "SpeakerAlias",
@@ -52,6 +54,7 @@ __all__ = [
     "api_key_hash",
     "body_fingerprint",
     "body_hash",
+    "dispute_reason_problem",
     "normalize_alias",
     "webhook_secret_generate",
 ]

@@ -8,12 +8,54 @@ from annotations.models.articles import Article
 from annotations.models.speakers import Speaker
 
 
+class QuoteStatus(models.TextChoices):
+    """The one status vocabulary: these values on the wire and these labels for people.
+
+    Desk, search, exports, API and docs all use them; a machine suggestion nobody has decided on
+    yet is a "Candidate" everywhere (never "open" or "unchecked").
+    """
+
+    CANDIDATE = "candidate", "Candidate"
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+    NOT_A_QUOTE = "not_a_quote", "Not a quote"
+
+
+class DisputeReason(models.TextChoices):
+    """Why a quote is disputed: exactly one for a dispute, none for any other verdict."""
+
+    WRONG_WORDS = "wrong_words", "Wrong words"
+    WRONG_SPEAKER = "wrong_speaker", "Wrong speaker"
+    OUT_OF_CONTEXT = "out_of_context", "Out of context"
+    NEVER_SAID = "never_said", "Never said"
+    CANNOT_CONFIRM = "cannot_confirm", "Cannot confirm"
+
+
+def dispute_reason_matches_status(status_field: str) -> Q:
+    """A dispute carries a known reason; any other status carries none."""
+    return Q(**{status_field: QuoteStatus.DISPUTED, "dispute_reason__in": DisputeReason.values}) | (
+        ~Q(**{status_field: QuoteStatus.DISPUTED}) & Q(dispute_reason="")
+    )
+
+
+def dispute_reason_problem(*, status: str, dispute_reason: str) -> str:
+    """What is wrong with this reason for this status ("" when nothing): the rule the
+    constraints below enforce, worded for people, so forms, the API and services say the same."""
+    reasons = ", ".join(DisputeReason.values)
+    if status == QuoteStatus.DISPUTED:
+        if not dispute_reason:
+            return f"A dispute needs a reason: one of {reasons}."
+        if dispute_reason not in DisputeReason.values:
+            return f"Unknown reason “{dispute_reason[:40]}”: choose one of {reasons}."
+    elif dispute_reason:
+        label = QuoteStatus(status).label if status in QuoteStatus.values else status[:40]
+        return f"Only a dispute takes a reason; “{label}” takes none."
+    return ""
+
+
 class Quote(models.Model):
-    class Status(models.TextChoices):
-        CANDIDATE = "candidate", "Candidate"
-        VERIFIED = "verified", "Verified"
-        DISPUTED = "disputed", "Disputed"
-        NOT_A_QUOTE = "not_a_quote", "Not a quote"
+    Status = QuoteStatus
+    DisputeReason = DisputeReason
 
     class Origin(models.TextChoices):
         MACHINE = "machine", "Machine candidate"
@@ -71,6 +113,8 @@ class Quote(models.Model):
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.MACHINE)
     confidence = models.FloatField(default=1.0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
+    # The reason of the dispute in force (the note and evidence stay on its review).
+    dispute_reason = models.CharField(max_length=16, choices=DisputeReason.choices, blank=True)
     anchor = models.CharField(max_length=16, choices=Anchor.choices, default=Anchor.ANCHORED)
     anchor_note = models.TextField(blank=True, help_text="Why the quote needs another look.")
     version = models.PositiveIntegerField(default=1)
@@ -107,6 +151,10 @@ class Quote(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["candidate", "verified", "disputed", "not_a_quote"]),
                 name="quote_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=dispute_reason_matches_status("status"),
+                name="quote_dispute_reason_matches_status",
             ),
             models.CheckConstraint(
                 condition=(

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from annotations.models.quotes import Quote
+from annotations.models.quotes import DisputeReason, Quote, dispute_reason_matches_status
 from annotations.validators import validate_http_url, validate_text
 
 
@@ -16,6 +16,7 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     from_status = models.CharField(max_length=16, choices=Quote.Status.choices)
     to_status = models.CharField(max_length=16, choices=Quote.Status.choices)
+    dispute_reason = models.CharField(max_length=16, choices=DisputeReason.choices, blank=True)
     note = models.TextField(blank=True, validators=[validate_text])
     evidence = ArrayField(
         models.URLField(max_length=2000, validators=[validate_http_url]), default=list, blank=True
@@ -29,6 +30,12 @@ class Review(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["quote", "quote_version"], name="review_unique_quote_version"
+            ),
+            # Added NOT VALID by 0012: decisions recorded before reasons existed stay as written
+            # (the history is append-only); every new row is checked.
+            models.CheckConstraint(
+                condition=dispute_reason_matches_status("to_status"),
+                name="review_dispute_reason_matches_status",
             ),
         ]
 

@@ -116,6 +116,7 @@ _ROW_FIELDS = (
     "origin",
     "confidence",
     "status",
+    "dispute_reason",
     "anchor",
     "anchor_note",
     "version",
@@ -135,6 +136,14 @@ _N_REVIEWS = "SELECT count(*) FROM annotations_review r WHERE r.quote_id = annot
 _UNDOABLE = (
     "EXISTS (SELECT 1 FROM annotations_review r WHERE r.quote_id = annotations_quote.id "
     "AND r.quote_version = annotations_quote.version AND r.reviewer_id = %s)"
+)
+# The note and evidence of the decision in force, shown on the card: the latest review that set
+# the quote's current status (a speaker or span change since bumps the version, not the verdict).
+_VERDICT = (
+    "SELECT jsonb_build_object('note', r.note, 'evidence', to_jsonb(r.evidence)) "
+    "FROM annotations_review r WHERE r.quote_id = annotations_quote.id "
+    "AND r.to_status = annotations_quote.status AND annotations_quote.status <> 'candidate' "
+    "ORDER BY r.quote_version DESC LIMIT 1"
 )
 # Every quote of the same article as [pk, start, end, anchor, status]: the highlight layout and
 # the counts.
@@ -156,6 +165,7 @@ def _review_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
             n_reviews=_sql(_N_REVIEWS, (), IntegerField()),
             can_undo=_sql(_UNDOABLE, (user.pk,), BooleanField()),
             role_at_time=role_at_time_expression(),
+            verdict=_sql(_VERDICT, (), JSONField()),
         )
     )
 

@@ -542,13 +542,6 @@ def headline_html(*, headline: str, text: str) -> SafeString:
     return mark_safe(f"{prefix}{marked}{suffix}")  # noqa: S308 - pieces escaped by reveal_invisible
 
 
-def quote_status_label(status: str) -> str:
-    """Reporters must never mistake an unreviewed machine candidate for a checked quote."""
-    if status == Quote.Status.CANDIDATE:
-        return "UNCHECKED"
-    return str(Quote.Status(status).label)
-
-
 def speaker_suggestions(*, prefix: str, limit: int = 10) -> list[Speaker]:
     prefix = " ".join(prefix.split())
     if not prefix:

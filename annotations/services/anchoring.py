@@ -44,6 +44,7 @@ _UPDATE_FIELDS = [
     "anchor",
     "anchor_note",
     "status",
+    "dispute_reason",
     "version",
     "article_revision",
     "speaker_mention_start",
@@ -346,6 +347,7 @@ def article_reanchor_quotes(*, article: Article, old_body: str) -> ReanchorResul
                 )
             )
             q.status = Quote.Status.CANDIDATE
+            q.dispute_reason = ""
             q.updated_by = None
         plan.outcome = "changed"
 

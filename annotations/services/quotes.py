@@ -198,6 +198,24 @@ def quote_delete(*, quote: Quote, user: User) -> None:
     events.publish(kind, quote=was, actor=user)
 
 
+def _reason_before(last: Review) -> str:
+    """The dispute reason in force before `last`: undoing back to a dispute restores it."""
+    if last.from_status != Quote.Status.DISPUTED:
+        return ""
+    earlier = (
+        Review.objects.filter(
+            quote_id=last.quote_id,
+            quote_version__lt=last.quote_version,
+            to_status=Quote.Status.DISPUTED,
+        )
+        .order_by("-quote_version")
+        .values_list("dispute_reason", flat=True)
+        .first()
+    )
+    # A dispute from before reasons existed was given the least-claiming one (migration 0012).
+    return earlier or Quote.DisputeReason.CANNOT_CONFIRM
+
+
 @transaction.atomic
 def quote_undo_last_decision(*, quote: Quote, user: User, expected_version: int) -> Review:
     """Append a review that returns the quote to its status before the caller's last decision.
@@ -233,6 +251,7 @@ def quote_undo_last_decision(*, quote: Quote, user: User, expected_version: int)
             f"Undo of the decision {last.get_from_status_display()} → "
             f"{last.get_to_status_display()} (version {last.quote_version})."
         ),
+        dispute_reason=_reason_before(last),
     )
     quote.refresh_from_db()
     return review

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from annotations import roles
 from annotations.errors import QuoteVersionConflict
-from annotations.models import Quote, Review
+from annotations.models import Quote, Review, dispute_reason_problem
 from annotations.services import events
 
 MAX_EVIDENCE_LINKS = 20
@@ -24,6 +24,7 @@ def quote_review_submit(
     expected_version: int,
     note: str = "",
     evidence: Sequence[str] = (),
+    dispute_reason: str = "",
 ) -> Review:
     """Record an editor's decision on a quote, refusing it if the quote changed meanwhile.
 
@@ -55,6 +56,9 @@ def quote_review_submit(
         )
     if to_status == Quote.Status.DISPUTED and not note:
         raise ValidationError({"note": "A dispute needs a note saying what is wrong."})
+    problem = dispute_reason_problem(status=to_status, dispute_reason=dispute_reason)
+    if problem:
+        raise ValidationError({"dispute_reason": problem})
 
     # `quote` is the caller's read of the quote, made to check access and to show it. Every
     # change of a quote's status bumps its version, so if that read is still the current
@@ -70,13 +74,16 @@ def quote_review_submit(
         to_status=to_status,
         note=note,
         evidence=list(evidence),
+        dispute_reason=dispute_reason,
         quote_version=expected_version + 1,
     )
-    # The reviewer is the signed-in user; the foreign key holds it in the database anyway.
-    review.full_clean(exclude=["quote", "reviewer"])
+    # The reviewer is the signed-in user; the foreign key holds it in the database anyway. The
+    # reason rule was checked above and the database holds it too: no query to check it again.
+    review.full_clean(exclude=["quote", "reviewer"], validate_constraints=False)
 
     written: dict[str, Any] = {
         "status": to_status,
+        "dispute_reason": dispute_reason,
         "version": expected_version + 1,
         "updated_by": user,
         "updated_at": timezone.now(),

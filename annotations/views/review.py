@@ -317,6 +317,7 @@ def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
             note=form.cleaned_data["note"],
             evidence=form.cleaned_data["evidence"],
+            dispute_reason=form.cleaned_data["dispute_reason"],
         ),
         form=form,
         failed="Nothing was saved: ",

@@ -31,6 +31,7 @@ STATUS_ICONS: dict[str, str] = {
 }
 STATUS_LABELS: dict[str, str] = dict(Quote.Status.choices)
 ORIGIN_LABELS: dict[str, str] = dict(Quote.Origin.choices)
+REASON_LABELS: dict[str, str] = dict(Quote.DisputeReason.choices)
 
 
 def pk_url(name: str) -> Callable[[int | str], str]:
@@ -110,6 +111,7 @@ class QuoteRow:
     speaker_html: str  # name and title, the proposal, or "No speaker"; then the status, hidden
     meta: str  # "#12 · version 3 · machine candidate (0.90) · last changed by …"
     anchor_note: str  # why the quote needs another look (changed, orphaned, overlapping), or ""
+    verdict: str  # the decision in force: the dispute reason, its note and evidence links, or ""
     url: str  # the article page with this quote selected
     speaker_url: str
     history_url: str
@@ -155,6 +157,34 @@ def _meta(quote: Quote) -> str:
             f' <time datetime="{at.isoformat()}">{at:%Y-%m-%d %H:%M:%S}</time>'
         )
     return meta
+
+
+def _verdict(quote: Quote, decided: Review | None) -> str:
+    """The reason, note and evidence of the decision in force, on the card itself."""
+    if decided is not None:
+        note, evidence = decided.note, list(decided.evidence)
+    else:
+        found = quote.verdict or {}  # type: ignore[attr-defined]
+        note, evidence = found.get("note", ""), found.get("evidence") or []
+    reason = REASON_LABELS.get(quote.dispute_reason, "")
+    if not (reason or note or evidence):
+        return ""
+    html = '<div class="verdict" data-verdict>'
+    if reason:
+        html += (
+            f'<p class="dispute-reason" data-dispute-reason="{escape(quote.dispute_reason)}">'
+            f"<strong>Reason:</strong> {escape(reason)}</p>"
+        )
+    if note:
+        html += f'<p class="verdict-note"><strong>Note:</strong> {text_html(note)}</p>'
+    if evidence:
+        links = "".join(
+            f'<li><a href="{escape(link)}" rel="noopener noreferrer nofollow" target="_blank">'
+            f"{text_html(link)}</a></li>"
+            for link in evidence
+        )
+        html += f'<ul class="evidence" aria-label="Evidence">{links}</ul>'
+    return html + "</div>"
 
 
 def _anchor_note(quote: Quote, *, is_inline: bool) -> str:
@@ -247,6 +277,7 @@ class RowBuilder:
             speaker_html=_markup(_speaker_html(quote, status_label)),
             meta=_markup(_meta(quote)),
             anchor_note=_markup(_anchor_note(quote, is_inline=is_inline)),
+            verdict=_markup(_verdict(quote, decided)),
             url=_markup(f"{self.article_url}?quote={pk}#quote-{pk}"),
             speaker_url=_markup(self.speaker_url(pk)),
             history_url=_markup(self.history_url(pk)),

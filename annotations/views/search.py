@@ -35,7 +35,6 @@ from annotations.selectors.search import (
     quote_search,
     quote_search_count,
     quote_search_params_from_query,
-    quote_status_label,
     role_match,
     speaker_match,
     speaker_suggestions,
@@ -51,6 +50,7 @@ _CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FIELDS = (
     "quote_id",
     "status",
+    "dispute_reason",
     "text",
     "speaker",
     "speaker_title",
@@ -100,7 +100,10 @@ def _result_rows(quotes: list[Quote]) -> list[dict[str, Any]]:
         {
             "quote": quote,
             "headline": headline_html(headline=quote.headline, text=quote.text),  # type: ignore[attr-defined]
-            "status_label": quote_status_label(quote.status),
+            "status_label": Quote.Status(quote.status).label,
+            "reason_label": (
+                Quote.DisputeReason(quote.dispute_reason).label if quote.dispute_reason else ""
+            ),
             # The role held on the article's date (issue 16), annotated by quote_search.
             "role_title": role_title(quote.role_at_time),  # type: ignore[attr-defined]
             "url": quote_path(article_id=quote.article_id, quote_id=quote.pk),
@@ -152,7 +155,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": request.GET,
         "errors": errors,
-        "statuses": [(value, quote_status_label(value)) for value in Quote.Status.values],
+        "statuses": Quote.Status.choices,
         "selected_status": request.GET.getlist("status"),
         "sorts": [(SORT_RELEVANCE, "Relevance"), (SORT_DATE, "Newest first")],
         "max_query_chars": settings.NEWSDESK_MAX_QUERY_CHARS,
@@ -250,6 +253,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
     rows = results.values_list(  # type: ignore[misc]
         "id",
         "status",
+        "dispute_reason",
         "text",
         "speaker__name",
         "role_at_time",
@@ -263,6 +267,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
     for (
         pk,
         status,
+        dispute_reason,
         text,
         speaker,
         role,
@@ -274,7 +279,9 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
     ) in rows.iterator(chunk_size=EXPORT_CHUNK):
         yield {
             "quote_id": pk,
-            "status": quote_status_label(status),
+            # The API's values, so a CMS reads an export and the API alike.
+            "status": status,
+            "dispute_reason": dispute_reason,
             "text": text,
             "speaker": speaker or "",
             "speaker_title": role_title(role),

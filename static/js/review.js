@@ -80,6 +80,7 @@
       const draft = drafts.get(pk) || { note: "", evidence: "" };
       box.querySelector("[data-note]").value = draft.note;
       box.querySelector("[data-evidence]").value = draft.evidence;
+      clearReason();
     }
     box.dataset.quote = pk;
     box.dataset.version = row.dataset.version;
@@ -111,7 +112,26 @@
     if (box && box.dataset.quote === String(pk)) {
       box.querySelector("[data-note]").value = "";
       box.querySelector("[data-evidence]").value = "";
+      clearReason();
     }
+  }
+
+  // Only a dispute takes a reason (the server refuses one with any other decision).
+  function clearReason() {
+    const box = panel();
+    if (!box) return;
+    box.querySelectorAll("[data-reasons] input").forEach((input) => {
+      input.checked = false;
+    });
+  }
+
+  function chooseReason(key) {
+    const input = field("[data-reasons] input[data-reason-key='" + key + "']");
+    if (!input) return false;
+    input.checked = true;
+    field("[data-note]").focus();
+    announce("Reason: " + input.parentElement.textContent.trim().replace(/^\d\s*/, "") + ". Type what is wrong, then press Enter to dispute.");
+    return true;
   }
 
   // --- the current quote -----------------------------------------------------------------------
@@ -171,7 +191,7 @@
       setCurrent(next);
     } else {
       setCurrent(row);
-      announce((document.getElementById("review-status") || {}).textContent + " No open quotes left.");
+      announce((document.getElementById("review-status") || {}).textContent + " No candidates left.");
     }
   }
 
@@ -193,8 +213,11 @@
     }
     pendingDispute = row.dataset.quote;
     panel().classList.add("is-disputing");
-    note.focus();
-    announce("Type what is wrong, then press Enter to dispute. Escape cancels.");
+    const reasons = field("[data-reasons]");
+    const chosen = reasons && (reasons.querySelector("input:checked") || reasons.querySelector("input"));
+    if (chosen) chosen.focus();
+    else note.focus();
+    announce("Press 1 to 5 for the reason (1 wrong words, 2 wrong speaker, 3 out of context, 4 never said, 5 cannot confirm), type the note, then Enter. Escape cancels.");
   }
 
   function endDispute() {
@@ -333,7 +356,13 @@
   document.addEventListener("keydown", (event) => {
     if (!page()) return;
     const target = event.target;
-    if (pendingDispute && target.matches && target.matches("[data-note]")) {
+    const inReasons = target.closest && target.closest("[data-reasons]");
+    if (pendingDispute && inReasons && /^[1-9]$/.test(event.key)) {
+      event.preventDefault();
+      if (!chooseReason(event.key)) announce("There is no reason " + event.key + ".");
+      return;
+    }
+    if (pendingDispute && target.matches && (target.matches("[data-note]") || inReasons)) {
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
         const row = rowFor(pendingDispute);
@@ -346,6 +375,7 @@
       if (event.key === "Escape") {
         const row = rowFor(pendingDispute);
         endDispute();
+        clearReason();
         if (row) setCurrent(row);
         announce("Dispute cancelled.");
         return;
@@ -385,8 +415,8 @@
   const shortcuts = {
     j: () => move(1),
     k: () => move(-1),
-    v: () => currentRow() && press("[data-decision='verified']", "Only editors can verify quotes."),
-    x: () => currentRow() && press("[data-decision='not_a_quote']", "Only editors can review quotes."),
+    v: () => currentRow() && (clearReason(), press("[data-decision='verified']", "Only editors can verify quotes.")),
+    x: () => currentRow() && (clearReason(), press("[data-decision='not_a_quote']", "Only editors can review quotes.")),
     d: () => startDispute(currentRow()),
     s: () => openSpeaker(currentRow()),
     u: () => {

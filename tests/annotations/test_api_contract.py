@@ -178,6 +178,7 @@ def test_api_contract_generated_client_runs_the_sync_loop(
         AnnotationLink,
         ArticleInput,
         ConflictError,
+        DisputeReasonEnum,
         Error,
         PatchedArticleInput,
         QuoteReviewInput,
@@ -266,7 +267,11 @@ def test_api_contract_generated_client_runs_the_sync_loop(
     stale = quotes_review_create.sync_detailed(
         first.id,
         client=cms,
-        body=QuoteReviewInput(status=QuoteStatusEnum.DISPUTED, note="Not what he said."),
+        body=QuoteReviewInput(
+            status=QuoteStatusEnum.DISPUTED,
+            dispute_reason=DisputeReasonEnum.WRONG_WORDS,
+            note="Not what he said.",
+        ),
         if_match=seen_etag,
     )
     assert stale.status_code == 412
@@ -286,7 +291,10 @@ def test_api_contract_generated_client_runs_the_sync_loop(
         second.id,
         client=cms,
         body=QuoteReviewInput(
-            status=QuoteStatusEnum.DISPUTED, note="Misquoted.", evidence=[EVIDENCE, EVIDENCE]
+            status=QuoteStatusEnum.DISPUTED,
+            dispute_reason=DisputeReasonEnum.WRONG_WORDS,
+            note="Misquoted.",
+            evidence=[EVIDENCE, EVIDENCE],
         ),
         if_match=quotes_retrieve.sync_detailed(second.id, client=reader).headers["ETag"],
     )
@@ -295,9 +303,15 @@ def test_api_contract_generated_client_runs_the_sync_loop(
     disputed = quotes_review_create.sync_detailed(
         second.id,
         client=cms,
-        body=QuoteReviewInput(status=QuoteStatusEnum.DISPUTED, note="Misquoted.", version=1),
+        body=QuoteReviewInput(
+            status=QuoteStatusEnum.DISPUTED,
+            dispute_reason=DisputeReasonEnum.WRONG_WORDS,
+            note="Misquoted.",
+            version=1,
+        ),
     )
     assert disputed.status_code == 201
+    assert disputed.parsed.quote.dispute_reason == DisputeReasonEnum.WRONG_WORDS
     assert Review.objects.filter(quote_id=second.id).count() == 1
 
     # The review history, filtered by quote id (an integer).

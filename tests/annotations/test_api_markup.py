@@ -21,7 +21,7 @@ CLAIM_REVIEW_REQUIRED = {
 ANNOTATION_REQUIRED = {"@context", "id", "type", "motivation", "body", "target"}
 
 
-def _decided(editor, status="verified", note="", **quote_kwargs):
+def _decided(editor, status="verified", note="", reason="", **quote_kwargs):
     quote = QuoteFactory(**quote_kwargs)
     quote_review_submit(
         quote=quote,
@@ -29,6 +29,7 @@ def _decided(editor, status="verified", note="", **quote_kwargs):
         to_status=status,
         expected_version=1,
         note=note,
+        dispute_reason=reason,
         evidence=["https://example.org/video"],
     )
     return quote
@@ -73,11 +74,13 @@ def test_claimreview_for_verified_quote_has_required_fields(api, read_key, edito
 @pytest.mark.django_db
 def test_claimreview_disputed_organisation_speaker(api, read_key, editor):
     speaker = SpeakerFactory(name="NATO", kind=Speaker.Kind.ORGANISATION)
-    quote = _decided(editor, status="disputed", note="Misquoted.", speaker=speaker)
+    quote = _decided(
+        editor, status="disputed", reason="wrong_words", note="Misquoted.", speaker=speaker
+    )
     doc = api.get(
         reverse("api:quote-claimreview", kwargs={"pk": quote.pk}), headers=bearer(read_key)
     ).json()
-    assert doc["reviewRating"]["alternateName"] == "Disputed"
+    assert doc["reviewRating"]["alternateName"] == "Misquoted"
     assert doc["reviewRating"]["ratingValue"] == doc["reviewRating"]["worstRating"]
     assert doc["itemReviewed"]["author"] == {"@type": "Organization", "name": "NATO"}
     assert doc["reviewBody"] == "Misquoted."
@@ -108,6 +111,7 @@ def test_web_annotation_has_required_fields_and_selectors(api, read_key, editor)
     quote = _decided(
         editor,
         status="disputed",
+        reason="never_said",
         note="Wrong year.",
         article=ArticleFactory(url="https://news.example.org/a"),
     )
@@ -120,7 +124,7 @@ def test_web_annotation_has_required_fields_and_selectors(api, read_key, editor)
     assert {
         "type": "TextualBody",
         "purpose": "assessing",
-        "value": "Disputed",
+        "value": "Never said",
         "format": "text/plain",
     } in doc["body"]
     assert any(b.get("value") == "Wrong year." for b in doc["body"])

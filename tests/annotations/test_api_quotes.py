@@ -189,6 +189,7 @@ def test_api_review_with_version_field_succeeds(api, review_key, quote):
         _review_url(quote),
         {
             "status": "disputed",
+            "dispute_reason": "wrong_words",
             "note": "He said 'fees', not 'taxes'.",
             "evidence": ["https://example.org/transcript"],
             "version": 1,
@@ -234,7 +235,7 @@ def test_api_review_stale_if_match_is_412_and_changes_nothing(api, review_key, q
     quote_review_submit(quote=quote, user=other_editor, to_status="verified", expected_version=1)
     response = api.post(
         _review_url(quote),
-        {"status": "disputed", "note": "wrong"},
+        {"status": "disputed", "dispute_reason": "wrong_words", "note": "wrong"},
         format="json",
         headers={**bearer(review_key), "If-Match": '"1"'},
     )
@@ -331,7 +332,7 @@ def test_api_review_stale_version_field_is_409_and_changes_nothing(
     quote_review_submit(quote=quote, user=other_editor, to_status="verified", expected_version=1)
     response = api.post(
         _review_url(quote),
-        {"status": "disputed", "note": "x", "version": 1},
+        {"status": "disputed", "dispute_reason": "wrong_words", "note": "x", "version": 1},
         format="json",
         headers=bearer(review_key),
     )
@@ -367,7 +368,7 @@ def test_api_review_if_match_star_is_428(api, review_key, quote):
 def test_api_review_dispute_without_note_is_400(api, review_key, quote):
     response = api.post(
         _review_url(quote),
-        {"status": "disputed", "version": 1},
+        {"status": "disputed", "dispute_reason": "wrong_words", "version": 1},
         format="json",
         headers=bearer(review_key),
     )
@@ -506,7 +507,12 @@ def test_api_quote_list_rows_equal_the_declared_serializer(api, read_key, editor
         evidence=["https://example.org/transcript?id=1&lang=fr", "https://example.org/video"],
     )
     quote_review_submit(
-        quote=disputed, user=editor, to_status="disputed", expected_version=1, note="Misquoted."
+        quote=disputed,
+        user=editor,
+        to_status="disputed",
+        dispute_reason="wrong_words",
+        expected_version=1,
+        note="Misquoted.",
     )
     # Whole-second timestamps print without a fraction, like datetime.isoformat().
     Quote.objects.filter(pk=quotes[3].pk).update(

@@ -95,7 +95,12 @@ def test_quote_review_submit_stale_version_changes_nothing(quote, editor, other_
     quote_review_submit(quote=quote, user=editor, to_status="verified", expected_version=1)
     with pytest.raises(QuoteVersionConflict, match="alice"):
         quote_review_submit(
-            quote=quote, user=other_editor, to_status="disputed", expected_version=1, note="Wrong."
+            quote=quote,
+            user=other_editor,
+            to_status="disputed",
+            dispute_reason="wrong_words",
+            expected_version=1,
+            note="Wrong.",
         )
     quote.refresh_from_db()
     assert (quote.status, quote.version) == ("verified", 2)
@@ -105,7 +110,13 @@ def test_quote_review_submit_stale_version_changes_nothing(quote, editor, other_
 @pytest.mark.django_db
 def test_quote_review_submit_dispute_needs_note(quote, editor):
     with pytest.raises(ValidationError, match="note"):
-        quote_review_submit(quote=quote, user=editor, to_status="disputed", expected_version=1)
+        quote_review_submit(
+            quote=quote,
+            user=editor,
+            to_status="disputed",
+            dispute_reason="wrong_words",
+            expected_version=1,
+        )
     assert Quote.objects.get(pk=quote.pk).version == 1
 
 
@@ -152,6 +163,7 @@ def test_quote_review_submit_on_a_read_another_decision_overtook_is_a_conflict(
         quote=Quote.objects.get(pk=quote.pk),
         user=other_editor,
         to_status="disputed",
+        dispute_reason="wrong_words",
         expected_version=1,
         note="Said in 2019.",
     )

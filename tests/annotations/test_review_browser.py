@@ -113,15 +113,25 @@ def test_review_desk_keyboard_verify_dispute_undo(browser, live_server):
     page.wait_for_function(f"document.activeElement.id === 'quote-{quotes[1].pk}'")
     assert Quote.objects.get(pk=quotes[0].pk).status == "verified"
 
+    # d, then the reason by its number (2: wrong speaker), then the note, then Enter.
     page.keyboard.press("d")
     expect(page.locator("#action-panel")).to_have_attribute("data-quote", str(quotes[1].pk))
+    expect(page.locator("[data-reason-key='1']")).to_be_focused()
+    page.keyboard.press("2")
     expect(page.locator("#panel-note")).to_be_focused()
+    expect(page.locator("[data-reason-key='2']")).to_be_checked()
     page.keyboard.type("Kirby said this, not the speaker shown.")
     page.keyboard.press("Enter")
-    expect(page.locator(f"#quote-{quotes[1].pk}")).to_have_attribute("data-status", "disputed")
+    disputed_row = page.locator(f"#quote-{quotes[1].pk}")
+    expect(disputed_row).to_have_attribute("data-status", "disputed")
+    expect(disputed_row.locator("[data-dispute-reason]")).to_have_text("Reason: Wrong speaker")
+    expect(disputed_row.locator("[data-verdict]")).to_contain_text(
+        "Kirby said this, not the speaker shown."
+    )
     review = Review.objects.get(quote=quotes[1])
-    assert (review.to_status, review.note, review.reviewer) == (
+    assert (review.to_status, review.dispute_reason, review.note, review.reviewer) == (
         "disputed",
+        "wrong_speaker",
         "Kirby said this, not the speaker shown.",
         editor,
     )
@@ -167,6 +177,7 @@ def test_review_desk_keys_typed_while_a_decision_is_saving_are_not_lost(browser,
     page.evaluate("document.getElementById('review-status').textContent = ''")
     page.keyboard.press("j")
     page.keyboard.press("d")
+    page.keyboard.press("2")
     page.keyboard.type("Wrong speaker.")
     page.keyboard.press("Enter")
     page.keyboard.press("u")
@@ -191,7 +202,8 @@ def test_review_desk_dispute_without_note_shows_the_error(browser, live_server):
     page.keyboard.press("d")
     page.keyboard.press("Enter")
 
-    expect(page.locator("#action-panel .field-errors")).to_contain_text("A dispute needs a note")
+    expect(page.locator("#panel-note-errors")).to_contain_text("A dispute needs a note")
+    expect(page.locator("#panel-reason-errors")).to_contain_text("A dispute needs a reason")
     expect(page.locator("#panel-note")).to_have_attribute("aria-invalid", "true")
     assert Review.objects.count() == 0
     page.context.close()

@@ -171,7 +171,12 @@ def test_quote_undo_last_decision_returns_to_the_previous_status(quote, editor):
 
 def test_quote_undo_last_decision_restores_a_dispute_with_a_note(quote, editor):
     quote_review_submit(
-        quote=quote, user=editor, to_status="disputed", expected_version=1, note="wrong year"
+        quote=quote,
+        user=editor,
+        to_status="disputed",
+        dispute_reason="wrong_words",
+        expected_version=1,
+        note="wrong year",
     )
     quote_review_submit(quote=quote, user=editor, to_status="verified", expected_version=2)
 

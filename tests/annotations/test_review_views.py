@@ -353,6 +353,7 @@ def test_quote_review_dispute_with_note_and_evidence(editor_client, quote):
         review_url(quote),
         {
             "action": "disputed",
+            "dispute_reason": "wrong_words",
             "version": 1,
             "note": "Said in 2019, not this year.",
             "evidence": "https://example.org/a\n\n  http://example.org/b  \n",
@@ -368,7 +369,9 @@ def test_quote_review_dispute_with_note_and_evidence(editor_client, quote):
 
 def test_quote_review_dispute_without_note_is_refused_inline(editor_client, quote):
     response = editor_client.post(
-        review_url(quote), {"action": "disputed", "version": 1}, headers=HTMX
+        review_url(quote),
+        {"action": "disputed", "dispute_reason": "wrong_words", "version": 1},
+        headers=HTMX,
     )
 
     assert response.status_code == 422
@@ -398,7 +401,9 @@ def test_quote_review_refuses_a_javascript_evidence_link_and_keeps_the_input(edi
 
 
 def test_quote_review_without_javascript_shows_errors_on_the_page(editor_client, quote):
-    response = editor_client.post(review_url(quote), {"action": "disputed", "version": 1})
+    response = editor_client.post(
+        review_url(quote), {"action": "disputed", "dispute_reason": "wrong_words", "version": 1}
+    )
 
     assert response.status_code == 422
     assert "annotations/article_detail.html" in templates(response)
@@ -440,7 +445,13 @@ def test_quote_review_refused_without_javascript_keeps_the_input_in_the_panel(ed
     second = article.quotes.order_by("start")[1]
 
     response = editor_client.post(
-        review_url(second), {"action": "disputed", "version": 1, "evidence": "https://a.example"}
+        review_url(second),
+        {
+            "action": "disputed",
+            "dispute_reason": "wrong_words",
+            "version": 1,
+            "evidence": "https://a.example",
+        },
     )
     html = response.content.decode()
 
@@ -522,6 +533,7 @@ def test_quote_history_lists_reviews_newest_first_with_safe_links(editor_client,
         quote=quote,
         user=editor,
         to_status="disputed",
+        dispute_reason="wrong_words",
         expected_version=1,
         note="<b>wrong</b>",
         evidence=["https://example.org/proof"],

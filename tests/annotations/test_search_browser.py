@@ -59,7 +59,7 @@ def test_search_live_results_follow_typing_without_a_page_load(browser, live_ser
     expect(page.locator("#search-results .search-hit")).to_have_count(1)
     expect(page.locator("#search-results mark")).to_have_text("Sanctions")
     expect(page.locator("#search-results")).to_contain_text("Jen Psaki")
-    expect(page.locator("#search-results")).to_contain_text("UNCHECKED")
+    expect(page.locator("#search-results")).to_contain_text("Candidate")
     assert page.evaluate("window.searchMarker") == "still here"
     expect(page).to_have_url(re.compile(r"/search/\?q=sanction"))
 

@@ -38,7 +38,8 @@ def test_search_export_csv_streams_the_current_result_set(reporter_client):
     assert rows == [
         {
             "quote_id": str(quote.pk),
-            "status": "Verified",
+            "status": "verified",
+            "dispute_reason": "",
             "text": "We will deploy troops.",
             "speaker": "John Kirby",
             "speaker_title": "Pentagon spokesperson",
@@ -52,12 +53,26 @@ def test_search_export_csv_streams_the_current_result_set(reporter_client):
     ]
 
 
-def test_search_export_csv_labels_candidates_unchecked(reporter_client):
+def test_search_export_csv_uses_the_api_status_values(reporter_client):
     make_quote("We will deploy troops.")
 
     rows = list(csv.DictReader(io.StringIO(body(reporter_client.get(CSV_URL)))))
 
-    assert [row["status"] for row in rows] == ["UNCHECKED"]
+    assert [row["status"] for row in rows] == ["candidate"]
+
+
+def test_search_export_carries_the_dispute_reason(reporter_client):
+    make_quote("We will deploy troops.", status=Quote.Status.DISPUTED)
+
+    csv_rows = list(csv.DictReader(io.StringIO(body(reporter_client.get(CSV_URL)))))
+    jsonl = [json.loads(line) for line in body(reporter_client.get(JSONL_URL)).splitlines()]
+
+    assert [(row["status"], row["dispute_reason"]) for row in csv_rows] == [
+        ("disputed", "wrong_words")
+    ]
+    assert [(row["status"], row["dispute_reason"]) for row in jsonl] == [
+        ("disputed", "wrong_words")
+    ]
 
 
 @pytest.mark.parametrize(

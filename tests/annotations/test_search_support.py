@@ -29,7 +29,8 @@ def make_quote(
     if article is None:
         body = f"Reporting from the briefing.\n\n“{text}” was said on Monday.\n"
         article = ArticleFactory(title=title, outlet=outlet, body=body, published_at=published_at)
-    return QuoteFactory(article=article, speaker=speaker, status=status)
+    reason = Quote.DisputeReason.WRONG_WORDS if status == Quote.Status.DISPUTED else ""
+    return QuoteFactory(article=article, speaker=speaker, status=status, dispute_reason=reason)
 
 
 def test_make_quote_anchors_the_text_in_its_article(db):

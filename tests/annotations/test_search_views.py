@@ -56,7 +56,7 @@ def test_search_result_shows_everything_a_reporter_needs(reporter_client):
     assert "Pentagon briefing" in html and "Daily Planet" in html
     assert "2022-01-24 18:05" in html
     assert f'href="/articles/{quote.article_id}/#quote-{quote.pk}"' in html
-    assert ">UNCHECKED</span>" in html
+    assert ">Candidate</span>" in html
 
 
 def test_search_labels_each_status(reporter_client):
@@ -68,8 +68,9 @@ def test_search_labels_each_status(reporter_client):
 
     assert ">Verified</span>" in html
     assert ">Disputed</span>" in html
+    assert 'data-dispute-reason="wrong_words">Wrong words</span>' in html
     assert ">Not a quote</span>" in html
-    assert ">UNCHECKED</span>" not in html.split('id="search-results"')[1]
+    assert ">Candidate</span>" not in html.split('id="search-results"')[1]
 
 
 def test_search_escapes_quote_text(reporter_client):

@@ -390,7 +390,12 @@ class ApiClient:
         code, body, _ = self.call(
             "POST",
             f"/api/v1/quotes/{quote_id}/review/",
-            body={"status": status, "note": "fault test", "version": quote["version"]},
+            body={
+                "status": status,
+                "note": "fault test",
+                "version": quote["version"],
+                "dispute_reason": "wrong_words" if status == "disputed" else "",
+            },
         )
         return code, body, quote["version"]
 
@@ -437,7 +442,12 @@ class Browser:
 
     def decide(self, quote_id: int, action: str, version: int):
         form = urllib.parse.urlencode(
-            {"action": action, "version": version, "note": "fault test (htmx)"}
+            {
+                "action": action,
+                "version": version,
+                "note": "fault test (htmx)",
+                "dispute_reason": "wrong_words" if action == "disputed" else "",
+            }
         ).encode()
         return http(
             "POST",

@@ -81,6 +81,7 @@ def test_backup_restore_round_trip_keeps_rows_and_history(
             quote=quote,
             user=editor,
             to_status="disputed",
+            dispute_reason="wrong_words",
             expected_version=2,
             note="on second thought",
         )

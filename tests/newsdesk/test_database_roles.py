@@ -203,7 +203,12 @@ def test_database_roles_app_role_does_the_apps_real_work(monkeypatch):
     quote = Quote.objects.filter(article_id=article_id).order_by("start").first()
     reviewed = api.post(
         reverse("api:quote-review", kwargs={"pk": quote.pk}),
-        {"status": "disputed", "note": "Not what she said.", "version": 1},
+        {
+            "status": "disputed",
+            "dispute_reason": "wrong_words",
+            "note": "Not what she said.",
+            "version": 1,
+        },
         format="json",
         headers=bearer(key),
     )

@@ -67,11 +67,14 @@ def hostile_world(editor):
         reviewer=editor,
         from_status=Quote.Status.CANDIDATE,
         to_status=Quote.Status.DISPUTED,
+        dispute_reason="wrong_words",
         note=HOSTILE_NOTE,
         evidence=[EVIDENCE],
         quote_version=2,
     )
-    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.DISPUTED, version=2)
+    Quote.objects.filter(pk=quote.pk).update(
+        status=Quote.Status.DISPUTED, dispute_reason=Quote.DisputeReason.WRONG_WORDS, version=2
+    )
     quote.refresh_from_db()
     return {"article": article, "speaker": speaker, "quote": quote, "formula": formula}
 

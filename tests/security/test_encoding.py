@@ -12,7 +12,7 @@ BOUNDARY = "newsdesk-boundary"
 
 
 def _review_body(quote, note):
-    return f"action=disputed&version={quote.version}&note={note}"
+    return f"action=disputed&dispute_reason=wrong_words&version={quote.version}&note={note}"
 
 
 def _multipart(fields):
@@ -50,7 +50,12 @@ def test_encoding_review_note_with_invalid_utf8_is_refused_and_nothing_stored(ed
 @pytest.mark.django_db
 def test_encoding_review_note_with_invalid_utf8_in_multipart_is_refused(editor, quote):
     body = _multipart(
-        {"action": b"disputed", "version": str(quote.version).encode(), "note": b"bad\xed\xa0\x80"}
+        {
+            "action": b"disputed",
+            "dispute_reason": b"wrong_words",
+            "version": str(quote.version).encode(),
+            "note": b"bad\xed\xa0\x80",
+        }
     )
     response = _post_review(
         logged_in(editor), quote, body, content_type=f"multipart/form-data; boundary={BOUNDARY}"
@@ -72,6 +77,7 @@ def test_encoding_a_replacement_character_sent_in_multipart_is_stored_as_sent(ed
     body = _multipart(
         {
             "action": b"disputed",
+            "dispute_reason": b"wrong_words",
             "version": str(quote.version).encode(),
             "note": "bad\ufffdnote".encode(),
         }
@@ -97,7 +103,7 @@ def test_encoding_api_query_and_form_body_that_do_not_decode_are_json_400s(edito
     query = api.get("/api/v1/quotes/?speaker=%FF")
     form = api.post(
         f"/api/v1/quotes/{quote.pk}/review/",
-        f"status=disputed&version={quote.version}&note=bad%ED%A0%80note",
+        f"status=disputed&dispute_reason=wrong_words&version={quote.version}&note=bad%ED%A0%80note",
         content_type=URLENCODED,
     )
     assert query.status_code == 400

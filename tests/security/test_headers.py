@@ -105,7 +105,10 @@ def test_headers_on_every_page_status(editor, reporter, quote, settings):
         (
             "413 oversized form",
             413,
-            editor_client.post(review_url, {"action": "disputed", "note": "x" * 2000}),
+            editor_client.post(
+                review_url,
+                {"action": "disputed", "dispute_reason": "wrong_words", "note": "x" * 2000},
+            ),
         ),
         ("500 handler500", 500, editor_client.get("/test-only-500/")),
     ]
@@ -143,7 +146,11 @@ def test_headers_on_every_api_status(editor, reporter, quote, settings):
         (
             "413 oversized body",
             413,
-            reviewer.post(review_url, {"status": "disputed", "note": "x" * 2000}, format="json"),
+            reviewer.post(
+                review_url,
+                {"status": "disputed", "dispute_reason": "wrong_words", "note": "x" * 2000},
+                format="json",
+            ),
         ),
         ("500 handler500", 500, reader.get("/api/v1/test-only-500/")),
     ]

@@ -113,7 +113,12 @@ def test_invisible_quote_card_and_history_show_markers(editor):
     client = logged_in(editor)
     client.post(
         reverse("annotations:quote_review", args=[quote.pk]),
-        {"action": "disputed", "version": quote.version, "note": f"note {SPOOFED_BODY}"},
+        {
+            "action": "disputed",
+            "dispute_reason": "wrong_words",
+            "version": quote.version,
+            "note": f"note {SPOOFED_BODY}",
+        },
     )
     htmx = {"HX-Request": "true"}
     row = client.get(reverse("annotations:quote_row", args=[quote.pk]), headers=htmx)

@@ -71,7 +71,12 @@ def test_limits_review_form_refuses_a_note_over_the_limit(editor, quote):
     client = logged_in(editor)
     response = client.post(
         reverse("annotations:quote_review", args=[quote.pk]),
-        {"action": "disputed", "version": quote.version, "note": "n" * (NOTE_LIMIT + 1)},
+        {
+            "action": "disputed",
+            "dispute_reason": "wrong_words",
+            "version": quote.version,
+            "note": "n" * (NOTE_LIMIT + 1),
+        },
         headers={"HX-Request": "true"},
     )
     quote.refresh_from_db()
@@ -85,7 +90,12 @@ def test_limits_review_form_refuses_a_note_over_the_limit(editor, quote):
 def test_limits_api_review_refuses_a_note_over_the_limit(editor_api, quote):
     response = editor_api.post(
         f"/api/v1/quotes/{quote.pk}/review/",
-        {"status": "disputed", "version": quote.version, "note": "n" * (NOTE_LIMIT + 1)},
+        {
+            "status": "disputed",
+            "dispute_reason": "wrong_words",
+            "version": quote.version,
+            "note": "n" * (NOTE_LIMIT + 1),
+        },
         format="json",
     )
     assert response.status_code == 400
@@ -100,6 +110,7 @@ def test_limits_review_service_refuses_a_note_over_the_limit(editor, quote):
             quote=quote,
             user=editor,
             to_status=Quote.Status.DISPUTED,
+            dispute_reason="wrong_words",
             expected_version=quote.version,
             note="n" * (NOTE_LIMIT + 1),
         )
@@ -262,7 +273,14 @@ def test_limits_api_refuses_lone_surrogates_in_article_text(editor_api, field):
 
 @pytest.mark.django_db
 def test_limits_api_refuses_lone_surrogates_in_a_review_note(editor_api, quote):
-    raw = json.dumps({"status": "disputed", "version": quote.version, "note": "bad \udfff"})
+    raw = json.dumps(
+        {
+            "status": "disputed",
+            "dispute_reason": "wrong_words",
+            "version": quote.version,
+            "note": "bad \udfff",
+        }
+    )
     response = editor_api.post(
         f"/api/v1/quotes/{quote.pk}/review/", raw, content_type="application/json"
     )
@@ -283,7 +301,12 @@ def test_limits_api_refuses_lone_surrogates_in_a_speaker_name(editor_api):
 def test_limits_api_refuses_nul_in_a_review_note(editor_api, quote):
     response = editor_api.post(
         f"/api/v1/quotes/{quote.pk}/review/",
-        {"status": "disputed", "version": quote.version, "note": "bad \x00"},
+        {
+            "status": "disputed",
+            "dispute_reason": "wrong_words",
+            "version": quote.version,
+            "note": "bad \x00",
+        },
         format="json",
     )
     assert response.status_code == 400

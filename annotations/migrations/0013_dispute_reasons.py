@@ -1,0 +1,85 @@
+"""Structured dispute reasons (issue 15, section 3).
+
+A disputed quote carries exactly one reason (`Quote.dispute_reason`), and so does the review that
+disputed it; every other status carries none. Both are CHECK constraints.
+
+Quotes disputed before reasons existed get `cannot_confirm`, the reason that claims least: their
+note still says what the editor found. The review history is append-only (a trigger refuses
+UPDATE), so its constraint is added NOT VALID: old decisions stay as they were written, and
+PostgreSQL checks every row inserted from now on.
+"""
+
+from django.db import migrations, models
+
+REASONS = [
+    ("wrong_words", "Wrong words"),
+    ("wrong_speaker", "Wrong speaker"),
+    ("out_of_context", "Out of context"),
+    ("never_said", "Never said"),
+    ("cannot_confirm", "Cannot confirm"),
+]
+VALUES = [value for value, _label in REASONS]
+
+
+def _matches(status_field):
+    return models.Q(
+        models.Q(("dispute_reason__in", VALUES), (status_field, "disputed")),
+        models.Q(models.Q((status_field, "disputed"), _negated=True), ("dispute_reason", "")),
+        _connector="OR",
+    )
+
+
+def _check_sql(status_field):
+    values = ", ".join(f"'{value}'" for value in VALUES)
+    return (
+        f"({status_field} = 'disputed' AND dispute_reason IN ({values})) "
+        f"OR ({status_field} <> 'disputed' AND dispute_reason = '')"
+    )
+
+
+REVIEW_CONSTRAINT = "review_dispute_reason_matches_status"
+
+
+class Migration(migrations.Migration):
+    dependencies = [("annotations", "0012_speakers")]
+
+    operations = [
+        migrations.AddField(
+            model_name="quote",
+            name="dispute_reason",
+            field=models.CharField(blank=True, choices=REASONS, max_length=16),
+        ),
+        migrations.AddField(
+            model_name="review",
+            name="dispute_reason",
+            field=models.CharField(blank=True, choices=REASONS, max_length=16),
+        ),
+        migrations.RunSQL(
+            "UPDATE annotations_quote SET dispute_reason = 'cannot_confirm' "
+            "WHERE status = 'disputed'",
+            migrations.RunSQL.noop,
+        ),
+        migrations.AddConstraint(
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=_matches("status"), name="quote_dispute_reason_matches_status"
+            ),
+        ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddConstraint(
+                    model_name="review",
+                    constraint=models.CheckConstraint(
+                        condition=_matches("to_status"), name=REVIEW_CONSTRAINT
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    f"ALTER TABLE annotations_review ADD CONSTRAINT {REVIEW_CONSTRAINT} "
+                    f"CHECK ({_check_sql('to_status')}) NOT VALID",
+                    f"ALTER TABLE annotations_review DROP CONSTRAINT {REVIEW_CONSTRAINT}",
+                ),
+            ],
+        ),
+    ]
