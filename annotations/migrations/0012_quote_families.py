@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="quotefamilymember",
             index=django.contrib.postgres.indexes.GinIndex(
-                fields=["shingles"], name="family_member_shingles_gin"
+                fastupdate=False, fields=["shingles"], name="family_member_shingles_gin"
             ),
         ),
     ]

@@ -55,7 +55,7 @@ class QuoteFamilyMember(models.Model):
     family = models.ForeignKey(QuoteFamily, on_delete=models.CASCADE, related_name="members")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # The earlier quote this one was linked to (NULL for the first), and how alike they are
-    # (pg_trgm similarity of the normalised texts).
+    # (pg_trgm similarity of the normalised texts when the wording differs, otherwise 1).
     linked_to = models.ForeignKey(
         Quote, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -66,7 +66,9 @@ class QuoteFamilyMember(models.Model):
 
     class Meta:
         indexes = [
-            GinIndex(fields=["shingles"], name="family_member_shingles_gin"),
+            # Every insert searches the index first; a pending list (fastupdate) would make
+            # each of those searches scan it (bench/families.py).
+            GinIndex(fields=["shingles"], name="family_member_shingles_gin", fastupdate=False),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ at 1M quotes as at 100k. A trigram GIN index finds a short new quote inside an e
 the archive (docs/families.md).
 """
 
+import datetime as dt
 import re
 import unicodedata
 import zlib
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from annotations.models import Quote, QuoteFamily, QuoteFamilyMember
 
@@ -38,7 +40,10 @@ SHINGLE_WORDS = 5
 # Candidates looked at per quote. A slogan shared by thousands of quotes must not make one
 # link cost thousands of similarity computations; a real relative shares many 5-grams and
 # so is among the first rows the index returns for any of them.
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 100
+# Members of one family whose similarity is computed when none is identical or contained: the
+# first few the index returns stand for the family.
+SIMILARITY_PER_FAMILY = 3
 # Linking takes this transaction-scoped advisory lock, so two workers storing the same words
 # at once cannot each start a family of their own.
 LINK_LOCK_KEY = 7_433_400_517
@@ -94,16 +99,14 @@ def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
     )
 
 
-def link_kind(
-    *, normalized: str, words: Sequence[str], other: str, other_words: Sequence[str], sim: float
+def structural_kind(
+    *, normalized: str, words: Sequence[str], other: str, other_words: Sequence[str]
 ) -> str | None:
-    """How a quote relates to another one, or None when they are different quotes."""
+    """Identical or "part of", decided on the words; None leaves it to the similarity."""
     if normalized == other or (words and list(words) == list(other_words)):
         return Kind.IDENTICAL
     if _contains(other_words, words) or _contains(words, other_words):
         return Kind.PART_OF
-    if sim >= WORDING_THRESHOLD:
-        return Kind.WORDING_DIFFERS
     return None
 
 
@@ -134,6 +137,7 @@ class _Todo:
     normalized: str
     words: list[str]
     shingles: list[int]
+    published_at: dt.datetime | None
     family: int = 0  # set once the batch is decided
     kind: str = Kind.FIRST
     linked_to: int | None = None
@@ -141,10 +145,10 @@ class _Todo:
 
 
 _CANDIDATES_SQL = """
-SELECT w.i, c.quote_id, c.family_id, c.normalized, c.sim
-  FROM unnest(%(idx)s::int[], %(norm)s::text[], %(sh)s::text[]) AS w(i, norm, sh)
+SELECT w.i, c.quote_id, c.family_id, c.normalized
+  FROM unnest(%(idx)s::int[], %(sh)s::text[]) AS w(i, sh)
  CROSS JOIN LATERAL (
-        SELECT m.quote_id, m.family_id, m.normalized, similarity(m.normalized, w.norm) AS sim
+        SELECT m.quote_id, m.family_id, m.normalized
           FROM annotations_quotefamilymember m
          WHERE m.shingles && string_to_array(w.sh, ',')::int[]
          LIMIT %(limit)s) AS c
@@ -155,6 +159,8 @@ SELECT similarity(a, b) FROM unnest(%(a)s::text[], %(b)s::text[]) WITH ORDINALIT
  ORDER BY n
 """
 
+Node = tuple[str, int]
+
 
 def _similarities(pairs: Sequence[tuple[str, str]]) -> list[float]:
     if not pairs:
@@ -164,6 +170,70 @@ def _similarities(pairs: Sequence[tuple[str, str]]) -> list[float]:
             _PAIR_SIMILARITY_SQL, {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}
         )
         return [float(row[0]) for row in cursor.fetchall()]
+
+
+def _candidates(todo: Sequence[_Todo]) -> dict[int, dict[Node, list[tuple[int, str]]]]:
+    """Per quote to link: the earlier quotes sharing a 5-gram, grouped by family: existing
+    families ("f", id) from the index, and quotes earlier in this batch ("n", index)."""
+    found: dict[int, dict[Node, list[tuple[int, str]]]] = {i: {} for i in range(len(todo))}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CANDIDATES_SQL,
+            {
+                "idx": list(range(len(todo))),
+                "sh": [",".join(map(str, t.shingles)) for t in todo],
+                "limit": MAX_CANDIDATES,
+            },
+        )
+        for i, quote_id, family_id, normalized in cursor.fetchall():
+            found[i].setdefault(("f", family_id), []).append((quote_id, normalized))
+    by_shingle: dict[int, list[int]] = {}
+    for i, t in enumerate(todo):
+        for h in t.shingles:
+            for j in by_shingle.get(h, ()):
+                group = found[i].setdefault(("n", j), [])
+                if not group:
+                    group.append((todo[j].quote_id, todo[j].normalized))
+            by_shingle.setdefault(h, []).append(i)
+    return found
+
+
+def _matches(todo: Sequence[_Todo]) -> list[list[tuple[int, float, int, Node]]]:
+    """Per quote: (rank, -similarity, quote id, family node) of every family it belongs with.
+
+    Identical and "part of" are decided on the words, so a family with such a member costs no
+    similarity; pg_trgm similarity is computed, in one statement for the whole batch, only for
+    up to SIMILARITY_PER_FAMILY members of the other families.
+    """
+    matches: list[list[tuple[int, float, int, Node]]] = [[] for _ in todo]
+    pending: list[tuple[int, int, Node, str]] = []
+    words_of: dict[str, list[str]] = {}
+    for i, groups in _candidates(todo).items():
+        t = todo[i]
+        for node, members in groups.items():
+            best: tuple[int, int] | None = None
+            for quote_id, normalized in members:
+                words = words_of.setdefault(normalized, quote_words(normalized))
+                kind = structural_kind(
+                    normalized=t.normalized, words=t.words, other=normalized, other_words=words
+                )
+                if kind == Kind.IDENTICAL:
+                    best = (_RANK[Kind.IDENTICAL], quote_id)
+                    break
+                if kind == Kind.PART_OF and best is None:
+                    best = (_RANK[Kind.PART_OF], quote_id)
+            if best is not None:
+                matches[i].append((best[0], -1.0, best[1], node))
+            else:
+                pending.extend(
+                    (i, quote_id, node, normalized)
+                    for quote_id, normalized in members[:SIMILARITY_PER_FAMILY]
+                )
+    sims = _similarities([(todo[i].normalized, normalized) for i, _, _, normalized in pending])
+    for (i, quote_id, node, _), sim in zip(pending, sims, strict=True):
+        if sim >= WORDING_THRESHOLD:
+            matches[i].append((_RANK[Kind.WORDING_DIFFERS], -sim, quote_id, node))
+    return matches
 
 
 # No savepoint: every caller is inside its write's transaction already (the pre-highlight store,
@@ -185,8 +255,12 @@ def quote_families_link(
     rows = Quote.objects.filter(Q(pk__in=quote_ids) | Q(article_id__in=article_ids))
     todo: list[_Todo] = []
     stale: list[int] = []
-    for pk, text, known, family_id in rows.order_by("pk").values_list(
-        "pk", "text", "family_member__normalized", "family_member__family_id"
+    for pk, text, published_at, known, family_id in rows.order_by("pk").values_list(
+        "pk",
+        "text",
+        "article__published_at",
+        "family_member__normalized",
+        "family_member__family_id",
     ):
         normalized = quote_text_normalize(text)
         if known is not None and known == normalized:
@@ -195,7 +269,7 @@ def quote_families_link(
             stale.append(pk)
             refresh.add(family_id)
         words = quote_words(normalized)
-        todo.append(_Todo(pk, normalized, words, quote_shingles(words)))
+        todo.append(_Todo(pk, normalized, words, quote_shingles(words), published_at))
     if not todo:
         raised = quote_family_refresh(family_ids=refresh) if refresh else ()
         return LinkResult(linked=0, raised=raised)
@@ -205,83 +279,31 @@ def quote_families_link(
     if stale:
         QuoteFamilyMember.objects.filter(quote_id__in=stale).delete()
 
-    candidates: dict[int, list[tuple[int, int, str, float]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CANDIDATES_SQL,
-            {
-                "idx": list(range(len(todo))),
-                "norm": [t.normalized for t in todo],
-                "sh": [",".join(map(str, t.shingles)) for t in todo],
-                "limit": MAX_CANDIDATES,
-            },
-        )
-        for i, quote_id, family_id, normalized, sim in cursor.fetchall():
-            candidates.setdefault(i, []).append((quote_id, family_id, normalized, float(sim)))
-
-    # Quotes of this same batch that share a 5-gram with an earlier one of the batch.
-    by_shingle: dict[int, list[int]] = {}
-    inner: list[tuple[int, int]] = []
-    for i, t in enumerate(todo):
-        seen: set[int] = set()
-        for h in t.shingles:
-            for j in by_shingle.get(h, ()):
-                if j not in seen:
-                    seen.add(j)
-                    inner.append((i, j))
-            by_shingle.setdefault(h, []).append(i)
-    inner_sims = dict(
-        zip(
-            inner,
-            _similarities([(todo[i].normalized, todo[j].normalized) for i, j in inner]),
-            strict=True,
-        )
-    )
-    inner_by_i: dict[int, list[int]] = {}
-    for i, j in inner:
-        inner_by_i.setdefault(i, []).append(j)
-
     # Union-find over families: existing ones ("f", id) and ones to create ("n", todo index).
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
+    parent: dict[Node, Node] = {}
 
-    def find(node: tuple[str, int]) -> tuple[str, int]:
+    def find(node: Node) -> Node:
         parent.setdefault(node, node)
         while parent[node] != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
         return node
 
-    node_of: list[tuple[str, int]] = []
-    for i, t in enumerate(todo):
-        # (quote id, its normalised text and words, similarity, its family's node)
-        others = [
-            (quote_id, normalized, quote_words(normalized), sim, ("f", family_id))
-            for quote_id, family_id, normalized, sim in candidates.get(i, ())
-        ] + [
-            (todo[j].quote_id, todo[j].normalized, todo[j].words, inner_sims[(i, j)], node_of[j])
-            for j in inner_by_i.get(i, ())
-        ]
-        matches: list[tuple[int, float, int, tuple[str, int]]] = []
-        for quote_id, normalized, words, sim, other_node in others:
-            kind = link_kind(
-                normalized=t.normalized, words=t.words, other=normalized, other_words=words, sim=sim
-            )
-            if kind is not None:
-                matches.append((_RANK[Kind(kind)], -sim, quote_id, other_node))
+    node_of: list[Node] = []
+    for i, (t, found) in enumerate(zip(todo, _matches(todo), strict=True)):
         node = find(("n", i))
         node_of.append(node)
-        if not matches:
+        if not found:
             continue
-        matches.sort(key=lambda m: (m[0], m[1], m[2]))
-        rank, neg_sim, linked_to, _ = matches[0]
+        found.sort(key=lambda m: (m[0], m[1], m[2]))
+        rank, neg_sim, linked_to, _ = found[0]
         t.kind = next(k for k, r in _RANK.items() if r == rank)
         t.linked_to, t.similarity = linked_to, -neg_sim
         # The quote bridges every family it matches: they become one.
-        for m in matches:
-            other_root = find(m[3])
+        for m in found:
+            other_root = find(m[3] if m[3][0] == "f" else node_of[m[3][1]])
             if other_root != node:
                 parent[other_root] = node
-        node = find(node)
 
     groups: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for node in list(parent):
@@ -297,10 +319,27 @@ def quote_families_link(
             merges.update((pk, existing[0]) for pk in existing[1:])
         else:
             to_create.append(group_root)
-    created = QuoteFamily.objects.bulk_create([QuoteFamily() for _ in to_create])
+    # A new family of one quote is known without asking the database; only families that
+    # gained or lost members are recomputed (most quotes are said once).
+    single = {
+        node: todo[nodes[0][1]]
+        for node, nodes in groups.items()
+        if len(nodes) == 1 and nodes[0][0] == "n"
+    }
+    created = QuoteFamily.objects.bulk_create(
+        [
+            QuoteFamily(
+                first_quote_id=single[node].quote_id, first_published_at=single[node].published_at
+            )
+            if node in single
+            else QuoteFamily()
+            for node in to_create
+        ]
+    )
     target.update((node, family.pk) for node, family in zip(to_create, created, strict=True))
     for i, t in enumerate(todo):
         t.family = target[find(node_of[i])]
+    refresh |= {target[node] for node in groups if node not in single}
 
     if merges:
         for source, into in merges.items():
@@ -309,28 +348,48 @@ def quote_families_link(
         QuoteFamily.objects.filter(pk__in=list(merges)).delete()
         refresh -= set(merges)
 
-    QuoteFamilyMember.objects.bulk_create(
-        [
-            QuoteFamilyMember(
-                quote_id=t.quote_id,
-                family_id=t.family,
-                kind=t.kind,
-                linked_to_id=t.linked_to,
-                similarity=t.similarity,
-                normalized=t.normalized,
-                shingles=t.shingles,
-            )
-            for t in todo
-        ],
-        batch_size=500,
-    )
-    refresh |= {t.family for t in todo}
+    _copy_members(todo)
     raised = quote_family_refresh(family_ids=refresh)
     return LinkResult(
         linked=len(todo),
         families={t.quote_id: t.family for t in todo},
         raised=raised,
     )
+
+
+_MEMBER_COLUMNS = (
+    "quote_id",
+    "family_id",
+    "kind",
+    "linked_to_id",
+    "similarity",
+    "normalized",
+    "shingles",
+    "created_at",
+)
+
+
+def _copy_members(todo: Sequence[_Todo]) -> None:
+    # COPY, like the pre-highlight store's quotes: building a few hundred model instances and a
+    # multi-thousand-parameter INSERT cost more than the database's work (bench/families.py).
+    now = timezone.now()
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(QuoteFamilyMember._meta.db_table), ", ".join(_MEMBER_COLUMNS)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for t in todo:
+            copy.write_row(
+                (
+                    t.quote_id,
+                    t.family,
+                    t.kind,
+                    t.linked_to,
+                    t.similarity,
+                    t.normalized,
+                    t.shingles,
+                    now,
+                )
+            )
 
 
 _REFRESH_SQL = """
