@@ -5,6 +5,7 @@ Dependencies run one way, from the newsroom's content down to the machinery arou
     articles  <-  quotes  ->  speakers
                     ^
                  reviews          (append-only history of every decision on a quote)
+                 families         (the same words quoted in several articles)
 
     clients, webhooks, changes    (the API area: CMS keys, webhook deliveries, the change feed)
     ingest                        (batches of articles uploaded through the desk)
@@ -20,6 +21,7 @@ other tables is a service, not a model method.
 from annotations.models.articles import Article, body_fingerprint, body_hash
 from annotations.models.changes import ChangeEvent
 from annotations.models.clients import API_KEY_PREFIX, ApiClient, IdempotencyRecord, api_key_hash
+from annotations.models.families import QuoteFamily, QuoteFamilyMember
 from annotations.models.ingest import IngestBatch, IngestRow
 from annotations.models.quotes import DisputeReason, Quote, QuoteStatus, dispute_reason_problem
 from annotations.models.reviews import Review
@@ -43,6 +45,8 @@ __all__ = [
     "IngestBatch",
     "IngestRow",
     "Quote",
+    "QuoteFamily",
+    "QuoteFamilyMember",
     "QuoteStatus",
     "Review",
     "Speaker",

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotations.models import Article
+from annotations.services.families import quote_families_link, quote_family_refresh
 from annotations.services.prehighlight import PrehighlightPublisher, prehighlight_enqueue
 
 ARTICLE_EDITABLE_FIELDS = ("title", "body", "url", "outlet", "byline", "published_at", "language")
@@ -89,7 +90,12 @@ def article_update(*, article: Article, data: Mapping[str, Any], replace: bool =
         from annotations.services.anchoring import article_reanchor_quotes
 
         article_reanchor_quotes(article=article, old_body=old_body)
+        # Re-anchoring may have changed quoted words: they are linked again.
+        quote_families_link(article_ids=[article.pk])
         prehighlight_enqueue(pairs=[(article.pk, article.revision)])
+    if "published_at" in changed:
+        # The first appearance of a family is the earliest publication.
+        quote_family_refresh(quote_ids=article.quotes.values_list("pk", flat=True))
     return article
 
 

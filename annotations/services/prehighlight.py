@@ -27,6 +27,7 @@ from django.utils import timezone
 from annotations.extraction import QuoteCandidate, SpeakerRecord, extract_quotes
 from annotations.models import Article, Quote, Speaker, SpeakerAlias, normalize_alias
 from annotations.services.anchoring import CONTEXT_CHARS, untouched_machine_q
+from annotations.services.families import quote_families_link, quote_family_ids
 
 logger = logging.getLogger(__name__)
 
@@ -414,12 +415,22 @@ def _store(extracted: Sequence[_Extracted], token: str) -> list[PrehighlightResu
     stale_ids = [pk for p in plans for pk in p.to_delete]
     to_update = [q for p in plans for q in p.to_update]
     to_create = [q for p in plans for q in p.to_create]
+    # Families that lose a member or whose member changed (speaker, words) are recomputed.
+    touched_families = (
+        quote_family_ids(quote_ids=[*stale_ids, *(q.pk for q in to_update)])
+        if stale_ids or to_update
+        else set()
+    )
     if stale_ids:
         Quote.objects.filter(pk__in=stale_ids).delete()
     if to_update:
         Quote.objects.bulk_update(to_update, _QUOTE_FIELDS, batch_size=500)
     if to_create:
         _copy_quotes(to_create, now)
+    # Same transaction, same locks: a stored candidate is never visible without its family.
+    quote_families_link(
+        article_ids=[e.article_id for e in fresh], refresh_family_ids=touched_families
+    )
 
     # Revisions were checked under the lock, so F("revision") is the revision processed.
     Article.objects.filter(pk__in=[e.article_id for e in fresh]).update(

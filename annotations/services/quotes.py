@@ -17,6 +17,11 @@ from annotations import roles
 from annotations.errors import QuoteVersionConflict
 from annotations.models import Article, Quote, Review, Speaker
 from annotations.services import events
+from annotations.services.families import (
+    quote_families_link,
+    quote_family_ids,
+    quote_family_refresh,
+)
 from annotations.services.reviews import quote_review_submit
 from annotations.services.speakers import speaker_upsert
 
@@ -83,6 +88,7 @@ def quote_set_speaker(
 ) -> Quote:
     roles.require_editor(user)
     _conditional_update(quote=quote, user=user, expected_version=expected_version, speaker=speaker)
+    quote_family_refresh(quote_ids=[quote.pk])
     events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
     return quote
 
@@ -138,6 +144,8 @@ def quote_fix_span(
         raise ValidationError(
             "Another quote already covers exactly this passage.", code="duplicate_span"
         ) from None
+    # New words may belong to another family.
+    quote_families_link(quote_ids=[quote.pk])
     events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
     return quote
 
@@ -172,6 +180,7 @@ def quote_add_by_editor(
         raise ValidationError(
             "Another quote already covers exactly this passage.", code="duplicate_span"
         ) from None
+    quote_families_link(quote_ids=[quote.pk])
     events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
     return quote
 
@@ -186,7 +195,9 @@ def quote_delete(*, quote: Quote, user: User) -> None:
             "A reviewed quote keeps its history and cannot be deleted.", code="reviewed"
         )
     was = Quote.objects.select_for_update().get(pk=quote.pk)
+    families = quote_family_ids(quote_ids=[was.pk])
     was.delete()
+    quote_family_refresh(family_ids=families)
     # A verdict is news for the CMS even when its quote goes (only raw data can get here with
     # a verdict but no review; the event says so all the same).
     kind = (

@@ -11,6 +11,7 @@ from annotations import roles
 from annotations.errors import QuoteVersionConflict
 from annotations.models import Quote, Review, dispute_reason_problem
 from annotations.services import events
+from annotations.services.families import quote_family_refresh
 
 MAX_EVIDENCE_LINKS = 20
 
@@ -100,6 +101,8 @@ def quote_review_submit(
     # What the UPDATE wrote, without reading the row back.
     for field, value in written.items():
         setattr(quote, field, value)
+    # A verdict here may contradict one on the same words elsewhere.
+    quote_family_refresh(quote_ids=[quote.pk])
     events.publish(
         events.decision_event_kind(from_status=review.from_status, to_status=to_status),
         quote=quote,

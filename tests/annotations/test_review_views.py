@@ -309,8 +309,9 @@ def test_quote_review_verify_runs_at_most_eight_queries(
     editor_client.get(article_url(quote.article))  # the session exists
 
     # Session, user and roles, the quote with its article's spans, then the decision: begin,
-    # update, review, webhook subscriptions, commit. The row is drawn from what was written.
-    with django_assert_max_num_queries(8):
+    # update, review, the quote family's conflict check, webhook subscriptions, commit. The row
+    # is drawn from what was written.
+    with django_assert_max_num_queries(9):
         response = editor_client.post(
             review_url(quote), {"action": "verified", "version": 1}, headers=HTMX
         )
@@ -326,9 +327,9 @@ def test_quote_review_with_a_subscribed_webhook_runs_at_most_twelve_queries(
     WebhookEndpoint.objects.create(url="https://cms.example/hook", events=["quote.verified"])
     editor_client.get(article_url(quote.article))
 
-    # The eight of a decision, then the subscribed endpoints (instead of the check for any),
+    # The nine of a decision, then the subscribed endpoints (instead of the check for any),
     # the quote as the payload shows it, and the delivery in its savepoint.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = editor_client.post(
             review_url(quote), {"action": "verified", "version": 1}, headers=HTMX
         )

@@ -1,0 +1,480 @@
+"""Quote families: link every saved quote to the earlier quotes with the same words.
+
+    quote saved (pre-highlight store, an editor's add or span fix, a re-anchoring body edit)
+        -> quote_families_link(...)      one batch, a handful of statements however many quotes
+            -> candidates: members sharing a word 5-gram (GIN index on `shingles`, `&&`)
+            -> verdict per candidate: identical > part of > wording differs (pg_trgm similarity)
+            -> join the best match's family, merging families the quote bridges
+            -> quote_family_refresh(...)  size, first appearance, alarms, conflicts
+
+Why word 5-grams and not a trigram index on the text: "part of" is a contiguous run of at least
+five words, so every such pair shares a 5-gram whichever of the two was saved first, and a
+5-gram's posting list holds only the quotes with that run of words, so a lookup costs the same
+at 1M quotes as at 100k. A trigram GIN index finds a short new quote inside an earlier long one
+(`<%`) but not an earlier short quote inside a new long one, and its posting lists grow with
+the archive (docs/families.md).
+"""
+
+import datetime as dt
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from annotations.models import Quote, QuoteFamily, QuoteFamilyMember
+
+Kind = QuoteFamilyMember.Kind
+
+# pg_trgm similarity of the normalised texts from which two quotes that are neither identical
+# nor one part of the other count as the same quote with its wording changed. Chosen on the
+# pairs in docs/families.md: real re-wordings scored 0.63-0.96, different sentences sharing an
+# opener or a slogan 0.20-0.47; 0.55 sits in the gap with room on both sides.
+WORDING_THRESHOLD = 0.55
+PART_MIN_WORDS = 5
+SHINGLE_WORDS = 5
+# Candidates looked at per quote. A slogan shared by thousands of quotes must not make one
+# link cost thousands of similarity computations; a real relative shares many 5-grams and
+# so is among the first rows the index returns for any of them.
+MAX_CANDIDATES = 100
+# Members of one family whose similarity is computed when none is identical or contained: the
+# first few the index returns stand for the family.
+SIMILARITY_PER_FAMILY = 3
+# Linking takes this transaction-scoped advisory lock, so two workers storing the same words
+# at once cannot each start a family of their own.
+LINK_LOCK_KEY = 7_433_400_517
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("“”„‟«»‹›「」『』″", '"'),
+        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+    }
+)
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+(?:'\w+)*")
+# British and American typesetting disagree on whether the closing comma or full stop is inside
+# the quote marks; it is not part of what was said.
+_TRAILING = " ,.;:"
+
+
+def quote_text_normalize(text: str) -> str:
+    """Case, quote marks, apostrophes, dashes and spacing folded; what "identical" compares."""
+    folded = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+    return _SPACE.sub(" ", folded).strip().strip('"').rstrip(_TRAILING).strip()
+
+
+def quote_words(normalized: str) -> list[str]:
+    return _WORD.findall(normalized)
+
+
+def _hash(value: str) -> int:
+    # crc32 as a signed 32-bit integer: a collision only costs one candidate to verify.
+    h = zlib.crc32(value.encode("utf-8"))
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def quote_shingles(words: Sequence[str]) -> list[int]:
+    """Hashes of every run of five words; a shorter quote is one hash of all its words."""
+    if len(words) < SHINGLE_WORDS:
+        return [_hash(" ".join(words))] if words else []
+    runs = {
+        _hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+    }
+    return sorted(runs)
+
+
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    n = len(shorter)
+    if n < PART_MIN_WORDS or n >= len(longer):
+        return False
+    first = shorter[0]
+    return any(
+        longer[i] == first and list(longer[i : i + n]) == list(shorter)
+        for i in range(len(longer) - n + 1)
+    )
+
+
+def structural_kind(
+    *, normalized: str, words: Sequence[str], other: str, other_words: Sequence[str]
+) -> str | None:
+    """Identical or "part of", decided on the words; None leaves it to the similarity."""
+    if normalized == other or (words and list(words) == list(other_words)):
+        return Kind.IDENTICAL
+    if _contains(other_words, words) or _contains(words, other_words):
+        return Kind.PART_OF
+    return None
+
+
+_RANK = {Kind.IDENTICAL: 0, Kind.PART_OF: 1, Kind.WORDING_DIFFERS: 2}
+
+
+@dataclass(frozen=True)
+class FamilyChange:
+    """A family whose alarm or conflict flag went up in this transaction."""
+
+    family_id: int
+    conflict: bool
+    wording_differs: bool
+    speakers_differ: bool
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    linked: int
+    # quote id -> family id, for the quotes linked by this call.
+    families: dict[int, int] = field(default_factory=dict)
+    raised: tuple[FamilyChange, ...] = ()
+
+
+@dataclass
+class _Todo:
+    quote_id: int
+    normalized: str
+    words: list[str]
+    shingles: list[int]
+    published_at: dt.datetime | None
+    family: int = 0  # set once the batch is decided
+    kind: str = Kind.FIRST
+    linked_to: int | None = None
+    similarity: float = 1.0
+
+
+_CANDIDATES_SQL = """
+SELECT w.i, c.quote_id, c.family_id, c.normalized
+  FROM unnest(%(idx)s::int[], %(sh)s::text[]) AS w(i, sh)
+ CROSS JOIN LATERAL (
+        SELECT m.quote_id, m.family_id, m.normalized
+          FROM annotations_quotefamilymember m
+         WHERE m.shingles && string_to_array(w.sh, ',')::int[]
+         LIMIT %(limit)s) AS c
+"""
+
+_PAIR_SIMILARITY_SQL = """
+SELECT similarity(a, b) FROM unnest(%(a)s::text[], %(b)s::text[]) WITH ORDINALITY AS p(a, b, n)
+ ORDER BY n
+"""
+
+Node = tuple[str, int]
+
+
+def _similarities(pairs: Sequence[tuple[str, str]]) -> list[float]:
+    if not pairs:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PAIR_SIMILARITY_SQL, {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}
+        )
+        return [float(row[0]) for row in cursor.fetchall()]
+
+
+def _candidates(todo: Sequence[_Todo]) -> dict[int, dict[Node, list[tuple[int, str]]]]:
+    """Per quote to link: the earlier quotes sharing a 5-gram, grouped by family: existing
+    families ("f", id) from the index, and quotes earlier in this batch ("n", index)."""
+    found: dict[int, dict[Node, list[tuple[int, str]]]] = {i: {} for i in range(len(todo))}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CANDIDATES_SQL,
+            {
+                "idx": list(range(len(todo))),
+                "sh": [",".join(map(str, t.shingles)) for t in todo],
+                "limit": MAX_CANDIDATES,
+            },
+        )
+        for i, quote_id, family_id, normalized in cursor.fetchall():
+            found[i].setdefault(("f", family_id), []).append((quote_id, normalized))
+    by_shingle: dict[int, list[int]] = {}
+    for i, t in enumerate(todo):
+        for h in t.shingles:
+            for j in by_shingle.get(h, ()):
+                group = found[i].setdefault(("n", j), [])
+                if not group:
+                    group.append((todo[j].quote_id, todo[j].normalized))
+            by_shingle.setdefault(h, []).append(i)
+    return found
+
+
+def _matches(todo: Sequence[_Todo]) -> list[list[tuple[int, float, int, Node]]]:
+    """Per quote: (rank, -similarity, quote id, family node) of every family it belongs with.
+
+    Identical and "part of" are decided on the words, so a family with such a member costs no
+    similarity; pg_trgm similarity is computed, in one statement for the whole batch, only for
+    up to SIMILARITY_PER_FAMILY members of the other families.
+    """
+    matches: list[list[tuple[int, float, int, Node]]] = [[] for _ in todo]
+    pending: list[tuple[int, int, Node, str]] = []
+    words_of: dict[str, list[str]] = {}
+    for i, groups in _candidates(todo).items():
+        t = todo[i]
+        for node, members in groups.items():
+            best: tuple[int, int] | None = None
+            for quote_id, normalized in members:
+                words = words_of.setdefault(normalized, quote_words(normalized))
+                kind = structural_kind(
+                    normalized=t.normalized, words=t.words, other=normalized, other_words=words
+                )
+                if kind == Kind.IDENTICAL:
+                    best = (_RANK[Kind.IDENTICAL], quote_id)
+                    break
+                if kind == Kind.PART_OF and best is None:
+                    best = (_RANK[Kind.PART_OF], quote_id)
+            if best is not None:
+                matches[i].append((best[0], -1.0, best[1], node))
+            else:
+                pending.extend(
+                    (i, quote_id, node, normalized)
+                    for quote_id, normalized in members[:SIMILARITY_PER_FAMILY]
+                )
+    sims = _similarities([(todo[i].normalized, normalized) for i, _, _, normalized in pending])
+    for (i, quote_id, node, _), sim in zip(pending, sims, strict=True):
+        if sim >= WORDING_THRESHOLD:
+            matches[i].append((_RANK[Kind.WORDING_DIFFERS], -sim, quote_id, node))
+    return matches
+
+
+# No savepoint: every caller is inside its write's transaction already (the pre-highlight store,
+# the editor's services), and a savepoint is two more statements per batch.
+@transaction.atomic(savepoint=False)
+def quote_families_link(
+    *,
+    quote_ids: Iterable[int] = (),
+    article_ids: Iterable[int] = (),
+    refresh_family_ids: Iterable[int] = (),
+) -> LinkResult:
+    """Link the given quotes (and every quote of the given articles) that are not linked yet or
+    whose words changed since; idempotent, so a second call with the same scope does nothing.
+
+    `refresh_family_ids`: families to recompute anyway (a member was deleted or changed speaker).
+    """
+    quote_ids, article_ids = list(quote_ids), list(article_ids)
+    refresh = set(refresh_family_ids)
+    rows = Quote.objects.filter(Q(pk__in=quote_ids) | Q(article_id__in=article_ids))
+    todo: list[_Todo] = []
+    stale: list[int] = []
+    for pk, text, published_at, known, family_id in rows.order_by("pk").values_list(
+        "pk",
+        "text",
+        "article__published_at",
+        "family_member__normalized",
+        "family_member__family_id",
+    ):
+        normalized = quote_text_normalize(text)
+        if known is not None and known == normalized:
+            continue
+        if family_id is not None:
+            stale.append(pk)
+            refresh.add(family_id)
+        words = quote_words(normalized)
+        todo.append(_Todo(pk, normalized, words, quote_shingles(words), published_at))
+    if not todo:
+        raised = quote_family_refresh(family_ids=refresh) if refresh else ()
+        return LinkResult(linked=0, raised=raised)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINK_LOCK_KEY])
+    if stale:
+        QuoteFamilyMember.objects.filter(quote_id__in=stale).delete()
+
+    # Union-find over families: existing ones ("f", id) and ones to create ("n", todo index).
+    parent: dict[Node, Node] = {}
+
+    def find(node: Node) -> Node:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    node_of: list[Node] = []
+    for i, (t, found) in enumerate(zip(todo, _matches(todo), strict=True)):
+        node = find(("n", i))
+        node_of.append(node)
+        if not found:
+            continue
+        found.sort(key=lambda m: (m[0], m[1], m[2]))
+        rank, neg_sim, linked_to, _ = found[0]
+        t.kind = next(k for k, r in _RANK.items() if r == rank)
+        t.linked_to, t.similarity = linked_to, -neg_sim
+        # The quote bridges every family it matches: they become one.
+        for m in found:
+            other_root = find(m[3] if m[3][0] == "f" else node_of[m[3][1]])
+            if other_root != node:
+                parent[other_root] = node
+
+    groups: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for node in list(parent):
+        groups.setdefault(find(node), []).append(node)
+    # Each group keeps its oldest existing family, or gets a new one; the others merge into it.
+    target: dict[tuple[str, int], int] = {}
+    to_create: list[tuple[str, int]] = []
+    merges: dict[int, int] = {}
+    for group_root, nodes in groups.items():
+        existing = sorted(pk for kind, pk in nodes if kind == "f")
+        if existing:
+            target[group_root] = existing[0]
+            merges.update((pk, existing[0]) for pk in existing[1:])
+        else:
+            to_create.append(group_root)
+    # A new family of one quote is known without asking the database; only families that
+    # gained or lost members are recomputed (most quotes are said once).
+    single = {
+        node: todo[nodes[0][1]]
+        for node, nodes in groups.items()
+        if len(nodes) == 1 and nodes[0][0] == "n"
+    }
+    created = QuoteFamily.objects.bulk_create(
+        [
+            QuoteFamily(
+                first_quote_id=single[node].quote_id, first_published_at=single[node].published_at
+            )
+            if node in single
+            else QuoteFamily()
+            for node in to_create
+        ]
+    )
+    target.update((node, family.pk) for node, family in zip(to_create, created, strict=True))
+    for i, t in enumerate(todo):
+        t.family = target[find(node_of[i])]
+    refresh |= {target[node] for node in groups if node not in single}
+
+    if merges:
+        for source, into in merges.items():
+            QuoteFamilyMember.objects.filter(family_id=source).update(family_id=into)
+            refresh.add(into)
+        QuoteFamily.objects.filter(pk__in=list(merges)).delete()
+        refresh -= set(merges)
+
+    _copy_members(todo)
+    raised = quote_family_refresh(family_ids=refresh)
+    return LinkResult(
+        linked=len(todo),
+        families={t.quote_id: t.family for t in todo},
+        raised=raised,
+    )
+
+
+_MEMBER_COLUMNS = (
+    "quote_id",
+    "family_id",
+    "kind",
+    "linked_to_id",
+    "similarity",
+    "normalized",
+    "shingles",
+    "created_at",
+)
+
+
+def _copy_members(todo: Sequence[_Todo]) -> None:
+    # COPY, like the pre-highlight store's quotes: building a few hundred model instances and a
+    # multi-thousand-parameter INSERT cost more than the database's work (bench/families.py).
+    now = timezone.now()
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(QuoteFamilyMember._meta.db_table), ", ".join(_MEMBER_COLUMNS)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for t in todo:
+            copy.write_row(
+                (
+                    t.quote_id,
+                    t.family,
+                    t.kind,
+                    t.linked_to,
+                    t.similarity,
+                    t.normalized,
+                    t.shingles,
+                    now,
+                )
+            )
+
+
+_REFRESH_SQL = """
+WITH ids AS (
+    SELECT m.family_id AS id FROM annotations_quotefamilymember m
+     WHERE m.quote_id = ANY(%(quote_ids)s::bigint[])
+    UNION
+    SELECT unnest(%(family_ids)s::bigint[])
+), agg AS (
+    SELECT m.family_id,
+           count(*) AS size,
+           bool_or(m.kind = %(wording)s) AS wording_differs,
+           count(DISTINCT q.speaker_id) > 1 AS speakers_differ,
+           bool_or(q.status = %(verified)s) AND bool_or(q.status = %(disputed)s) AS conflict
+      FROM annotations_quotefamilymember m
+      JOIN annotations_quote q ON q.id = m.quote_id
+     WHERE m.family_id IN (SELECT id FROM ids)
+     GROUP BY m.family_id
+), first AS (
+    SELECT DISTINCT ON (m.family_id) m.family_id, q.id AS quote_id, a.published_at
+      FROM annotations_quotefamilymember m
+      JOIN annotations_quote q ON q.id = m.quote_id
+      JOIN annotations_article a ON a.id = q.article_id
+     WHERE m.family_id IN (SELECT id FROM ids)
+     ORDER BY m.family_id, a.published_at ASC NULLS LAST, q.created_at, q.id
+), old AS (
+    SELECT f.id, f.conflict, f.wording_differs, f.speakers_differ
+      FROM annotations_quotefamily f
+     WHERE f.id IN (SELECT id FROM ids)
+     ORDER BY f.id
+       FOR UPDATE
+)
+UPDATE annotations_quotefamily f
+   SET size = agg.size,
+       wording_differs = agg.wording_differs,
+       speakers_differ = agg.speakers_differ,
+       conflict = agg.conflict,
+       first_quote_id = first.quote_id,
+       first_published_at = first.published_at,
+       updated_at = now()
+  FROM agg JOIN first USING (family_id) JOIN old ON old.id = agg.family_id
+ WHERE f.id = agg.family_id
+RETURNING f.id, f.conflict AND NOT old.conflict,
+          f.wording_differs AND NOT old.wording_differs,
+          f.speakers_differ AND NOT old.speakers_differ
+"""
+
+
+def quote_family_refresh(
+    *, family_ids: Iterable[int] = (), quote_ids: Iterable[int] = ()
+) -> tuple[FamilyChange, ...]:
+    """Recompute the derived columns of these families and of the families of these quotes, in
+    one statement; returns the families whose alarm or conflict flag rose.
+
+    A family given by id that was left without members is deleted.
+    """
+    family_ids, quote_ids = sorted(set(family_ids)), sorted(set(quote_ids))
+    if not family_ids and not quote_ids:
+        return ()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REFRESH_SQL,
+            {
+                "family_ids": family_ids,
+                "quote_ids": quote_ids,
+                "wording": Kind.WORDING_DIFFERS.value,
+                "verified": Quote.Status.VERIFIED.value,
+                "disputed": Quote.Status.DISPUTED.value,
+            },
+        )
+        rows = cursor.fetchall()
+    touched = {row[0] for row in rows}
+    empty = [pk for pk in family_ids if pk not in touched]
+    if empty:
+        QuoteFamily.objects.filter(pk__in=empty, members__isnull=True).delete()
+    return tuple(
+        FamilyChange(family_id=pk, conflict=c, wording_differs=w, speakers_differ=s)
+        for pk, c, w, s in sorted(rows)
+        if c or w or s
+    )
+
+
+def quote_family_ids(*, quote_ids: Iterable[int]) -> set[int]:
+    return set(
+        QuoteFamilyMember.objects.filter(quote_id__in=list(quote_ids)).values_list(
+            "family_id", flat=True
+        )
+    )

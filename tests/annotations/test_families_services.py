@@ -1,0 +1,152 @@
+"""Quote families through the services: linking, alarms, conflicts (issue 17)."""
+
+import pytest
+
+from annotations.models import Article, QuoteFamily, QuoteFamilyMember
+from annotations.services.families import (
+    WORDING_THRESHOLD,
+    quote_families_link,
+    quote_shingles,
+    quote_text_normalize,
+    quote_words,
+)
+from annotations.services.quotes import quote_add_by_editor, quote_fix_span
+from annotations.services.reviews import quote_review_submit
+from tests.annotations.families_support import create_speech_articles
+from tests.annotations.pipeline_support import prehighlight_one
+from tests.factories import ArticleFactory
+
+
+@pytest.fixture
+def speech(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        return create_speech_articles()
+
+
+def member(quote):
+    return QuoteFamilyMember.objects.get(quote=quote)
+
+
+def test_quote_text_normalize_folds_case_marks_dashes_and_spacing():
+    assert quote_text_normalize("  It’s   “ON” — Now,") == quote_text_normalize('it\'s "on" - now')
+    assert quote_text_normalize("It\u2019s\u00a0over.") == "it's over"
+
+
+def test_quote_shingles_are_word_five_grams_or_one_hash_for_short_quotes():
+    words = quote_words(quote_text_normalize("One two three four five six"))
+
+    assert len(quote_shingles(words)) == 2
+    assert len(quote_shingles(["short", "one"])) == 1
+    assert quote_shingles([]) == []
+
+
+def test_families_link_whole_partial_and_altered_speech(speech):
+    whole, part, altered = speech
+
+    family = member(whole).family
+    assert [member(q).family_id for q in speech] == [family.pk] * 3
+    assert member(whole).kind == QuoteFamilyMember.Kind.FIRST
+    assert (member(part).kind, member(part).linked_to_id) == ("part_of", whole.pk)
+    assert (member(altered).kind, member(altered).linked_to_id) in {
+        ("wording_differs", whole.pk),
+        ("wording_differs", part.pk),
+    }
+    assert member(altered).similarity >= WORDING_THRESHOLD
+    family.refresh_from_db()
+    assert family.size == 3
+    assert family.first_quote_id == whole.pk
+    assert family.first_published_at == whole.article.published_at
+    assert family.wording_differs is True
+    assert family.speakers_differ is True
+    assert family.conflict is False
+    assert {q.speaker.name for q in speech} == {"Mara Lindqvist", "Tomas Berg"}
+
+
+def test_families_conflicting_verdicts_are_detected(speech, editor):
+    whole, _, altered = speech
+    quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
+    assert QuoteFamily.objects.get().conflict is False
+
+    quote_review_submit(
+        quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+    )
+
+    assert QuoteFamily.objects.get().conflict is True
+
+
+def test_families_shared_phrase_is_not_linked(db, editor, django_capture_on_commit_callbacks):
+    bodies = [
+        "“We will not back down on pensions, and we will strike again next week,” "
+        "the union leader Rosa Diaz said.",
+        "“We will not back down, the council has ignored residents for far too long,” "
+        "said Ivo Marek, a tenant organiser.",
+    ]
+    with django_capture_on_commit_callbacks(execute=False):
+        articles = [ArticleFactory(body=body) for body in bodies]
+        quotes = [
+            quote_add_by_editor(article=a, user=editor, start=1, end=a.body.index("”"))
+            for a in articles
+        ]
+
+    assert quotes[0].text.startswith("We will not back down")
+    assert member(quotes[0]).family_id != member(quotes[1]).family_id
+    assert QuoteFamily.objects.count() == 2
+    assert set(QuoteFamily.objects.values_list("size", flat=True)) == {1}
+
+
+def test_families_link_is_idempotent_and_relinks_changed_words(speech, editor):
+    whole, _, altered = speech
+    before = list(QuoteFamilyMember.objects.order_by("pk").values_list())
+
+    assert quote_families_link(article_ids=[q.article_id for q in speech]).linked == 0
+    assert list(QuoteFamilyMember.objects.order_by("pk").values_list()) == before
+
+    body = altered.article.body
+    start = body.index("The cost")
+    quote_fix_span(quote=altered, user=editor, start=start, end=len(body) - 1, expected_version=1)
+
+    assert member(altered).family_id != member(whole).family_id
+    family = QuoteFamily.objects.get(pk=member(whole).family_id)
+    assert (family.size, family.wording_differs, family.speakers_differ) == (2, False, False)
+
+
+def test_families_editor_added_quote_joins_the_family(speech, editor):
+    whole, _, _ = speech
+    article = ArticleFactory(body=f"Quoted again: “{whole.text.upper()}” she said.")
+    start = article.body.index("“") + 1
+
+    quote = quote_add_by_editor(
+        article=article, user=editor, start=start, end=article.body.index("”")
+    )
+
+    assert member(quote).kind == "identical"
+    assert member(quote).family_id == member(whole).family_id
+
+
+def test_families_prehighlight_rerun_keeps_families(speech):
+    whole, _, _ = speech
+    family_id = member(whole).family_id
+    article = whole.article
+    Article.objects.filter(pk=article.pk).update(prehighlight_status="queued")
+    prehighlight_one(article_id=article.pk, revision=article.revision)
+
+    assert member(whole).family_id == family_id
+    assert QuoteFamily.objects.get(pk=family_id).size == 3
+
+
+def test_families_merge_when_a_quote_bridges_two(db, editor):
+    long = (
+        "Our schools need more teachers and our hospitals need more nurses and we will pay for both"
+    )
+    first_half = "Our schools need more teachers and our hospitals need more nurses"
+    second_half = "our hospitals need more nurses and we will pay for both"
+    a1 = ArticleFactory(body=f"“{first_half}” A said.")
+    a2 = ArticleFactory(body=f"“{second_half}” B said.")
+    a3 = ArticleFactory(body=f"“{long}” C said.")
+    q1, q2, q3 = (
+        quote_add_by_editor(article=a, user=editor, start=1, end=a.body.index("”"))
+        for a in (a1, a2, a3)
+    )
+
+    assert member(q1).family_id == member(q2).family_id == member(q3).family_id
+    assert QuoteFamily.objects.get().size == 3
