@@ -47,12 +47,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="quote",
             name="dispute_reason",
-            field=models.CharField(blank=True, choices=REASONS, max_length=16),
+            field=models.CharField(blank=True, choices=REASONS, default="", db_default="", max_length=16),
         ),
         migrations.AddField(
             model_name="review",
             name="dispute_reason",
-            field=models.CharField(blank=True, choices=REASONS, max_length=16),
+            field=models.CharField(blank=True, choices=REASONS, default="", db_default="", max_length=16),
         ),
         migrations.RunSQL(
             "UPDATE annotations_quote SET dispute_reason = 'cannot_confirm' "

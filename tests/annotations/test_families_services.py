@@ -68,7 +68,12 @@ def test_families_conflicting_verdicts_are_detected(speech, editor):
     assert QuoteFamily.objects.get().conflict is False
 
     quote_review_submit(
-        quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+        quote=altered,
+        user=editor,
+        to_status="disputed",
+        expected_version=1,
+        note="Not said.",
+        dispute_reason="never_said",
     )
 
     assert QuoteFamily.objects.get().conflict is True
