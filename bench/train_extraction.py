@@ -189,7 +189,7 @@ def fit(split: Split, l2: float = L2) -> dict[str, Any]:
 
 
 def rescored(split: Split, model: ConfidenceModel) -> list[tuple[float, int]]:
-    return [(round(model.probability(ex.features), 3), ex.label) for ex in split.examples]
+    return [(model.confidence(ex.features), ex.label) for ex in split.examples]
 
 
 def e2e_at(

@@ -18,6 +18,8 @@ from importlib import resources
 # Bump when the feature names or their meaning change; the shipped file must match.
 MODEL_VERSION = 1
 WEIGHTS_FILE = "confidence.json"
+NOT_QUOTATIONS = frozenset(["promo line", "programme title"])
+NOT_A_QUOTATION = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,13 @@ class ConfidenceModel:
     weights: Mapping[str, float]
     # the cut that maximised end-to-end F1 on the fitting split: output below it is noise
     min_confidence: float
+
+    def confidence(self, features: Mapping[str, float]) -> float:
+        """The candidate's confidence, rounded as it is output: the probability, except
+        that a promo line or a show's title is no quotation whatever the weights say."""
+        if any(name in features for name in NOT_QUOTATIONS):
+            return NOT_A_QUOTATION
+        return round(self.probability(features), 3)
 
     def probability(self, features: Mapping[str, float]) -> float:
         weights = self.weights

@@ -1555,8 +1555,6 @@ def scored_quotes(
             features["headline paragraph"] = 1.0
         if per_para[quote.para_start] > 1:
             features["shares its paragraph"] = 1.0
-        # a promo line or a show's title is no quotation, whatever the model makes of it
-        junk = "promo line" in features or "programme title" in features
         candidate = QuoteCandidate(
             start=quote.start,
             end=quote.end,
@@ -1565,7 +1563,7 @@ def scored_quotes(
             speaker_start=mention_start,
             speaker_end=mention_end,
             cue=att.cue if att is not None else None,
-            confidence=round(_NOT_A_QUOTATION if junk else model.probability(features), 3),
+            confidence=model.confidence(features),
             speaker_kind=kind,
             speaker_title=title,
         )
@@ -1669,7 +1667,6 @@ def _attribute(
     return atts, rules
 
 
-_NOT_A_QUOTATION = 0.05
 _SAY = frozenset(["say", "says", "said", "saying"])
 
 

@@ -36,6 +36,7 @@ def test_confidence_is_the_model_probability_of_the_features():
     model = shipped_model()
     for candidate, features in scored_quotes(text):
         assert candidate.confidence == round(model.probability(features), 3)
+        assert candidate.confidence == model.confidence(features)
     # every weight known to the model is a feature the extractor can emit by name
     assert {name for _, f in scored_quotes(text) for name in f} <= set(model.weights)
 
