@@ -881,15 +881,32 @@ class _Extractor:
             toks.pop()
         c = len(toks) - 1
         while c >= 0 and toks[c].word != ",":
-            if toks[c].word in ";:\u2014\u2013" or len(toks) - c > 8:
+            if toks[c].word in ";:\u2014\u2013" or len(toks) - c > 16:
                 return None
             c -= 1
         if c < 1:
             return None
         clause = toks[c + 1 :]
+        if clause and clause[0].low in ("a", "an") and len(clause) > 1:
+            # `..., said Kim Lee, an analyst at the Cook Report.`: the appositive names
+            # nobody; the clause before it attributes
+            b = c - 1
+            while b >= 0 and toks[b].word != ",":
+                if toks[b].word in ";:\u2014\u2013" or c - b > 8:
+                    return None
+                b -= 1
+            if b < 1:
+                return None
+            clause = toks[b + 1 : c]
+        elif len(clause) > 8:
+            return None
         if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
             # `... chants of "Bobby!" at a conference, according to Kim Lee.`
             return self._according(clause, 2, q, text, clause[0].start, clause[1].end)
+        return self._final_clause(clause)
+
+    def _final_clause(self, clause: list[Tok]) -> Attribution | None:
+        text = self.text
         for k, t in enumerate(clause):
             if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - k > 4:
                 continue

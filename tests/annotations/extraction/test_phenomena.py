@@ -127,3 +127,12 @@ def test_extract_quotes_speaker_is_never_a_clause_fragment():
     assert _head_name("Why not") is None
     assert _head_name("the cheerful owner") == "the cheerful owner"
     assert _head_name("Trump in recent days") == "Trump in recent days"  # not a clause
+
+
+def test_extract_quotes_said_x_before_an_appositive_closing_the_sentence():
+    text = (
+        "“Many would call that a loss” if she wins by less, said Dana Wirth, "
+        "an analyst at the Cook Report."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Dana Wirth"
