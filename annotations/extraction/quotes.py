@@ -887,9 +887,15 @@ class _Extractor:
         if c < 1:
             return None
         clause = toks[c + 1 :]
-        if clause and clause[0].low in ("a", "an") and len(clause) > 1:
-            # `..., said Kim Lee, an analyst at the Cook Report.`: the appositive names
-            # nobody; the clause before it attributes
+        if (
+            len(clause) > 1
+            and (clause[0].low in ("a", "an") or clause[0].word.islower())
+            and clause[0].low != "according"
+            and not any(_speech_verb(t) for t in clause)
+        ):
+            # `..., said Kim Lee, an analyst at the Cook Report.`, `..., said Kim Lee,
+            # executive director of ...`: the appositive names nobody; the clause before
+            # it attributes
             b = c - 1
             while b >= 0 and toks[b].word != ",":
                 if toks[b].word in ";:\u2014\u2013" or c - b > 8:

@@ -50,6 +50,7 @@ def test_extract_quotes_chain_continues_past_a_boilerplate_line():
 
 def test_extract_quotes_present_tense_and_inverted_reporting_verbs():
     verbs = ["says", "writes", "explains", "recalls", "adds", "counters", "echoes", "notes"]
+    verbs += ["charged", "affirms", "scoffed"]
     for verb in verbs:
         (inverted,) = extract_quotes(f"“The data are clear,” {verb} Priya Natarajan.")
         (plain,) = extract_quotes(f"“The data are clear,” Priya Natarajan {verb}.")
@@ -134,5 +135,15 @@ def test_extract_quotes_said_x_before_an_appositive_closing_the_sentence():
         "“Many would call that a loss” if she wins by less, said Dana Wirth, "
         "an analyst at the Cook Report."
     )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Dana Wirth"
+    text = (
+        "Add a “lightning rod” to the mix and people get nervous, said Dana Wirth, "
+        "executive director of the Civic League."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Dana Wirth"
+    # `according to` keeps its own rule
+    text = "It drew “boos” at a rally last month, according to union president Dana Wirth."
     (q,) = extract_quotes(text)
     assert q.speaker == "Dana Wirth"
