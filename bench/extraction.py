@@ -141,16 +141,16 @@ def misses(scorer: Path, gold_path: Path, preds: list[dict[str, object]]) -> Non
 def directions(scorer_path: Path) -> None:
     """Fit on one split, report both; the shipped weights are the train-split fit."""
     scorer = training.load_scorer(scorer_path)
-    splits = {
-        name: training.collect(
-            training.load_records(Path(str(training.CORPUS).format(split=name))), scorer
-        )
+    records = {
+        name: training.load_records(Path(str(training.CORPUS).format(split=name)))
         for name in ("train", "dev")
     }
-    fitted_dev = training.fit(splits["dev"])
+    fitted_dev = training.fit(records["dev"], scorer)
     models = {"train": shipped_model(), "dev": model_from_dict(fitted_dev)}
     for tuned, other in (("train", "dev"), ("dev", "train")):
         model = models[tuned]
+        # the ranker changes the candidates, so each model sees its own extraction
+        splits = {name: training.collect(records[name], scorer, model) for name in records}
         cut = model.min_confidence
         f_tuned = training.e2e_at(
             training.rescored(splits[tuned], model), splits[tuned].scorable_gold, cut

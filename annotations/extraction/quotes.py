@@ -1540,9 +1540,11 @@ def scored_quotes(
     *,
     double_apostrophe_quotes: bool = False,
     model: ConfidenceModel | None = None,
+    options_out: list[list[SpeakerOption]] | None = None,
 ) -> list[tuple[QuoteCandidate, dict[str, float]]]:
     """`extract_quotes` with each candidate's features, whose `model` probability (the
-    shipped one by default) is the candidate's confidence; for training and the bench."""
+    shipped one by default) is the candidate's confidence; for training and the bench.
+    `options_out` collects each quotation's speaker options, which the model ranks."""
     model = model or shipped_model()
     # markup attribute values (`author="..."`) are not quotations
     raws = [
@@ -1561,16 +1563,21 @@ def scored_quotes(
         per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     out: list[tuple[QuoteCandidate, dict[str, float]]] = []
-    for quote, att, rule in zip(raws, attributions, rules, strict=True):
-        speaker: str | None = None
-        kind: str | None = None
+    previous: Attribution | None = None
+    for i, quote in enumerate(raws):
+        options = _speaker_options(text, raws, i, attributions[i], rules[i], previous, extractor)
+        if options_out is not None:
+            options_out.append(options)
+        best = max(options, key=lambda option: model.rank(option.features))
+        att, rule = best.attribution, rules[i] if best is options[0] else best.name
+        speaker, kind = best.speaker, best.kind
+        previous = att
         mention_start: int | None = None
         mention_end: int | None = None
         title: str | None = None
         if att is not None:
-            speaker, kind, s0, e0 = extractor.resolve(att)
-            if s0 >= 0:
-                mention_start, mention_end = s0, e0
+            if best.mention_start >= 0:
+                mention_start, mention_end = best.mention_start, best.mention_end
             if speaker is not None and kind != "org":
                 title = extractor.title(att, speaker)
         features = _features(text, quote, att, rule, speaker, kind, extractor)
@@ -1592,6 +1599,83 @@ def scored_quotes(
         )
         out.append((candidate, features))
     return out
+
+
+@dataclass(slots=True)
+class SpeakerOption:
+    """One answer for a quotation's speaker, from one rule, with its ranking features."""
+
+    name: str
+    attribution: Attribution | None
+    speaker: str | None
+    kind: str | None
+    mention_start: int
+    mention_end: int
+    features: dict[str, float]
+
+
+_NAMELESS = frozenset(["speaker: none", "speaker: unresolved pronoun", "speaker: role as written"])
+
+
+def _speaker_options(
+    text: str,
+    raws: Sequence[RawQuote],
+    i: int,
+    att: Attribution | None,
+    rule: str,
+    previous: Attribution | None,
+    extractor: _Extractor,
+) -> list[SpeakerOption]:
+    """The first rule's answer and, when it names nobody, other readings the ranker may
+    prefer: the previous quotation's speaker (a chain the rules did not see) and the
+    sentence subject."""
+    quote = raws[i]
+    first = _option("first rule", att, extractor)
+    first_form = _speaker_form(att, first.speaker, first.kind)
+    first.features = {
+        "bias": 1.0,
+        f"first rule: {rule}": 1.0,
+        f"first rule & {first_form}": 1.0,
+    }
+    options = [first]
+    if first_form not in _NAMELESS:
+        return options  # a name from the first rule is kept (the ranker never overrode one)
+    if att is not None and att.mention.lower() in ("it", "they"):
+        return options  # `what it calls`: an organisation or nobody, never a person
+    alternatives: list[tuple[str, Attribution | None]] = []
+    if previous is not None and i > 0:
+        before = raws[i - 1]
+        if before.para_start == quote.para_start:
+            alternatives.append(("previous quote, same paragraph", previous))
+        elif not text[before.para_end : quote.para_start].strip():
+            alternatives.append(("previous quote, previous paragraph", previous))
+    if rule != "sentence subject":
+        alternatives.append(("sentence subject", extractor.subject(quote)))
+    seen = {first.speaker}
+    for name, alternative in alternatives:
+        if alternative is None:
+            continue
+        option = _option(name, alternative, extractor)
+        if option.speaker is None or option.speaker in seen:
+            continue
+        seen.add(option.speaker)
+        form = _speaker_form(alternative, option.speaker, option.kind)
+        option.features = {
+            "bias": 1.0,
+            f"option: {name}": 1.0,
+            f"option: {name} & {form}": 1.0,
+            f"option: {name} & first rule: {rule}": 1.0,
+            f"option: {name} & first rule {first_form}": 1.0,
+        }
+        options.append(option)
+    return options
+
+
+def _option(name: str, att: Attribution | None, extractor: _Extractor) -> SpeakerOption:
+    if att is None:
+        return SpeakerOption(name, None, None, None, -1, -1, {})
+    speaker, kind, start, end = extractor.resolve(att)
+    return SpeakerOption(name, att, speaker, kind, start, end, {})
 
 
 def _attribute(
@@ -1740,23 +1824,8 @@ def _features(
     ] = 1.0
     mention = att.mention
     first = mention.split()[0].lower() if mention.split() else ""
-    if speaker is None:
-        features["speaker: unresolved pronoun" if first in PRONOUNS else "speaker: none"] = 1.0
-    elif first in PRONOUNS:
-        features["speaker: resolved pronoun"] = 1.0
-    elif speaker == mention and not speaker[:1].isupper():
-        features["speaker: role as written"] = 1.0
-    elif kind == "org":
-        features["speaker: organisation"] = 1.0
-    elif " and " in speaker:
-        features["speaker: group of names"] = 1.0
-    elif " " not in speaker:
-        features["speaker: one word"] = 1.0
-    elif len(speaker.split()) > 4:
-        features["speaker: long phrase"] = 1.0
-    else:
-        features["speaker: full name"] = 1.0
-    form = next(name for name in features if name.startswith("speaker: "))
+    form = _speaker_form(att, speaker, kind)
+    features[form] = 1.0
     features[f"{rule} & {form}"] = 1.0
     if speaker is not None and speaker != mention and first not in PRONOUNS:
         features["speaker: expanded from the mention"] = 1.0
@@ -1772,6 +1841,28 @@ def _features(
         if any(s <= att.start < e for s, e in _spans_near(extractor.spans, att.start)):
             features["mention inside a quotation"] = 1.0
     return features
+
+
+def _speaker_form(att: Attribution | None, speaker: str | None, kind: str | None) -> str:
+    if att is None:
+        return "speaker: none"
+    words = att.mention.split()
+    first = words[0].lower() if words else ""
+    if speaker is None:
+        return "speaker: unresolved pronoun" if first in PRONOUNS else "speaker: none"
+    if first in PRONOUNS:
+        return "speaker: resolved pronoun"
+    if speaker == att.mention and not speaker[:1].isupper():
+        return "speaker: role as written"
+    if kind == "org":
+        return "speaker: organisation"
+    if " and " in speaker:
+        return "speaker: group of names"
+    if " " not in speaker:
+        return "speaker: one word"
+    if len(speaker.split()) > 4:
+        return "speaker: long phrase"
+    return "speaker: full name"
 
 
 _SENTENCE_INSIDE_RE = re.compile(r"[.!?][\"\u201d\u2019')]*\s+[A-Z\u201c\"]|[.!?]$")
