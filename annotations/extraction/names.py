@@ -211,6 +211,7 @@ _TITLE_MODIFIERS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 12)
 def title_of(raw: str, skip: int) -> str | None:
     """The title words `clean_name` stripped from the front of `raw` ("the former
     Councillor Tomas Reyes" -> "former Councillor"), or None."""
