@@ -1309,3 +1309,388 @@ BOILERPLATE_LINES = (
     "share this",
     "follow us",
 )
+
+# -- moved from quotes.py: the attribution rules' word lists --------------------
+
+ABBREV = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "sen",
+        "rep",
+        "gov",
+        "del",
+        "lt",
+        "gen",
+        "col",
+        "sgt",
+        "capt",
+        "prof",
+        "rev",
+        "st",
+        "jr",
+        "sr",
+        "adm",
+        "maj",
+        "u.s",
+        "u.n",
+        "inc",
+        "corp",
+        "co",
+        "jan",
+        "feb",
+        "aug",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "vs",
+        "no",
+        "d",
+        "r",
+        "i",
+    ]
+)
+
+NAME_LINKS = frozenset(["de", "van", "von", "al", "la", "le", "da", "di", "bin", "del"])
+
+TIME_PREPS = frozenset(["in", "on", "at", "during", "after", "before", "over", "since", "last"])
+
+# Verbs that make a proper-name subject the likely source of a partial quote.
+SUBJECT_VERBS = frozenset(
+    [
+        "is",
+        "was",
+        "has",
+        "had",
+        "have",
+        "wants",
+        "wanted",
+        "will",
+        "would",
+        "could",
+        "should",
+        "can",
+        "thinks",
+        "thought",
+        "believes",
+        "believed",
+        "called",
+        "calls",
+        "accused",
+        "accuses",
+        "described",
+        "describes",
+        "urged",
+        "urges",
+        "vowed",
+        "vows",
+        "blasted",
+        "blasts",
+        "slammed",
+        "slams",
+        "branded",
+        "brands",
+        "dubbed",
+        "labeled",
+        "referred",
+        "insisted",
+        "pledged",
+        "promised",
+        "warned",
+        "argued",
+        "responded",
+        "bemoaned",
+        "mocked",
+        "praised",
+        "touted",
+        "criticized",
+        "denounced",
+        "defended",
+        "dismissed",
+    ]
+)
+
+# Present-tense verbs that title-case headlines use after a noun-phrase subject.
+HEADLINE_VERBS = frozenset(
+    [
+        "rally",
+        "rallies",
+        "show",
+        "shows",
+        "hammer",
+        "hammers",
+        "push",
+        "pushes",
+        "seek",
+        "seeks",
+        "fear",
+        "fears",
+        "decry",
+        "decries",
+        "question",
+        "questions",
+        "want",
+        "demand",
+        "demands",
+        "reject",
+        "rejects",
+        "back",
+        "backs",
+    ]
+)
+
+PREP = frozenset(
+    ["of", "in", "on", "at", "for", "to", "from", "by", "with", "about", "as", "into", "over"]
+)
+
+NOT_BEFORE_VERB = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "my",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "to",
+        "of",
+        "for",
+        "with",
+        "via",
+        "by",
+        "in",
+    ]
+)
+
+GROUPS = frozenset(
+    [
+        "officials",
+        "sources",
+        "aides",
+        "critics",
+        "analysts",
+        "experts",
+        "advisers",
+        "advisors",
+        "supporters",
+        "protesters",
+        "voters",
+        "residents",
+        "people",
+        "democrats",
+        "republicans",
+        "observers",
+        "lawmakers",
+        "leaders",
+        "police",
+        "investigators",
+        "prosecutors",
+        "authorities",
+        "witnesses",
+        "organizers",
+        "officers",
+        "economists",
+        "historians",
+        "scientists",
+        "researchers",
+        "activists",
+        "spokesmen",
+        "groups",
+        "parents",
+        "students",
+        "teachers",
+        "workers",
+        "members",
+        "demonstrators",
+        "senators",
+        "opponents",
+        "allies",
+        "donors",
+        "delegates",
+        "staffers",
+        "conservatives",
+        "liberals",
+        "progressives",
+        "families",
+    ]
+)
+
+POSS = ("\u2019s", "'s", "s\u2019", "s'")
+
+LEAD_ADVERBS = frozenset(
+    [
+        "but",
+        "and",
+        "so",
+        "yet",
+        "still",
+        "now",
+        "also",
+        "then",
+        "meanwhile",
+        "instead",
+        "however",
+        "later",
+        "earlier",
+        "separately",
+        "previously",
+        "indeed",
+        "again",
+    ]
+)
+
+INTRO_WORDS = frozenset(
+    [
+        "in",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+        "since",
+        "while",
+        "when",
+        "as",
+        "despite",
+        "although",
+        "though",
+        "if",
+        "because",
+        "with",
+        "without",
+        "following",
+        "amid",
+        "for",
+        "from",
+        "under",
+        "over",
+        "by",
+        "like",
+        "unlike",
+        "last",
+        "this",
+        "throughout",
+        "once",
+        "asked",
+        "pressed",
+        "unless",
+        "until",
+        "whether",
+        "to",
+        "according",
+        "within",
+        "across",
+        "upon",
+        "about",
+        "outside",
+        "inside",
+        "near",
+        "among",
+        "against",
+        "through",
+        "speaking",
+    ]
+)
+
+SUBJECT_DETS = frozenset(["the", "a", "an", "his", "her", "their", "its", "our", "my", "one"])
+
+AUX = frozenset(
+    [
+        "is",
+        "was",
+        "are",
+        "were",
+        "has",
+        "had",
+        "have",
+        "will",
+        "would",
+        "could",
+        "should",
+        "can",
+        "may",
+        "might",
+        "must",
+        "did",
+        "does",
+        "do",
+        "who",
+        "which",
+        "that",
+    ]
+)
+
+POSS_DETS = frozenset(["his", "her", "their", "has"])  # "has": a common typo for "his"
+
+LIGHT_VERBS = frozenset(["made", "makes", "gave", "gives", "issued", "issues", "offered"])
+
+FINITE_IRREGULAR = frozenset(["said", "told", "wrote", "sang", "spoke", "put", "read", "went"])
+
+SUBORDINATORS = frozenset(
+    ["when", "while", "after", "before", "because", "since", "until", "although", "though", "if"]
+)
+
+PREP_NOT_BY = (PREP - {"by", "as"}) | {
+    "through",
+    "across",
+    "around",
+    "near",
+    "inside",
+    "outside",
+    "under",
+    "behind",
+    "toward",
+    "towards",
+    "among",
+    "between",
+    "past",
+    "against",
+    "without",
+    "within",
+}
+
+ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "ic", "al", "y", "ly", "ed", "ing", "less", "ent", "ant")
+
+CLAUSE_WORDS = frozenset(
+    ["however", "today", "yesterday", "also", "not", "quoted", "made", "why", "how", "what"]
+)
+
+TITLE_SMALL = frozenset(["a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"])
+
+SAY = frozenset(["say", "says", "said", "saying"])
+# Words that end a noun phrase after a speech verb (`said Kim Lee in a statement`).
+CHUNK_BREAKS = frozenset(
+    [
+        "in",
+        "on",
+        "at",
+        "during",
+        "to",
+        "after",
+        "before",
+        "about",
+        "of",
+        "for",
+        "with",
+        "from",
+        "who",
+        "last",
+        "this",
+        "earlier",
+        "late",
+        "told",
+        "says",
+        "said",
+        "wrote",
+    ]
+)
