@@ -205,7 +205,9 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
 
 
 # a party is an affiliation, not a title: "Republican Donald Trump" has none
-_NOT_TITLES = frozenset(["republican", "democrat", "democratic", "gop", "presidential"])
+_NOT_TITLES = frozenset(
+    ["republican", "democrat", "democratic", "gop", "presidential", "liberal", "conservative"]
+)
 _TITLE_MODIFIERS = frozenset(
     ["state", "house", "senate", "national", "u.s.", "us", "former", "acting", "first"]
 )

@@ -147,3 +147,16 @@ def test_extract_quotes_said_x_before_an_appositive_closing_the_sentence():
     text = "It drew “boos” at a rally last month, according to union president Dana Wirth."
     (q,) = extract_quotes(text)
     assert q.speaker == "Dana Wirth"
+
+
+def test_extract_quotes_canadian_titles_and_ranks():
+    cases = [
+        ("“We need more buses,” said Coun. Josh Matlow.", ("Josh Matlow", "Coun.")),
+        ("“It was a stabbing,” Const. Amy Ruiz said on Friday.", ("Amy Ruiz", "Const.")),
+        ("“We will not support it,” said Liberal MP Jane Doucet.", ("Jane Doucet", "MP")),
+        ("“Prices rose,” said Supt. Ken Lo of the city police.", ("Ken Lo", "Supt.")),
+        ("“Ontario is open,” Premier Doug Ford told reporters.", ("Doug Ford", "Premier")),
+    ]
+    for text, expected in cases:
+        (q,) = extract_quotes(text)
+        assert (text, (q.speaker, q.speaker_title)) == (text, expected)
