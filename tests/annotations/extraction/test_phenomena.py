@@ -160,3 +160,10 @@ def test_extract_quotes_canadian_titles_and_ranks():
     for text, expected in cases:
         (q,) = extract_quotes(text)
         assert (text, (q.speaker, q.speaker_title)) == (text, expected)
+
+
+def test_extract_quotes_british_and_canadian_spellings_of_cues():
+    (q,) = extract_quotes("“The bridge is safe,” Ana Ruiz emphasised.")
+    assert q.speaker == "Ana Ruiz"
+    (q,) = extract_quotes("“The plan is a disgrace,” Ana Ruiz criticised.")
+    assert q.speaker == "Ana Ruiz"
