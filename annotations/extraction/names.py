@@ -32,6 +32,7 @@ _BOILERPLATE_RE = re.compile(
     r"^[ \t]*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_LINES) + r")[^\n]{0,120}$",
     re.MULTILINE | re.IGNORECASE,
 )
+_POSSESSIVE_BEFORE_RE = re.compile(r"\b(?:his|her|their|its|our|my|your)[ \u00a0]$")
 _SENT_BREAK_RE = re.compile(r"[.!?][\"\u201d\u2019']?\s|\n")
 
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
@@ -298,6 +299,8 @@ class Mentions:
             if kind == "person" and not single and name.split()[0].lower() in _FIRST_NAMES:
                 strong = True
             roles = _roles(text, ms, s, me) if kind == "person" else ()
+            if kind == "person" and single and _POSSESSIVE_BEFORE_RE.search(text, max(0, s - 7), s):
+                kind = "other"  # `his Christian values`, `her Democratic rivals`: a modifier
             before = _PLACE_BEFORE_RE.search(text, max(0, s - 6), s)
             if kind == "person" and _WORK_BEFORE_RE.search(text, max(0, ms - 16), ms):
                 kind = "other"  # `her 2003 book, Living History,`: a title, not a person

@@ -489,6 +489,8 @@ class _Extractor:
             t = toks[k]
             if t.word in ".!?;" or (t.low in ("that", "because", "which") and not appos):
                 return None
+            if t.low in SUBORDINATORS and not appos:
+                return None  # `"...," while Sanders suggests`: another clause's speaker
             if (
                 _speech_verb(t)
                 and _verb_position(toks, k)

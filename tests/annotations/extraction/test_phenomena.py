@@ -167,3 +167,22 @@ def test_extract_quotes_british_and_canadian_spellings_of_cues():
     assert q.speaker == "Ana Ruiz"
     (q,) = extract_quotes("“The plan is a disgrace,” Ana Ruiz criticised.")
     assert q.speaker == "Ana Ruiz"
+
+
+def test_extract_quotes_a_later_clause_names_another_speaker():
+    text = (
+        "Ada Lindqvist accuses Tom Brandt of a “cheap smear” over her record "
+        "while Brandt suggests she is hiding something."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ada Lindqvist"
+
+
+def test_extract_quotes_a_capitalised_word_after_his_is_no_person():
+    text = (
+        "Tom Brandt spoke in Plymouth on Monday.\n\n"
+        "Lately he has stressed his Christian values more.\n\n"
+        "“I faced these issues in my own life,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Tom Brandt"
