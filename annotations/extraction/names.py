@@ -445,6 +445,18 @@ class Mentions:
         # the role may have been given to an earlier mention of the same person
         return None
 
+    def next_with_role(self, pos: int, role: str, window: int = 2000) -> Mention | None:
+        """`Mayor Vows "No New Taxes"` above `Mayor Tomas Reyes spoke ...`: the first
+        person introduced with that role after `pos` (a headline's subject)."""
+        role = role_word(role)
+        i = bisect_left(self.starts, pos)
+        while i < len(self.items) and self.items[i].start <= pos + window:
+            m = self.items[i]
+            i += 1
+            if m.kind == "person" and not m.in_quote and role in m.roles:
+                return m
+        return None
+
     def is_person_surname(self, word: str, after: int) -> bool:
         """Is `word` the surname of a person mentioned after offset `after`?"""
         i = bisect_left(self.starts, after)

@@ -1051,6 +1051,17 @@ class _Extractor:
         rec = self.index.lookup(att.mention)
         if rec is not None:
             return rec.name, rec.kind, att.start, att.end
+        if (
+            len(words) == 1
+            and low0 in PERSON_ROLES
+            and words[0][:1].isupper()
+            and "\n" not in text[: att.start].strip()
+        ):
+            # a headline's bare role: the person the story introduces with it
+            line_end = text.find("\n", att.end)
+            m = self.mentions.next_with_role(line_end, low0) if line_end >= 0 else None
+            if m is not None:
+                return self.mentions.canonical(m.name, m.start), "person", att.start, att.end
         acronym = words[-1] if low0 == "the" and len(words) == 2 else words[0]
         if len(words) <= 2 and 2 <= len(acronym) <= 6 and acronym.isupper() and acronym.isalpha():
             # `the IMF`, `NATO`: the organisation's full name where the story gives it

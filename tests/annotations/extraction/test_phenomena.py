@@ -186,3 +186,12 @@ def test_extract_quotes_a_capitalised_word_after_his_is_no_person():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Tom Brandt"
+
+
+def test_extract_quotes_headline_role_names_the_person_the_story_introduces():
+    text = "Mayor Vows “No New Taxes” In Budget Speech\n\nMayor Tomas Reyes spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Tomas Reyes", "Mayor")
+    text = "Mayor Vows “No New Taxes” In Budget Speech\n\nThe council met on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Mayor"
