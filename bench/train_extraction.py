@@ -30,9 +30,8 @@ from annotations.extraction.confidence import (  # noqa: E402
     MODEL_VERSION,
     WEIGHTS_FILE,
     ConfidenceModel,
-    model_from_dict,
 )
-from annotations.extraction.quotes import scored_quotes  # noqa: E402
+from annotations.extraction.quotes import SpeakerOption, scored_quotes  # noqa: E402
 
 
 def _shared() -> Path:
@@ -103,13 +102,38 @@ def match(
     return pairs
 
 
-def collect(records: Iterable[Mapping[str, Any]], scorer: Any) -> Split:
+def collect_options(records: Iterable[Mapping[str, Any]], scorer: Any) -> Split:
+    """Ranker examples: each speaker option of a gold quotation that has a choice,
+    labelled by whether the scorer takes its speaker. The options are collected with no
+    ranker (the first rule's answers), so the fit does not depend on the shipped file."""
+    plain = ConfidenceModel(version=MODEL_VERSION, weights={}, min_confidence=0.0)
+    examples: list[Example] = []
+    for record in records:
+        text, gold = record["text"], record.get("quotes") or []
+        options: list[list[SpeakerOption]] = []
+        scored = scored_quotes(text, model=plain, options_out=options)
+        pairs = match(scorer, text, gold, [(c.start, c.end) for c, _ in scored])
+        for pi, choices in enumerate(options):
+            gi = pairs.get(pi)
+            if gi is None or scorer.unknown_speaker(gold[gi]) or len(choices) < 2:
+                continue
+            for option in choices:
+                right = scorer.speaker_match(
+                    option.speaker, gold[gi].get("speaker"), gold[gi].get("speaker_entity")
+                )
+                examples.append(Example(option.features, int(right), 0.0))
+    return Split(examples, 0)
+
+
+def collect(
+    records: Iterable[Mapping[str, Any]], scorer: Any, model: ConfidenceModel | None = None
+) -> Split:
     examples: list[Example] = []
     scorable = 0
     for record in records:
         text, gold = record["text"], record.get("quotes") or []
         scorable += sum(1 for g in gold if not scorer.unknown_speaker(g))
-        scored = scored_quotes(text)
+        scored = scored_quotes(text, model=model)
         pairs = match(scorer, text, gold, [(c.start, c.end) for c, _ in scored])
         for pi, (candidate, features) in enumerate(scored):
             gi = pairs.get(pi)
@@ -140,9 +164,25 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return out
 
 
-def fit(split: Split, l2: float = L2) -> dict[str, Any]:
-    """Weights (and the F1-best output cut) as the JSON object that ships."""
+def fit(records: Sequence[Mapping[str, Any]], scorer: Any, l2: float = L2) -> dict[str, Any]:
+    """Ranker, then confidence weights and the F1-best output cut: the JSON that ships."""
+    ranker = fit_weights(collect_options(records, scorer), l2)
+    ranked = ConfidenceModel(MODEL_VERSION, weights={}, min_confidence=0.0, ranker=ranker)
+    split = collect(records, scorer, ranked)
+    weights = fit_weights(split, l2)
+    model = ConfidenceModel(MODEL_VERSION, weights=weights, min_confidence=0.0, ranker=ranker)
+    return {
+        "version": MODEL_VERSION,
+        "fitted_on": "",
+        "l2": l2,
+        "min_confidence": best_cut(split, model),
+        "ranker": ranker,
+        "weights": weights,
+    }
 
+
+def fit_weights(split: Split, l2: float = L2) -> dict[str, float]:
+    """L2-regularised logistic regression; the bias is not penalised."""
     names = sorted({name for ex in split.examples for name in ex.features})
     col = {name: i for i, name in enumerate(names)}
     # identical feature rows grouped: (row, positives, total)
@@ -176,20 +216,11 @@ def fit(split: Split, l2: float = L2) -> dict[str, Any]:
         w = [wi - si for wi, si in zip(w, step, strict=True)]
         if max(abs(s) for s in step) < 1e-10:
             break
-    weights = {name: round(w[col[name]], 6) for name in names}
-    model = model_from_dict({"version": MODEL_VERSION, "weights": weights, "min_confidence": 0})
-    cut = best_cut(split, model)
-    return {
-        "version": MODEL_VERSION,
-        "fitted_on": "",
-        "l2": l2,
-        "min_confidence": cut,
-        "weights": weights,
-    }
+    return {name: round(w[col[name]], 6) for name in names}
 
 
 def rescored(split: Split, model: ConfidenceModel) -> list[tuple[float, int]]:
-    return [(round(model.probability(ex.features), 3), ex.label) for ex in split.examples]
+    return [(model.confidence(ex.features), ex.label) for ex in split.examples]
 
 
 def e2e_at(
@@ -244,8 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--scorer", type=Path, default=SCORER)
     args = ap.parse_args(argv)
     scorer = load_scorer(args.scorer)
-    split = collect(load_records(Path(str(CORPUS).format(split=args.split))), scorer)
-    data = fit(split)
+    data = fit(load_records(Path(str(CORPUS).format(split=args.split))), scorer)
     data["fitted_on"] = f"polnear-direct-{args.split}"
     text = dumps(data)
     if args.check:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 # Bump when the feature names or their meaning change; the shipped file must match.
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 WEIGHTS_FILE = "confidence.json"
+NOT_QUOTATIONS = frozenset(["promo line", "programme title"])
+NOT_A_QUOTATION = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,19 @@ class ConfidenceModel:
     weights: Mapping[str, float]
     # the cut that maximised end-to-end F1 on the fitting split: output below it is noise
     min_confidence: float
+    # speaker-option ranker: a score per option; the first rule's answer wins ties
+    ranker: Mapping[str, float] = field(default_factory=dict)
+
+    def rank(self, features: Mapping[str, float]) -> float:
+        ranker = self.ranker
+        return sum(ranker.get(name, 0.0) * value for name, value in features.items())
+
+    def confidence(self, features: Mapping[str, float]) -> float:
+        """The candidate's confidence, rounded as it is output: the probability, except
+        that a promo line or a show's title is no quotation whatever the weights say."""
+        if any(name in features for name in NOT_QUOTATIONS):
+            return NOT_A_QUOTATION
+        return round(self.probability(features), 3)
 
     def probability(self, features: Mapping[str, float]) -> float:
         weights = self.weights
@@ -40,13 +55,21 @@ def model_from_dict(data: Mapping[str, object]) -> ConfidenceModel:
     if version != MODEL_VERSION:
         raise ValueError(f"confidence weights have version {version!r}, expected {MODEL_VERSION}")
     weights = data.get("weights")
+    ranker = data.get("ranker", {})
     cut = data.get("min_confidence")
-    if not isinstance(weights, dict) or not isinstance(cut, (int, float)):
-        raise ValueError("confidence weights need a `weights` object and a `min_confidence`")
+    if (
+        not isinstance(weights, dict)
+        or not isinstance(ranker, dict)
+        or not isinstance(cut, (int, float))
+    ):
+        raise ValueError(
+            "confidence weights need `weights` and `ranker` objects and a `min_confidence`"
+        )
     return ConfidenceModel(
         version=MODEL_VERSION,
         weights={str(k): float(v) for k, v in weights.items()},
         min_confidence=float(cut),
+        ranker={str(k): float(v) for k, v in ranker.items()},
     )
 
 

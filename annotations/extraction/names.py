@@ -32,6 +32,7 @@ _BOILERPLATE_RE = re.compile(
     r"^[ \t]*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_LINES) + r")[^\n]{0,120}$",
     re.MULTILINE | re.IGNORECASE,
 )
+_POSSESSIVE_BEFORE_RE = re.compile(r"\b(?:his|her|their|its|our|my|your)[ \u00a0]$")
 _SENT_BREAK_RE = re.compile(r"[.!?][\"\u201d\u2019']?\s|\n")
 
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
@@ -205,12 +206,15 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
 
 
 # a party is an affiliation, not a title: "Republican Donald Trump" has none
-_NOT_TITLES = frozenset(["republican", "democrat", "democratic", "gop", "presidential"])
+_NOT_TITLES = frozenset(
+    ["republican", "democrat", "democratic", "gop", "presidential", "liberal", "conservative"]
+)
 _TITLE_MODIFIERS = frozenset(
     ["state", "house", "senate", "national", "u.s.", "us", "former", "acting", "first"]
 )
 
 
+@lru_cache(maxsize=1 << 12)
 def title_of(raw: str, skip: int) -> str | None:
     """The title words `clean_name` stripped from the front of `raw` ("the former
     Councillor Tomas Reyes" -> "former Councillor"), or None."""
@@ -295,6 +299,8 @@ class Mentions:
             if kind == "person" and not single and name.split()[0].lower() in _FIRST_NAMES:
                 strong = True
             roles = _roles(text, ms, s, me) if kind == "person" else ()
+            if kind == "person" and single and _POSSESSIVE_BEFORE_RE.search(text, max(0, s - 7), s):
+                kind = "other"  # `his Christian values`, `her Democratic rivals`: a modifier
             before = _PLACE_BEFORE_RE.search(text, max(0, s - 6), s)
             if kind == "person" and _WORK_BEFORE_RE.search(text, max(0, ms - 16), ms):
                 kind = "other"  # `her 2003 book, Living History,`: a title, not a person
@@ -437,6 +443,18 @@ class Mentions:
             if m.kind == "person" and not m.in_quote and role in m.roles:
                 return m
         # the role may have been given to an earlier mention of the same person
+        return None
+
+    def next_with_role(self, pos: int, role: str, window: int = 2000) -> Mention | None:
+        """`Mayor Vows "No New Taxes"` above `Mayor Tomas Reyes spoke ...`: the first
+        person introduced with that role after `pos` (a headline's subject)."""
+        role = role_word(role)
+        i = bisect_left(self.starts, pos)
+        while i < len(self.items) and self.items[i].start <= pos + window:
+            m = self.items[i]
+            i += 1
+            if m.kind == "person" and not m.in_quote and role in m.roles:
+                return m
         return None
 
     def is_person_surname(self, word: str, after: int) -> bool:

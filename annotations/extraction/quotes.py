@@ -9,22 +9,45 @@ from dataclasses import dataclass
 
 from .confidence import ConfidenceModel, shipped_model
 from .lexicon import (
+    ABBREV,
+    ADJECTIVE_ENDINGS,
+    AUX,
     BOILERPLATE_LINES,
+    CHUNK_BREAKS,
+    CLAUSE_WORDS,
     DETERMINERS,
     DOC_WORDS,
     FEMALE,
     FEMALE_NAMES,
+    FINITE_IRREGULAR,
     FUNCTION_WORDS,
+    GROUPS,
+    HEADLINE_VERBS,
+    INTRO_WORDS,
+    LEAD_ADVERBS,
+    LIGHT_VERBS,
     MALE,
     MALE_NAMES,
+    NAME_LINKS,
+    NOT_BEFORE_VERB,
     ORG_WORDS,
     PERSON_ROLES,
+    POSS,
+    POSS_DETS,
+    PREP,
+    PREP_NOT_BY,
     PRONOUNS,
+    SAY,
     SENTENCE_OPENERS,
     SKIP_BEFORE_VERB,
     SPEECH_NOUNS,
     SPEECH_VERBS,
     STOP_CONJ,
+    SUBJECT_DETS,
+    SUBJECT_VERBS,
+    SUBORDINATORS,
+    TIME_PREPS,
+    TITLE_SMALL,
     WEAK_VERBS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
@@ -35,54 +58,12 @@ from .types import QuoteCandidate, SpeakerRecord
 _TOK_RE = re.compile(
     r"[^\W_](?:[\w\u2019'&\-]*[^\W_])?(?:\.(?:[^\W_]\.?)*)?|[,;:()\u2014\u2013\u2015!?]"
 )
-_ABBREV = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "sen",
-        "rep",
-        "gov",
-        "del",
-        "lt",
-        "gen",
-        "col",
-        "sgt",
-        "capt",
-        "prof",
-        "rev",
-        "st",
-        "jr",
-        "sr",
-        "adm",
-        "maj",
-        "u.s",
-        "u.n",
-        "inc",
-        "corp",
-        "co",
-        "jan",
-        "feb",
-        "aug",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "vs",
-        "no",
-        "d",
-        "r",
-        "i",
-    ]
-)
 _MARK_CHARS = DOUBLE_MARKS + SINGLE_MARKS
 _HEAD_LABEL_RE = re.compile(r"[ \t]*([A-Z][\w\u2019'.\-]*(?: [A-Z][\w\u2019'.\-]*){0,3}):\s")
 _HEAD_SAYS_RE = re.compile(
     r",[\u2019\u201d'\"]?\s+([A-Z][\w\u2019'.\-]*(?: [A-Z][\w\u2019'.\-]*){0,3})"
     r"\s+(?:Says|Said)\.?\s*$"
 )
-_NAME_LINKS = frozenset(["de", "van", "von", "al", "la", "le", "da", "di", "bin", "del"])
 _ALL_CAPS_LINE_MIN = 12
 _DENSE_PARAGRAPH = 40  # quotations in one paragraph beyond which it is not prose
 # a capitalised word inside a sentence (after a lowercase word or a comma)
@@ -122,7 +103,7 @@ def _tokens(text: str, s: int, e: int) -> list[Tok]:
             core = w[:-1].lower()
             if (
                 "." not in core
-                and core not in _ABBREV
+                and core not in ABBREV
                 and not (len(core) == 1 and w[0].isupper())
                 and text[m.end() : m.end() + 1] not in (",", ")")  # "R-Ky.," is no full stop
             ):
@@ -148,7 +129,7 @@ def _is_sentence_end(text: str, s: int, e: int) -> list[int]:
         while j > s and not text[j - 1].isspace():
             j -= 1
         word = text[j:i].lower().strip("(\"'\u201c\u2018")
-        if text[i] == "." and (word in _ABBREV or (len(word) == 1 and word.isalpha())):
+        if text[i] == "." and (word in ABBREV or (len(word) == 1 and word.isalpha())):
             continue
         if text[i] == "." and i + 1 < len(text) and text[i + 1] == ")":
             continue  # "(D-Md.) said": an abbreviation closing a parenthesis
@@ -216,33 +197,7 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     for t in toks[k:]:
         if t.word in ",;:().!?\u2014\u2013" or t.low in STOP_CONJ:
             break
-        if (
-            t.low
-            in (
-                "in",
-                "on",
-                "at",
-                "during",
-                "to",
-                "after",
-                "before",
-                "about",
-                "of",
-                "for",
-                "with",
-                "from",
-                "who",
-                "last",
-                "this",
-                "earlier",
-                "late",
-                "told",
-                "says",
-                "said",
-                "wrote",
-            )
-            and out
-        ):
+        if t.low in CHUNK_BREAKS and out:
             if t.low == "of" and out and not out[-1].cap:
                 out.append(t)  # "a spokesman of ..." keeps going
                 continue
@@ -254,7 +209,6 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
 
 
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
-_TIME_PREPS = frozenset(["in", "on", "at", "during", "after", "before", "over", "since", "last"])
 
 
 def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
@@ -306,9 +260,9 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     out.reverse()
     # the head noun phrase, not the clause: `Trump in recent days has called it`
     k = 0
-    while k < len(out) and (out[k].cap or (k and out[k].low in _NAME_LINKS)):
+    while k < len(out) and (out[k].cap or (k and out[k].low in NAME_LINKS)):
         k += 1
-    if 0 < k < len(out) and out[k].low in _TIME_PREPS:
+    if 0 < k < len(out) and out[k].low in TIME_PREPS:
         return out[:k]
     return out
 
@@ -323,276 +277,10 @@ def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
     return text[v.start : end], end
 
 
-# Verbs that make a proper-name subject the likely source of a partial quote.
-_SUBJECT_VERBS = frozenset(
-    [
-        "is",
-        "was",
-        "has",
-        "had",
-        "have",
-        "wants",
-        "wanted",
-        "will",
-        "would",
-        "could",
-        "should",
-        "can",
-        "thinks",
-        "thought",
-        "believes",
-        "believed",
-        "called",
-        "calls",
-        "accused",
-        "accuses",
-        "described",
-        "describes",
-        "urged",
-        "urges",
-        "vowed",
-        "vows",
-        "blasted",
-        "blasts",
-        "slammed",
-        "slams",
-        "branded",
-        "brands",
-        "dubbed",
-        "labeled",
-        "referred",
-        "insisted",
-        "pledged",
-        "promised",
-        "warned",
-        "argued",
-        "responded",
-        "bemoaned",
-        "mocked",
-        "praised",
-        "touted",
-        "criticized",
-        "denounced",
-        "defended",
-        "dismissed",
-    ]
-)
-# Present-tense verbs that title-case headlines use after a noun-phrase subject.
-_HEADLINE_VERBS = frozenset(
-    [
-        "rally",
-        "rallies",
-        "show",
-        "shows",
-        "hammer",
-        "hammers",
-        "push",
-        "pushes",
-        "seek",
-        "seeks",
-        "fear",
-        "fears",
-        "decry",
-        "decries",
-        "question",
-        "questions",
-        "want",
-        "demand",
-        "demands",
-        "reject",
-        "rejects",
-        "back",
-        "backs",
-    ]
-)
-_PREP = frozenset(
-    ["of", "in", "on", "at", "for", "to", "from", "by", "with", "about", "as", "into", "over"]
-)
-_NOT_BEFORE_VERB = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "his",
-        "her",
-        "their",
-        "its",
-        "our",
-        "my",
-        "your",
-        "this",
-        "that",
-        "these",
-        "those",
-        "to",
-        "of",
-        "for",
-        "with",
-        "via",
-        "by",
-        "in",
-    ]
-)
-_GROUPS = frozenset(
-    [
-        "officials",
-        "sources",
-        "aides",
-        "critics",
-        "analysts",
-        "experts",
-        "advisers",
-        "advisors",
-        "supporters",
-        "protesters",
-        "voters",
-        "residents",
-        "people",
-        "democrats",
-        "republicans",
-        "observers",
-        "lawmakers",
-        "leaders",
-        "police",
-        "investigators",
-        "prosecutors",
-        "authorities",
-        "witnesses",
-        "organizers",
-        "officers",
-        "economists",
-        "historians",
-        "scientists",
-        "researchers",
-        "activists",
-        "spokesmen",
-        "groups",
-        "parents",
-        "students",
-        "teachers",
-        "workers",
-        "members",
-        "demonstrators",
-        "senators",
-        "opponents",
-        "allies",
-        "donors",
-        "delegates",
-        "staffers",
-        "conservatives",
-        "liberals",
-        "progressives",
-        "families",
-    ]
-)
-
-
-_POSS = ("\u2019s", "'s", "s\u2019", "s'")
-_LEAD_ADVERBS = frozenset(
-    [
-        "but",
-        "and",
-        "so",
-        "yet",
-        "still",
-        "now",
-        "also",
-        "then",
-        "meanwhile",
-        "instead",
-        "however",
-        "later",
-        "earlier",
-        "separately",
-        "previously",
-        "indeed",
-        "again",
-    ]
-)
-_INTRO_WORDS = frozenset(
-    [
-        "in",
-        "on",
-        "at",
-        "during",
-        "after",
-        "before",
-        "since",
-        "while",
-        "when",
-        "as",
-        "despite",
-        "although",
-        "though",
-        "if",
-        "because",
-        "with",
-        "without",
-        "following",
-        "amid",
-        "for",
-        "from",
-        "under",
-        "over",
-        "by",
-        "like",
-        "unlike",
-        "last",
-        "this",
-        "throughout",
-        "once",
-        "asked",
-        "pressed",
-        "unless",
-        "until",
-        "whether",
-        "to",
-        "according",
-        "within",
-        "across",
-        "upon",
-        "about",
-        "outside",
-        "inside",
-        "near",
-        "among",
-        "against",
-        "through",
-        "speaking",
-    ]
-)
-_SUBJECT_DETS = frozenset(["the", "a", "an", "his", "her", "their", "its", "our", "my", "one"])
-_AUX = frozenset(
-    [
-        "is",
-        "was",
-        "are",
-        "were",
-        "has",
-        "had",
-        "have",
-        "will",
-        "would",
-        "could",
-        "should",
-        "can",
-        "may",
-        "might",
-        "must",
-        "did",
-        "does",
-        "do",
-        "who",
-        "which",
-        "that",
-    ]
-)
-
-
 def _possessor(toks: list[Tok], k: int) -> tuple[int, int] | None:
     """`Kim Lee's repeated claim`: the offsets of "Kim Lee" for the noun at toks[k]."""
     j = k - 1
-    while j >= 0 and k - j <= 3 and not toks[j].word.endswith(_POSS):
+    while j >= 0 and k - j <= 3 and not toks[j].word.endswith(POSS):
         if toks[j].cap or toks[j].word in ",;:()":
             return None
         j -= 1
@@ -601,7 +289,7 @@ def _possessor(toks: list[Tok], k: int) -> tuple[int, int] | None:
     w = toks[j].word
     end = toks[j].start + len(w) - (2 if w.endswith("s") else 1)
     i = j
-    while i > 0 and (toks[i - 1].cap or toks[i - 1].low in _NAME_LINKS):
+    while i > 0 and (toks[i - 1].cap or toks[i - 1].low in NAME_LINKS):
         i -= 1
     if end <= toks[i].start:
         return None
@@ -631,17 +319,17 @@ def _relative_antecedent(toks: list[Tok], k: int) -> tuple[int, int] | None:
     if i < 0 or not toks[i].cap or toks[i].low in PRONOUNS:
         return None
     end = i
-    while i > 0 and (toks[i - 1].cap or toks[i - 1].low in _NAME_LINKS):
+    while i > 0 and (toks[i - 1].cap or toks[i - 1].low in NAME_LINKS):
         i -= 1
     w = toks[end].word
-    cut = len(w) - (2 if w.endswith(_POSS) else 0)
+    cut = len(w) - (2 if w.endswith(POSS) else 0)
     return toks[i].start, toks[end].start + cut
 
 
 def _intro_word(toks: list[Tok], i: int) -> bool:
     """Does the sentence open with an introductory phrase ("In a statement, ...")?"""
     t = toks[i]
-    if t.low in _INTRO_WORDS:
+    if t.low in INTRO_WORDS:
         return True
     # a participle opening the sentence: "Bemoaning the cuts, ..."
     nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -652,15 +340,15 @@ def _verbish(t: Tok) -> bool:
     w = t.low
     return (
         w in SPEECH_VERBS
-        or w in _SUBJECT_VERBS
-        or w in _AUX
+        or w in SUBJECT_VERBS
+        or w in AUX
         or w in SKIP_BEFORE_VERB
         or (t.word[:1].islower() and w.endswith("ed") and len(w) > 4)
     )
 
 
 def _role_head(w: str) -> bool:
-    return w in PERSON_ROLES or w in _GROUPS or w in DOC_WORDS or w in ORG_WORDS
+    return w in PERSON_ROLES or w in GROUPS or w in DOC_WORDS or w in ORG_WORDS
 
 
 def _verb_position(toks: list[Tok], k: int) -> bool:
@@ -669,33 +357,7 @@ def _verb_position(toks: list[Tok], k: int) -> bool:
     p = toks[k - 1]
     if p.word.islower() and "-" in p.word:
         return False  # "late-night tweets": a noun
-    return p.low not in _NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
-
-
-_POSS_DETS = frozenset(["his", "her", "their", "has"])  # "has": a common typo for "his"
-_LIGHT_VERBS = frozenset(["made", "makes", "gave", "gives", "issued", "issues", "offered"])
-_FINITE_IRREGULAR = frozenset(["said", "told", "wrote", "sang", "spoke", "put", "read", "went"])
-_SUBORDINATORS = frozenset(
-    ["when", "while", "after", "before", "because", "since", "until", "although", "though", "if"]
-)
-_PREP_NOT_BY = (_PREP - {"by", "as"}) | {
-    "through",
-    "across",
-    "around",
-    "near",
-    "inside",
-    "outside",
-    "under",
-    "behind",
-    "toward",
-    "towards",
-    "among",
-    "between",
-    "past",
-    "against",
-    "without",
-    "within",
-}
+    return p.low not in NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
 
 
 def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = None) -> bool:
@@ -703,18 +365,18 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
     an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
     Trump tweet`, `a controversial comment`."""
     first, head = chunk[0], chunk[-1]
-    prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in _PREP_NOT_BY), -1)
+    prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in PREP_NOT_BY), -1)
     if prep > 0 and not head.cap and any(_verbish(t) for t in chunk[1:prep]):
         return True  # `The Ledger rated 20% of mayoral claims`: a clause, then a PP
     if first.low in ("a", "an") and len(chunk) == 2 and head.low.endswith("ly"):
         return True  # `a swiftly called meeting`: a participle, not a verb
     if (
         verb is not None
-        and (first.low in DETERMINERS or first.word.endswith(_POSS))
+        and (first.low in DETERMINERS or first.word.endswith(POSS))
         and len(chunk) > 1
         and not head.cap
         and not verb.low.endswith(("s", "ed"))
-        and verb.low not in _FINITE_IRREGULAR
+        and verb.low not in FINITE_IRREGULAR
     ):
         # a singular subject takes "comments"/"commented", never "comment": in `a
         # controversial comment`, `the following comment`, `Kim's mental state` the
@@ -722,11 +384,11 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
         return True
     i = next((n for n, t in enumerate(toks) if t is first), 0)
     before = toks[i - 1].low if i > 0 else ""
-    if before in _PREP_NOT_BY:
+    if before in PREP_NOT_BY:
         # but `Officials at Homeland Security said`, `the Association of Flight
         # Attendants said`: the phrase before the preposition speaks through it
         owner = toks[i - 2] if i > 1 else None
-        return owner is None or not (owner.cap or _role_head(owner.low) or owner.low in _GROUPS)
+        return owner is None or not (owner.cap or _role_head(owner.low) or owner.low in GROUPS)
     return before in ("a", "an") and first.cap
 
 
@@ -741,7 +403,7 @@ def _valid_np(chunk: list[Tok]) -> bool:
         return True  # a poll's share: `63 percent said`
     if first.low in DETERMINERS or first.word.endswith(("\u2019s", "'s")) or first.cap:
         return True
-    return len(words) <= 2 and head.low in _GROUPS
+    return len(words) <= 2 and head.low in GROUPS
 
 
 def _clause_end(toks: list[Tok], k: int) -> bool:
@@ -772,13 +434,13 @@ class _Extractor:
 
     # -- attribution -----------------------------------------------------------------
 
-    def after(self, q: RawQuote, nxt_mark: int) -> Attribution | None:
+    def after(self, quote: RawQuote, nxt_mark: int) -> Attribution | None:
         text = self.text
-        if q.close_pos < 0:
+        if quote.close_pos < 0:
             return None
-        last = text[q.end - 1] if q.end > q.start else ""
-        a = q.close_pos + 1
-        e = min(q.para_end, nxt_mark, a + 250)
+        last = text[quote.end - 1] if quote.end > quote.start else ""
+        a = quote.close_pos + 1
+        e = min(quote.para_end, nxt_mark, a + 250)
         toks = _tokens(text, a, e)
         k0 = 0
         while k0 < len(toks) and toks[k0].word in ",\u2014\u2013:\u2015":
@@ -796,12 +458,12 @@ class _Extractor:
             np = _np_from_chunk(chunk)
             if np is not None and chunk[-1].cap:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.85)
-        if toks[0].low in _SUBORDINATORS:
+        if toks[0].low in SUBORDINATORS:
             return None  # `"That makes me smart," when Clinton blasted him`: another clause
         # `"... ." Smith said` is rare; `"... ." Smith said the...` reports new speech.
         limit = 4 if last == "." and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
-            return self._according(toks, 2, q, text, toks[0].start, toks[1].end)
+            return self._according(toks, 2, quote, text, toks[0].start, toks[1].end)
         if _speech_verb(toks[0]) and toks[0].low not in WEAK_VERBS:
             out = 2 if toks[0].low in ("points", "pointed") and len(toks) > 1 else 1
             if out == 2 and toks[1].low != "out":
@@ -819,7 +481,7 @@ class _Extractor:
                 if toks[k].word == ",":
                     appos = k > 0 and toks[k - 1].cap
                     break
-                if not toks[k].cap and toks[k].low not in _NAME_LINKS:
+                if not toks[k].cap and toks[k].low not in NAME_LINKS:
                     break
             if appos:
                 limit = 45
@@ -827,6 +489,8 @@ class _Extractor:
             t = toks[k]
             if t.word in ".!?;" or (t.low in ("that", "because", "which") and not appos):
                 return None
+            if t.low in SUBORDINATORS and not appos:
+                return None  # `"...," while Sanders suggests`: another clause's speaker
             if (
                 _speech_verb(t)
                 and _verb_position(toks, k)
@@ -863,17 +527,17 @@ class _Extractor:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
         return None
 
-    def sentence_final(self, q: RawQuote) -> Attribution | None:
+    def sentence_final(self, quote: RawQuote) -> Attribution | None:
         """`A cashier who "steals ..." is held accountable, Warren said.`: the attribution
         clause that closes the quotation's sentence."""
         text = self.text
-        if q.close_pos < 0:
+        if quote.close_pos < 0:
             return None
-        a = q.close_pos + 1
-        e = min(q.para_end, a + 300)
+        a = quote.close_pos + 1
+        e = min(quote.para_end, a + 300)
         ends = _is_sentence_end(text, a, e)
         if not ends:
-            if e < q.para_end:
+            if e < quote.para_end:
                 return None
             ends = [e]
         toks = _drop_parens(self._outside_quotes(_tokens(text, a, ends[0])))
@@ -881,15 +545,38 @@ class _Extractor:
             toks.pop()
         c = len(toks) - 1
         while c >= 0 and toks[c].word != ",":
-            if toks[c].word in ";:\u2014\u2013" or len(toks) - c > 8:
+            if toks[c].word in ";:\u2014\u2013" or len(toks) - c > 16:
                 return None
             c -= 1
         if c < 1:
             return None
         clause = toks[c + 1 :]
+        if (
+            len(clause) > 1
+            and (clause[0].low in ("a", "an") or clause[0].word.islower())
+            and clause[0].low != "according"
+            and not any(_speech_verb(t) for t in clause)
+        ):
+            # `..., said Kim Lee, an analyst at the Cook Report.`, `..., said Kim Lee,
+            # executive director of ...`: the appositive names nobody; the clause before
+            # it attributes
+            b = c - 1
+            while b >= 0 and toks[b].word != ",":
+                if toks[b].word in ";:\u2014\u2013" or c - b > 8:
+                    return None
+                b -= 1
+            if b < 1:
+                return None
+            clause = toks[b + 1 : c]
+        elif len(clause) > 8:
+            return None
         if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
             # `... chants of "Bobby!" at a conference, according to Kim Lee.`
-            return self._according(clause, 2, q, text, clause[0].start, clause[1].end)
+            return self._according(clause, 2, quote, text, clause[0].start, clause[1].end)
+        return self._final_clause(clause)
+
+    def _final_clause(self, clause: list[Tok]) -> Attribution | None:
+        text = self.text
         for k, t in enumerate(clause):
             if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - k > 4:
                 continue
@@ -910,7 +597,7 @@ class _Extractor:
         return None
 
     def _according(
-        self, toks: list[Tok], k: int, q: RawQuote, text: str, cs: int, ce: int
+        self, toks: list[Tok], k: int, quote: RawQuote, text: str, cs: int, ce: int
     ) -> Attribution | None:
         chunk = _chunk_after(toks, k)
         np = _np_from_chunk(chunk)
@@ -919,16 +606,16 @@ class _Extractor:
         head = chunk[-1].low if chunk else ""
         if head in DOC_WORDS:
             # "according to a statement": the statement's author is the clause subject
-            subj = self.subject(q)
+            subj = self.subject(quote)
             if subj is not None:
                 return Attribution(subj.mention, subj.start, subj.end, text[cs:ce], 0.6)
             return Attribution("", -1, -1, text[cs:ce], 0.5)
         return Attribution(text[np[0] : np[1]], np[0], np[1], text[cs:ce], 0.9)
 
-    def before(self, q: RawQuote, floor: int) -> Attribution | None:
+    def before(self, quote: RawQuote, floor: int) -> Attribution | None:
         text = self.text
-        e = q.open_pos if q.open_pos >= 0 else q.start
-        s = max(floor, q.para_start, e - 400)
+        e = quote.open_pos if quote.open_pos >= 0 else quote.start
+        s = max(floor, quote.para_start, e - 400)
         ends = _is_sentence_end(text, s, e)
         if ends:
             s = ends[-1]
@@ -956,7 +643,7 @@ class _Extractor:
                 if light is not None:
                     return light
             if t.low == "to" and k > 0 and toks[k - 1].low == "according":
-                r = self._according(toks, k + 1, q, text, toks[k - 1].start, t.end)
+                r = self._according(toks, k + 1, quote, text, toks[k - 1].start, t.end)
                 if r is not None:
                     return r
                 continue
@@ -975,7 +662,7 @@ class _Extractor:
                 a, b = rel
                 return Attribution(text[a:b], a, b, cue, 0.8)
             if t.low.endswith("ing"):
-                if k > 0 and toks[k - 1].cap and not toks[k - 1].word.endswith(_POSS):
+                if k > 0 and toks[k - 1].cap and not toks[k - 1].word.endswith(POSS):
                     # `footage of Kim Lee saying, "..."`: the name right before it
                     chunk = _chunk_before(toks, k)
                     np = _np_from_chunk(chunk) if chunk else None
@@ -985,7 +672,7 @@ class _Extractor:
                 fin = self._finite_before(toks, k)
                 if fin is not None:
                     return Attribution(fin[0], fin[1], fin[2], cue, 0.8)
-                subj = self.subject(q)
+                subj = self.subject(quote)
                 if subj is None:
                     continue
                 return Attribution(subj.mention, subj.start, subj.end, cue, 0.75)
@@ -1006,7 +693,7 @@ class _Extractor:
         for j in range(k - 1, max(-1, k - 5), -1):
             if toks[j].word in ",;:.":
                 return None
-            if toks[j].low in _LIGHT_VERBS:
+            if toks[j].low in LIGHT_VERBS:
                 chunk = _chunk_before(toks, j)
                 if not chunk or not chunk[-1].cap or not _valid_np(chunk):
                     return None
@@ -1065,24 +752,24 @@ class _Extractor:
             out.append(t)
         return out
 
-    def _sentence_before(self, q: RawQuote) -> list[Tok]:
-        """The tokens of q's sentence up to its opening mark, quotations and short
+    def _sentence_before(self, quote: RawQuote) -> list[Tok]:
+        """The tokens of quote's sentence up to its opening mark, quotations and short
         parentheticals left out (at most 400 characters back, within the paragraph)."""
         text = self.text
-        e = q.open_pos if q.open_pos >= 0 else q.start
-        s = max(q.para_start, e - 400)
+        e = quote.open_pos if quote.open_pos >= 0 else quote.start
+        s = max(quote.para_start, e - 400)
         ends = _is_sentence_end(text, s, e)
         if ends:
             s = ends[-1]
         return _drop_parens(self._outside_quotes(_tokens(text, s, e)))
 
-    def subject(self, q: RawQuote) -> Attribution | None:
+    def subject(self, quote: RawQuote) -> Attribution | None:
         """The subject of the main clause of the quotation's sentence."""
-        toks = self._sentence_before(q)
+        toks = self._sentence_before(quote)
         i = 0
         n = len(toks)
         while i < n and (
-            toks[i].low in _LEAD_ADVERBS
+            toks[i].low in LEAD_ADVERBS
             or toks[i].word == ","
             or (toks[i].low.endswith("ly") and i + 1 < n and toks[i + 1].word == ",")
         ):
@@ -1092,7 +779,7 @@ class _Extractor:
             while c < n and toks[c].word != ",":
                 c += 1
             if c >= n:
-                return self._subject_after(q)
+                return self._subject_after(quote)
             i = c + 1
         return self._np_at(toks[i:])
 
@@ -1110,19 +797,19 @@ class _Extractor:
         return name if name is not None and name.mention.split()[0][:1].isupper() else None
 
     def previous_sentence(
-        self, q: RawQuote, attributed: set[tuple[int, int]]
+        self, quote: RawQuote, attributed: set[tuple[int, int]]
     ) -> Attribution | None:
         """`..., Schiff said. "The other factor is ..."`: a quotation opening a sentence
         right after a sentence of the same paragraph that names its speaker and holds no
         attributed quotation (a title or scare quote there is fine)."""
         text = self.text
-        i = q.open_pos if q.open_pos >= 0 else q.start
+        i = quote.open_pos if quote.open_pos >= 0 else quote.start
         j = i - 1
-        while j >= q.para_start and text[j].isspace():
+        while j >= quote.para_start and text[j].isspace():
             j -= 1
-        if j <= q.para_start or text[j] not in ".!?":
+        if j <= quote.para_start or text[j] not in ".!?":
             return None
-        s = max(q.para_start, j - 400)
+        s = max(quote.para_start, j - 400)
         ends = _is_sentence_end(text, s, j)
         if ends:
             s = ends[-1]
@@ -1131,7 +818,7 @@ class _Extractor:
             k -= 1
             if self.spans[k] in attributed:
                 return None  # an attributed quotation there: the chain rule decides
-        fake = RawQuote(j, j, j, -1, q.para_start, q.para_end, "intro")
+        fake = RawQuote(j, j, j, -1, quote.para_start, quote.para_end, "intro")
         att = self.before(fake, s)
         if att is None:
             att = self.subject(fake)
@@ -1139,20 +826,20 @@ class _Extractor:
             return None
         return att
 
-    def _subordinate_subject(self, q: RawQuote) -> Attribution | None:
-        """Subject of a subordinate clause opening the sentence before `q`."""
-        toks = self._sentence_before(q)
-        if len(toks) < 3 or toks[0].low not in _SUBORDINATORS:
+    def _subordinate_subject(self, quote: RawQuote) -> Attribution | None:
+        """Subject of a subordinate clause opening the sentence before `quote`."""
+        toks = self._sentence_before(quote)
+        if len(toks) < 3 or toks[0].low not in SUBORDINATORS:
             return None
         return self._np_at(toks[1:])
 
-    def _subject_after(self, q: RawQuote) -> Attribution | None:
+    def _subject_after(self, quote: RawQuote) -> Attribution | None:
         """`Bemoaning the "phony system," Kim accused ...`: the subject follows the quote."""
-        if q.close_pos < 0:
+        if quote.close_pos < 0:
             return None
         text = self.text
-        a = q.close_pos + 1
-        toks = _drop_parens(_tokens(text, a, min(q.para_end, a + 200)))
+        a = quote.close_pos + 1
+        toks = _drop_parens(_tokens(text, a, min(quote.para_end, a + 200)))
         while toks and toks[0].word in ",\u2014\u2013":
             toks = toks[1:]
         return self._np_at(toks)
@@ -1165,7 +852,7 @@ class _Extractor:
         first = toks[0]
         if first.low in PRONOUNS:
             return Attribution(first.word, first.start, first.end, None, 0.5)
-        if first.low in _SUBJECT_DETS or first.low in DETERMINERS:
+        if first.low in SUBJECT_DETS or first.low in DETERMINERS:
             j = 1
             while j < len(toks) and j < 7 and not _verbish(toks[j]) and toks[j].word not in ",;:":
                 j += 1
@@ -1198,13 +885,13 @@ class _Extractor:
                 return None
             if toks[k].cap and any(t.low in PERSON_ROLES for t in toks[1:k]):
                 return self._np_at(toks[k:])
-            if first.low in _GROUPS or (
+            if first.low in GROUPS or (
                 first.low.endswith("s") and toks[1].low.endswith("ing") and len(toks[1].low) > 4
             ):
                 # `Protesters marching through the streets chanted`
                 return Attribution(first.word, first.start, first.end, None, 0.5)
             head = toks[k - 1].low
-            if k > 1 and _verbish(toks[k]) and (head in _GROUPS or head in PERSON_ROLES):
+            if k > 1 and _verbish(toks[k]) and (head in GROUPS or head in PERSON_ROLES):
                 return Attribution(
                     text[first.start : toks[k - 1].end], first.start, toks[k - 1].end, None, 0.5
                 )
@@ -1212,16 +899,16 @@ class _Extractor:
         if first.cap:
             j = 0
             while j + 1 < len(toks) and (
-                toks[j + 1].cap or toks[j + 1].low == "of" or toks[j + 1].low in _NAME_LINKS
+                toks[j + 1].cap or toks[j + 1].low == "of" or toks[j + 1].low in NAME_LINKS
             ):
-                if toks[j].word.endswith(_POSS):
+                if toks[j].word.endswith(POSS):
                     break
                 j += 1
-            while j > 0 and (toks[j].low == "of" or toks[j].low in _NAME_LINKS):
+            while j > 0 and (toks[j].low == "of" or toks[j].low in NAME_LINKS):
                 j -= 1
             nxt = toks[j + 1] if j + 1 < len(toks) else None
             last = toks[j]
-            if last.word.endswith(_POSS) and nxt is not None and not nxt.cap:
+            if last.word.endswith(POSS) and nxt is not None and not nxt.cap:
                 # "Kim Lee's campaign said": the possessor speaks through it
                 k = j + 1
                 while k < len(toks) and k < j + 4 and not _verbish(toks[k]):
@@ -1239,8 +926,8 @@ class _Extractor:
             if (
                 nxt is None
                 or nxt.word in ",("
-                or (nxt.word[:1].islower() and nxt.low not in STOP_CONJ and nxt.low not in _PREP)
-                or (nxt.low == "and" and j + 2 < len(toks) and toks[j + 2].low in _POSS_DETS)
+                or (nxt.word[:1].islower() and nxt.low not in STOP_CONJ and nxt.low not in PREP)
+                or (nxt.low == "and" and j + 2 < len(toks) and toks[j + 2].low in POSS_DETS)
             ):
                 # (`Kim Lee and his aides have ...`: the first conjunct leads)
                 np = _np_from_chunk(toks[: j + 1])
@@ -1263,20 +950,20 @@ class _Extractor:
             or self.index.lookup(w) is not None
         )
 
-    def headline(self, q: RawQuote) -> Attribution | None:
+    def headline(self, quote: RawQuote) -> Attribution | None:
         """A quotation in the headline: `Lee: ... "..."`, `..., Kim Lee Says`, or a
         headline opening with the name of a person the story mentions."""
         text = self.text
-        ps, pe = q.para_start, q.para_end
+        ps, pe = quote.para_start, quote.para_end
         if pe - ps > 200:
             return None
         m = _HEAD_LABEL_RE.match(text, ps, pe)
-        if m is not None and m.end(1) <= q.open_pos:
+        if m is not None and m.end(1) <= quote.open_pos:
             return Attribution(m.group(1), m.start(1), m.end(1), None, 0.7)
         m = _HEAD_SAYS_RE.search(text, ps, pe)
-        if m is not None and m.start(1) > q.end:
+        if m is not None and m.start(1) > quote.end:
             return Attribution(m.group(1), m.start(1), m.end(1), "says", 0.7)
-        toks = _tokens(text, ps, q.open_pos if q.open_pos >= 0 else q.start)
+        toks = _tokens(text, ps, quote.open_pos if quote.open_pos >= 0 else quote.start)
         run: list[Tok] = []
         for t in toks:
             if not t.cap or len(run) == 3:
@@ -1285,7 +972,7 @@ class _Extractor:
         mentions = self.mentions
         for size in range(len(run), 0, -1):
             cand = run[size - 1]
-            if cand.word.endswith(_POSS):
+            if cand.word.endswith(POSS):
                 continue
             # the same surname recurs in the story as a person
             if mentions.is_person_surname(cand.word, pe):
@@ -1295,25 +982,25 @@ class _Extractor:
         # `Frustrated Parents Rally Nationwide To 'Reclaim Our Schools'`
         for k in range(1, len(run)):
             w = run[k].low
-            if w in SPEECH_VERBS or w in _SUBJECT_VERBS or w in _HEADLINE_VERBS:
-                if run[0].low in SENTENCE_OPENERS or run[k - 1].word.endswith(_POSS):
+            if w in SPEECH_VERBS or w in SUBJECT_VERBS or w in HEADLINE_VERBS:
+                if run[0].low in SENTENCE_OPENERS or run[k - 1].word.endswith(POSS):
                     return None
                 a, b = run[0].start, run[k - 1].end
                 return Attribution(text[a:b], a, b, None, 0.5)
         return None
 
-    def label(self, q: RawQuote) -> Attribution | None:
+    def label(self, quote: RawQuote) -> Attribution | None:
         """Transcript style: the content opens with an upper-case speaker label."""
         text = self.text
-        m = _LABEL_RE.match(text, q.start, q.end)
+        m = _LABEL_RE.match(text, quote.start, quote.end)
         if m is None:
             return None
         return Attribution(m.group(1), m.start(1), m.end(1), None, 0.8)
 
-    def intro(self, q: RawQuote) -> Attribution | None:
+    def intro(self, quote: RawQuote) -> Attribution | None:
         """A paragraph-long quotation introduced by the previous paragraph ("X said:")."""
         text = self.text
-        ps = q.para_start - 1
+        ps = quote.para_start - 1
         while ps > 0 and text[ps - 1].isspace():
             ps -= 1
         if ps <= 0 or text[ps - 1] != ":":
@@ -1364,6 +1051,17 @@ class _Extractor:
         rec = self.index.lookup(att.mention)
         if rec is not None:
             return rec.name, rec.kind, att.start, att.end
+        if (
+            len(words) == 1
+            and low0 in PERSON_ROLES
+            and words[0][:1].isupper()
+            and "\n" not in text[: att.start].strip()
+        ):
+            # a headline's bare role: the person the story introduces with it
+            line_end = text.find("\n", att.end)
+            m = self.mentions.next_with_role(line_end, low0) if line_end >= 0 else None
+            if m is not None:
+                return self.mentions.canonical(m.name, m.start), "person", att.start, att.end
         acronym = words[-1] if low0 == "the" and len(words) == 2 else words[0]
         if len(words) <= 2 and 2 <= len(acronym) <= 6 and acronym.isupper() and acronym.isalpha():
             # `the IMF`, `NATO`: the organisation's full name where the story gives it
@@ -1412,19 +1110,11 @@ class _Extractor:
         return self.mentions.titles.get(speaker)
 
 
-_ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "ic", "al", "y", "ly", "ed", "ing", "less", "ent", "ant")
-
-
 def _plain_role(words: Sequence[str]) -> bool:
     """`the cheerful owner`, `the executive`: a role with at most adjectives before it,
     which may name the person just introduced; `the band leader` (a noun before the
     role) is more specific, and names somebody new."""
-    return all(w.lower().endswith(_ADJECTIVE_ENDINGS) for w in words[1:-1])
-
-
-_CLAUSE_WORDS = frozenset(
-    ["however", "today", "yesterday", "also", "not", "quoted", "made", "why", "how", "what"]
-)
+    return all(w.lower().endswith(ADJECTIVE_ENDINGS) for w in words[1:-1])
 
 
 def _head_name(mention: str) -> str | None:
@@ -1433,21 +1123,21 @@ def _head_name(mention: str) -> str | None:
     None when the mention is a lone function word (`When`, `Another`)."""
     words = mention.split()
     if len(words) <= 2 and all(
-        w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in _CLAUSE_WORDS for w in words
+        w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in CLAUSE_WORDS for w in words
     ):
         return None
     if not words[0][:1].isupper() or words[0].lower() in DETERMINERS:
         return mention  # a role or group as written: `the cheerful owner`
     k = 0
-    while k < len(words) and (words[k][:1].isupper() or (k and words[k] in _NAME_LINKS)):
+    while k < len(words) and (words[k][:1].isupper() or (k and words[k] in NAME_LINKS)):
         k += 1
     if k == len(words) or k == 0:
         return mention
     nxt = words[k].lower()
     if (
-        nxt in _AUX
+        nxt in AUX
         or nxt in SKIP_BEFORE_VERB
-        or nxt in _CLAUSE_WORDS
+        or nxt in CLAUSE_WORDS
         or (len(nxt) > 4 and nxt.endswith(("ly", "ed", "ing")))
     ):
         end = 0
@@ -1467,24 +1157,23 @@ def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     return low.lstrip().startswith(BOILERPLATE_LINES)
 
 
-_TITLE_SMALL = frozenset(["a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"])
 _TITLE_BEFORE_RE = re.compile(
     r"(?:\b[A-Z][\w.]*[\u2019']s|\b(?:episode|broadcast|edition|host|anchor) of)[ \u00a0]$"
 )
 
 
-def _programme_title(text: str, q: RawQuote) -> bool:
+def _programme_title(text: str, quote: RawQuote) -> bool:
     """`told MSNBC's "Morning Joe"`, `on CNN's "State of the Union."`, `a broadcast of "Fox
     News Sunday,"`: a short title-case name of a show or work after a capitalised possessive
     (the network, the author) or "episode of" is no quotation."""
-    if q.open_pos < 1 or q.end - q.start > 60:
+    if quote.open_pos < 1 or quote.end - quote.start > 60:
         return False
-    words = text[q.start : q.end].strip(" ,.;:!?").split()
+    words = text[quote.start : quote.end].strip(" ,.;:!?").split()
     if not words or len(words) > 6:
         return False
-    if not all(w[:1].isupper() or w in _TITLE_SMALL for w in words) or words[0][:1].islower():
+    if not all(w[:1].isupper() or w in TITLE_SMALL for w in words) or words[0][:1].islower():
         return False
-    return _TITLE_BEFORE_RE.search(text, max(0, q.open_pos - 40), q.open_pos) is not None
+    return _TITLE_BEFORE_RE.search(text, max(0, quote.open_pos - 40), quote.open_pos) is not None
 
 
 def _word_count(text: str, s: int, e: int) -> int:
@@ -1517,9 +1206,11 @@ def scored_quotes(
     *,
     double_apostrophe_quotes: bool = False,
     model: ConfidenceModel | None = None,
+    options_out: list[list[SpeakerOption]] | None = None,
 ) -> list[tuple[QuoteCandidate, dict[str, float]]]:
     """`extract_quotes` with each candidate's features, whose `model` probability (the
-    shipped one by default) is the candidate's confidence; for training and the bench."""
+    shipped one by default) is the candidate's confidence; for training and the bench.
+    `options_out` collects each quotation's speaker options, which the model ranks."""
     model = model or shipped_model()
     # markup attribute values (`author="..."`) are not quotations
     raws = [
@@ -1538,16 +1229,21 @@ def scored_quotes(
         per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     out: list[tuple[QuoteCandidate, dict[str, float]]] = []
-    for quote, att, rule in zip(raws, attributions, rules, strict=True):
-        speaker: str | None = None
-        kind: str | None = None
+    previous: Attribution | None = None
+    for i, quote in enumerate(raws):
+        options = _speaker_options(text, raws, i, attributions[i], rules[i], previous, extractor)
+        if options_out is not None:
+            options_out.append(options)
+        best = max(options, key=lambda option: model.rank(option.features))
+        att, rule = best.attribution, rules[i] if best is options[0] else best.name
+        speaker, kind = best.speaker, best.kind
+        previous = att
         mention_start: int | None = None
         mention_end: int | None = None
         title: str | None = None
         if att is not None:
-            speaker, kind, s0, e0 = extractor.resolve(att)
-            if s0 >= 0:
-                mention_start, mention_end = s0, e0
+            if best.mention_start >= 0:
+                mention_start, mention_end = best.mention_start, best.mention_end
             if speaker is not None and kind != "org":
                 title = extractor.title(att, speaker)
         features = _features(text, quote, att, rule, speaker, kind, extractor)
@@ -1555,8 +1251,6 @@ def scored_quotes(
             features["headline paragraph"] = 1.0
         if per_para[quote.para_start] > 1:
             features["shares its paragraph"] = 1.0
-        # a promo line or a show's title is no quotation, whatever the model makes of it
-        junk = "promo line" in features or "programme title" in features
         candidate = QuoteCandidate(
             start=quote.start,
             end=quote.end,
@@ -1565,12 +1259,89 @@ def scored_quotes(
             speaker_start=mention_start,
             speaker_end=mention_end,
             cue=att.cue if att is not None else None,
-            confidence=round(_NOT_A_QUOTATION if junk else model.probability(features), 3),
+            confidence=model.confidence(features),
             speaker_kind=kind,
             speaker_title=title,
         )
         out.append((candidate, features))
     return out
+
+
+@dataclass(slots=True)
+class SpeakerOption:
+    """One answer for a quotation's speaker, from one rule, with its ranking features."""
+
+    name: str
+    attribution: Attribution | None
+    speaker: str | None
+    kind: str | None
+    mention_start: int
+    mention_end: int
+    features: dict[str, float]
+
+
+_NAMELESS = frozenset(["speaker: none", "speaker: unresolved pronoun", "speaker: role as written"])
+
+
+def _speaker_options(
+    text: str,
+    raws: Sequence[RawQuote],
+    i: int,
+    att: Attribution | None,
+    rule: str,
+    previous: Attribution | None,
+    extractor: _Extractor,
+) -> list[SpeakerOption]:
+    """The first rule's answer and, when it names nobody, other readings the ranker may
+    prefer: the previous quotation's speaker (a chain the rules did not see) and the
+    sentence subject."""
+    quote = raws[i]
+    first = _option("first rule", att, extractor)
+    first_form = _speaker_form(att, first.speaker, first.kind)
+    first.features = {
+        "bias": 1.0,
+        f"first rule: {rule}": 1.0,
+        f"first rule & {first_form}": 1.0,
+    }
+    options = [first]
+    if first_form not in _NAMELESS:
+        return options  # a name from the first rule is kept (the ranker never overrode one)
+    if att is not None and att.mention.lower() in ("it", "they"):
+        return options  # `what it calls`: an organisation or nobody, never a person
+    alternatives: list[tuple[str, Attribution | None]] = []
+    if previous is not None and i > 0:
+        before = raws[i - 1]
+        if before.para_start == quote.para_start:
+            alternatives.append(("previous quote, same paragraph", previous))
+        elif not text[before.para_end : quote.para_start].strip():
+            alternatives.append(("previous quote, previous paragraph", previous))
+    if rule != "sentence subject":
+        alternatives.append(("sentence subject", extractor.subject(quote)))
+    seen = {first.speaker}
+    for name, alternative in alternatives:
+        if alternative is None:
+            continue
+        option = _option(name, alternative, extractor)
+        if option.speaker is None or option.speaker in seen:
+            continue
+        seen.add(option.speaker)
+        form = _speaker_form(alternative, option.speaker, option.kind)
+        option.features = {
+            "bias": 1.0,
+            f"option: {name}": 1.0,
+            f"option: {name} & {form}": 1.0,
+            f"option: {name} & first rule: {rule}": 1.0,
+            f"option: {name} & first rule {first_form}": 1.0,
+        }
+        options.append(option)
+    return options
+
+
+def _option(name: str, att: Attribution | None, extractor: _Extractor) -> SpeakerOption:
+    if att is None:
+        return SpeakerOption(name, None, None, None, -1, -1, {})
+    speaker, kind, start, end = extractor.resolve(att)
+    return SpeakerOption(name, att, speaker, kind, start, end, {})
 
 
 def _attribute(
@@ -1579,7 +1350,7 @@ def _attribute(
     """Each quotation's attribution and the rule that found it."""
     n = len(raws)
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
-    atts: list[Attribution | None] = [None] * n
+    attributions: list[Attribution | None] = [None] * n
     rules = ["none"] * n
     for i, quote in enumerate(raws):
         following = raws[i + 1] if i + 1 < n else None
@@ -1615,62 +1386,62 @@ def _attribute(
         if att is None and quote.para_start == first_para:
             att, rule = extractor.headline(quote), "headline"
         if att is not None:
-            atts[i], rules[i] = att, rule
+            attributions[i], rules[i] = att, rule
     # Inherit along quotation chains: continued paragraphs, and quotes standing alone
     # right after an attributed one ("A," he said. "B.").
     last_attributed = -1  # latest attributed quote, so the inheritance pass stays linear
     for i, quote in enumerate(raws):
-        if atts[i] is not None:
+        if attributions[i] is not None:
             last_attributed = i
             continue
         if i == 0:
             continue
         prev = raws[i - 1]
         if quote.continues or (_standalone(text, quote) and _ends_paragraph(text, prev)):
-            atts[i], rules[i] = atts[i - 1], "chain: next paragraph"
+            attributions[i], rules[i] = attributions[i - 1], "chain: next paragraph"
         elif (
             prev.para_start == quote.para_start
             and _sentence_initial(text, quote)
             and last_attributed >= 0
             and raws[last_attributed].para_start == quote.para_start
         ):
-            atts[i], rules[i] = atts[last_attributed], "chain: same paragraph"
-        if atts[i] is not None:
+            attributions[i], rules[i] = attributions[last_attributed], "chain: same paragraph"
+        if attributions[i] is not None:
             last_attributed = i
         else:
             rules[i] = "none"
     for i in range(n - 2, -1, -1):
-        if atts[i] is None and raws[i].continued and raws[i + 1].continues:
-            atts[i], rules[i] = atts[i + 1], "chain: continued"
+        if attributions[i] is None and raws[i].continued and raws[i + 1].continues:
+            attributions[i], rules[i] = attributions[i + 1], "chain: continued"
     for i, quote in enumerate(raws):
         # a second partial quote in the same sentence shares the first one's speaker
         if (
-            atts[i] is None
+            attributions[i] is None
             and i > 0
-            and atts[i - 1] is not None
+            and attributions[i - 1] is not None
             and _same_sentence(text, raws[i - 1], quote)
         ):
-            atts[i], rules[i] = atts[i - 1], "same sentence"
+            attributions[i], rules[i] = attributions[i - 1], "same sentence"
     # Prose has a handful of quotations per paragraph; a paragraph with dozens is a list,
     # a table or garbage, and the sentence-subject fallback (a window per quotation)
     # would only add cost there.
     per_para: dict[int, int] = {}
     for quote in raws:
         per_para[quote.para_start] = per_para.get(quote.para_start, 0) + 1
-    attributed = {(raws[i].start, raws[i].end) for i in range(n) if atts[i] is not None}
+    attributed = {(raws[i].start, raws[i].end) for i in range(n) if attributions[i] is not None}
     for i, quote in enumerate(raws):
-        if atts[i] is None and not quote.single and per_para[quote.para_start] <= _DENSE_PARAGRAPH:
+        if (
+            attributions[i] is None
+            and not quote.single
+            and per_para[quote.para_start] <= _DENSE_PARAGRAPH
+        ):
             subject, rule = extractor.subject(quote), "sentence subject"
             if subject is None and _sentence_initial(text, quote):
                 subject = extractor.previous_sentence(quote, attributed)
                 rule = "previous sentence"
             if subject is not None:
-                atts[i], rules[i] = subject, rule
-    return atts, rules
-
-
-_NOT_A_QUOTATION = 0.05
-_SAY = frozenset(["say", "says", "said", "saying"])
+                attributions[i], rules[i] = subject, rule
+    return attributions, rules
 
 
 def _features(
@@ -1713,30 +1484,15 @@ def _features(
         "cue: none"
         if not cue
         else "cue: say"
-        if cue in _SAY
+        if cue in SAY
         else "cue: according to"
         if cue.startswith("according")
         else "cue: other"
     ] = 1.0
     mention = att.mention
     first = mention.split()[0].lower() if mention.split() else ""
-    if speaker is None:
-        features["speaker: unresolved pronoun" if first in PRONOUNS else "speaker: none"] = 1.0
-    elif first in PRONOUNS:
-        features["speaker: resolved pronoun"] = 1.0
-    elif speaker == mention and not speaker[:1].isupper():
-        features["speaker: role as written"] = 1.0
-    elif kind == "org":
-        features["speaker: organisation"] = 1.0
-    elif " and " in speaker:
-        features["speaker: group of names"] = 1.0
-    elif " " not in speaker:
-        features["speaker: one word"] = 1.0
-    elif len(speaker.split()) > 4:
-        features["speaker: long phrase"] = 1.0
-    else:
-        features["speaker: full name"] = 1.0
-    form = next(name for name in features if name.startswith("speaker: "))
+    form = _speaker_form(att, speaker, kind)
+    features[form] = 1.0
     features[f"{rule} & {form}"] = 1.0
     if speaker is not None and speaker != mention and first not in PRONOUNS:
         features["speaker: expanded from the mention"] = 1.0
@@ -1754,6 +1510,28 @@ def _features(
     return features
 
 
+def _speaker_form(att: Attribution | None, speaker: str | None, kind: str | None) -> str:
+    if att is None:
+        return "speaker: none"
+    words = att.mention.split()
+    first = words[0].lower() if words else ""
+    if speaker is None:
+        return "speaker: unresolved pronoun" if first in PRONOUNS else "speaker: none"
+    if first in PRONOUNS:
+        return "speaker: resolved pronoun"
+    if speaker == att.mention and not speaker[:1].isupper():
+        return "speaker: role as written"
+    if kind == "org":
+        return "speaker: organisation"
+    if " and " in speaker:
+        return "speaker: group of names"
+    if " " not in speaker:
+        return "speaker: one word"
+    if len(speaker.split()) > 4:
+        return "speaker: long phrase"
+    return "speaker: full name"
+
+
 _SENTENCE_INSIDE_RE = re.compile(r"[.!?][\"\u201d\u2019')]*\s+[A-Z\u201c\"]|[.!?]$")
 
 
@@ -1762,32 +1540,32 @@ def _spans_near(spans: list[tuple[int, int]], pos: int) -> list[tuple[int, int]]
     return spans[max(0, k - 1) : k]
 
 
-def _after_colon(text: str, q: RawQuote) -> bool:
-    j = (q.open_pos if q.open_pos >= 0 else q.start) - 1
-    while j > q.para_start and text[j].isspace():
+def _after_colon(text: str, quote: RawQuote) -> bool:
+    j = (quote.open_pos if quote.open_pos >= 0 else quote.start) - 1
+    while j > quote.para_start and text[j].isspace():
         j -= 1
-    return j > q.para_start and text[j] == ":"
+    return j > quote.para_start and text[j] == ":"
 
 
-def _sentence_initial(text: str, q: RawQuote) -> bool:
-    i = q.open_pos if q.open_pos >= 0 else q.start
+def _sentence_initial(text: str, quote: RawQuote) -> bool:
+    i = quote.open_pos if quote.open_pos >= 0 else quote.start
     j = i - 1
-    while j >= q.para_start and text[j].isspace():
+    while j >= quote.para_start and text[j].isspace():
         j -= 1
     return (
-        j < q.para_start
+        j < quote.para_start
         or text[j] in ".!?"
         or (text[j] in _MARK_CHARS and (j > 0 and text[j - 1] in ".!?"))
     )
 
 
-def _standalone(text: str, q: RawQuote) -> bool:
-    first = q.para_start
-    return q.open_pos == first
+def _standalone(text: str, quote: RawQuote) -> bool:
+    first = quote.para_start
+    return quote.open_pos == first
 
 
-def _ends_paragraph(text: str, q: RawQuote) -> bool:
-    return q.close_pos >= 0 and len(text[q.close_pos + 1 : q.para_end].strip()) < 60
+def _ends_paragraph(text: str, quote: RawQuote) -> bool:
+    return quote.close_pos >= 0 and len(text[quote.close_pos + 1 : quote.para_end].strip()) < 60
 
 
 def _same_sentence(text: str, a: RawQuote, b: RawQuote) -> bool:

@@ -50,6 +50,7 @@ def test_extract_quotes_chain_continues_past_a_boilerplate_line():
 
 def test_extract_quotes_present_tense_and_inverted_reporting_verbs():
     verbs = ["says", "writes", "explains", "recalls", "adds", "counters", "echoes", "notes"]
+    verbs += ["charged", "affirms", "scoffed"]
     for verb in verbs:
         (inverted,) = extract_quotes(f"“The data are clear,” {verb} Priya Natarajan.")
         (plain,) = extract_quotes(f"“The data are clear,” Priya Natarajan {verb}.")
@@ -127,3 +128,70 @@ def test_extract_quotes_speaker_is_never_a_clause_fragment():
     assert _head_name("Why not") is None
     assert _head_name("the cheerful owner") == "the cheerful owner"
     assert _head_name("Trump in recent days") == "Trump in recent days"  # not a clause
+
+
+def test_extract_quotes_said_x_before_an_appositive_closing_the_sentence():
+    text = (
+        "“Many would call that a loss” if she wins by less, said Dana Wirth, "
+        "an analyst at the Cook Report."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Dana Wirth"
+    text = (
+        "Add a “lightning rod” to the mix and people get nervous, said Dana Wirth, "
+        "executive director of the Civic League."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Dana Wirth"
+    # `according to` keeps its own rule
+    text = "It drew “boos” at a rally last month, according to union president Dana Wirth."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Dana Wirth"
+
+
+def test_extract_quotes_canadian_titles_and_ranks():
+    cases = [
+        ("“We need more buses,” said Coun. Josh Matlow.", ("Josh Matlow", "Coun.")),
+        ("“It was a stabbing,” Const. Amy Ruiz said on Friday.", ("Amy Ruiz", "Const.")),
+        ("“We will not support it,” said Liberal MP Jane Doucet.", ("Jane Doucet", "MP")),
+        ("“Prices rose,” said Supt. Ken Lo of the city police.", ("Ken Lo", "Supt.")),
+        ("“Ontario is open,” Premier Doug Ford told reporters.", ("Doug Ford", "Premier")),
+    ]
+    for text, expected in cases:
+        (q,) = extract_quotes(text)
+        assert (text, (q.speaker, q.speaker_title)) == (text, expected)
+
+
+def test_extract_quotes_british_and_canadian_spellings_of_cues():
+    (q,) = extract_quotes("“The bridge is safe,” Ana Ruiz emphasised.")
+    assert q.speaker == "Ana Ruiz"
+    (q,) = extract_quotes("“The plan is a disgrace,” Ana Ruiz criticised.")
+    assert q.speaker == "Ana Ruiz"
+
+
+def test_extract_quotes_a_later_clause_names_another_speaker():
+    text = (
+        "Ada Lindqvist accuses Tom Brandt of a “cheap smear” over her record "
+        "while Brandt suggests she is hiding something."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ada Lindqvist"
+
+
+def test_extract_quotes_a_capitalised_word_after_his_is_no_person():
+    text = (
+        "Tom Brandt spoke in Plymouth on Monday.\n\n"
+        "Lately he has stressed his Christian values more.\n\n"
+        "“I faced these issues in my own life,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Tom Brandt"
+
+
+def test_extract_quotes_headline_role_names_the_person_the_story_introduces():
+    text = "Mayor Vows “No New Taxes” In Budget Speech\n\nMayor Tomas Reyes spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Tomas Reyes", "Mayor")
+    text = "Mayor Vows “No New Taxes” In Budget Speech\n\nThe council met on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Mayor"
