@@ -98,3 +98,32 @@ def quote_roles(
         )
         for quote in quotes
     }
+
+
+def speaker_exchange_records() -> list[dict[str, Any]]:
+    """The whole registry in the speakers_import format, for `manage.py speakers_export`.
+
+    For the operator at the command line, so not scoped to a user; three queries in all.
+    """
+    speakers = Speaker.objects.prefetch_related("aliases", "roles").order_by("name", "pk")
+    return [
+        {
+            "name": speaker.name,
+            "kind": speaker.kind,
+            "title": speaker.title,
+            "organisation": speaker.organisation,
+            "wikidata_id": speaker.wikidata_id,
+            "aliases": sorted(alias.alias for alias in speaker.aliases.all()),
+            "roles": [
+                {
+                    "title": role.title,
+                    "organisation": role.organisation,
+                    "start_date": role.start_date.isoformat(),
+                    "end_date": role.end_date.isoformat() if role.end_date else None,
+                    "source_url": role.source_url,
+                }
+                for role in sorted(speaker.roles.all(), key=lambda r: (r.start_date, r.pk))
+            ],
+        }
+        for speaker in speakers
+    ]
