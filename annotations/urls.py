@@ -26,6 +26,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:pk>/undo/", review.quote_undo, name="quote_undo"),
     path("quotes/<int:pk>/speaker/", review.quote_speaker, name="quote_speaker"),
     path("quotes/<int:pk>/span/", review.quote_span, name="quote_span"),
+    path(
+        "quotes/<int:pk>/title-proposal/",
+        review.quote_title_proposal,
+        name="quote_title_proposal",
+    ),
     path("quotes/<int:pk>/history/", review.quote_history, name="quote_history"),
     path("speakers/search/", review.speaker_search, name="speaker_search"),
     # The CMS side, for admins: API keys and webhook endpoints.

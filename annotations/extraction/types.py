@@ -30,6 +30,7 @@ class QuoteCandidate:
     cue: str | None
     confidence: float
     speaker_kind: str | None = None
+    speaker_title: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -42,4 +43,5 @@ class QuoteCandidate:
             "cue": self.cue,
             "confidence": self.confidence,
             "speaker_kind": self.speaker_kind,
+            "speaker_title": self.speaker_title,
         }

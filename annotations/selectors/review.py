@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     Exists,
     ExpressionWrapper,
     Field,
@@ -113,6 +115,8 @@ _ROW_FIELDS = (
     "speaker__name",
     "speaker__title",
     "speaker_mention",
+    "speaker_title",
+    "speaker_title_status",
     "origin",
     "confidence",
     "status",
@@ -136,6 +140,11 @@ _UNDOABLE = (
     "EXISTS (SELECT 1 FROM annotations_review r WHERE r.quote_id = annotations_quote.id "
     "AND r.quote_version = annotations_quote.version AND r.reviewer_id = %s)"
 )
+# The publication date in the newsroom's time zone: a title proposal's role starts then.
+_ARTICLE_DAY = (
+    "SELECT (a.published_at AT TIME ZONE %s)::date FROM annotations_article a "
+    "WHERE a.id = annotations_quote.article_id"
+)
 # Every quote of the same article as [pk, start, end, anchor, status]: the highlight layout and
 # the counts.
 _ARTICLE_SPANS = (
@@ -156,6 +165,7 @@ def _review_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
             n_reviews=_sql(_N_REVIEWS, (), IntegerField()),
             can_undo=_sql(_UNDOABLE, (user.pk,), BooleanField()),
             role_at_time=role_at_time_expression(),
+            article_day=_sql(_ARTICLE_DAY, (settings.TIME_ZONE,), DateField()),
         )
     )
 

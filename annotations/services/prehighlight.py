@@ -39,6 +39,7 @@ MAX_ERROR_CHARS = 5000
 PREHIGHLIGHT_BATCH_SIZE = 50
 _CUE_MAX = Quote._meta.get_field("cue").max_length or 100
 _MENTION_MAX = Quote._meta.get_field("speaker_mention").max_length or 300
+_TITLE_MAX = Quote._meta.get_field("speaker_title").max_length or 300
 _QUOTE_FIELDS = [
     "text",
     "prefix",
@@ -47,6 +48,7 @@ _QUOTE_FIELDS = [
     "speaker_mention",
     "speaker_mention_start",
     "speaker_mention_end",
+    "speaker_title",
     "cue",
     "confidence",
     "article_revision",
@@ -514,6 +516,8 @@ def _plan(
             "speaker_mention": name[:_MENTION_MAX],
             "speaker_mention_start": c.speaker_start if has_mention else None,
             "speaker_mention_end": c.speaker_end if has_mention else None,
+            # The title read beside the name: a proposal for the speaker's roles (issue 16).
+            "speaker_title": " ".join((c.speaker_title or "").split())[:_TITLE_MAX],
             "cue": (c.cue or "")[:_CUE_MAX],
             "confidence": min(1.0, max(0.0, float(c.confidence))),
             "article_revision": revision,
