@@ -119,6 +119,7 @@ class QuoteRow:
     title_proposal: str = ""
     proposal_start: str = ""  # the article's date, YYYY-MM-DD: the role's prefilled start
     title_proposal_url: str = ""
+    speaker_page_url: str = ""  # /speakers/<id>/ of the registry speaker
 
     @property
     def status_icon(self) -> str:
@@ -191,6 +192,7 @@ class RowBuilder:
         self.speaker_url = pk_url("annotations:quote_speaker")
         self.history_url = pk_url("annotations:quote_history")
         self.title_proposal_url = pk_url("annotations:quote_title_proposal")
+        self.speaker_page_url = pk_url("annotations:speaker_detail")
 
     def row(
         self,
@@ -257,6 +259,7 @@ class RowBuilder:
             speaker_url=_markup(self.speaker_url(pk)),
             history_url=_markup(self.history_url(pk)),
             history_label=_markup(f"History ({n_reviews})" if n_reviews else "History"),
+            speaker_page_url=self.speaker_page_url(speaker.pk) if speaker else "",
             **self._title_proposal(quote),
         )
 
