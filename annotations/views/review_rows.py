@@ -120,6 +120,9 @@ class QuoteRow:
     proposal_start: str = ""  # the article's date, YYYY-MM-DD: the role's prefilled start
     title_proposal_url: str = ""
     speaker_page_url: str = ""  # /speakers/<id>/ of the registry speaker
+    # Same-name speakers the mention may mean, (id, name, role on the article's date): the card
+    # asks the editor to choose instead of guessing (issue 16).
+    namesakes: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def status_icon(self) -> str:
@@ -260,6 +263,10 @@ class RowBuilder:
             history_url=_markup(self.history_url(pk)),
             history_label=_markup(f"History ({n_reviews})" if n_reviews else "History"),
             speaker_page_url=self.speaker_page_url(speaker.pk) if speaker else "",
+            namesakes=tuple(
+                (int(pk), str(name), str(title))
+                for pk, name, title in getattr(quote, "namesakes", None) or ()
+            ),
             **self._title_proposal(quote),
         )
 
