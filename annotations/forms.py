@@ -137,7 +137,11 @@ class TitleProposalForm(VersionForm):
     start_date = forms.DateField(required=False, label="From")
     end_date = forms.DateField(required=False, label="Until (empty: still held)")
     source_url = forms.URLField(
-        required=False, max_length=2000, validators=[validate_http_url], label="Source"
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        validators=[validate_http_url],
+        label="Source",
     )
 
     def clean(self) -> dict[str, Any]:

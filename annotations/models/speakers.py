@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q
@@ -146,6 +147,12 @@ class SpeakerRole(models.Model):
 
     def __str__(self) -> str:
         return reveal_invisible_plain(f"{self.title}, {self.organisation}".rstrip(", "))
+
+    def clean(self) -> None:
+        # Keyed by field, so full_clean skips the overlap check, which cannot even build a
+        # range that ends before it starts (it would be a database error, not a message).
+        if self.end_date is not None and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The role cannot end before it starts."})
 
     def covers(self, day: dt.date) -> bool:
         """Held on `day`; the first and the last day both count."""
