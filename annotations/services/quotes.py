@@ -106,7 +106,14 @@ def quote_create_speaker(
     if kind not in Speaker.Kind.values:
         raise ValidationError({"kind": f"Unknown kind {kind!r}."})
     # Reusing an existing entry keeps a typo-free title someone else curated from being blanked.
-    speaker = Speaker.objects.filter(name__iexact=name).first()
+    same_name = list(Speaker.objects.filter(name__iexact=name).order_by("pk")[:2])
+    if len(same_name) > 1:
+        # Namesakes (issue 16): reusing one of them would be a guess.
+        raise ValidationError(
+            f"Several speakers are called “{name}”; pick the one you mean from the list.",
+            code="ambiguous_name",
+        )
+    speaker = same_name[0] if same_name else None
     if speaker is None:
         aliases = [quote.speaker_mention] if quote.speaker_mention else []
         speaker = speaker_upsert(name=name, kind=kind, title=title.strip(), aliases=aliases)

@@ -128,3 +128,17 @@ def test_card_asks_the_editor_to_choose_a_namesake(smiths, monkeypatch, editor_c
     assert "speakers are called" not in response.content.decode()
     quote.refresh_from_db()
     assert quote.speaker_id == minister.pk
+
+
+def test_creating_a_speaker_from_the_card_never_picks_a_namesake(smiths, editor):
+    from django.core.exceptions import ValidationError
+
+    from annotations.services.quotes import quote_create_speaker
+    from tests.factories import QuoteFactory
+
+    quote = QuoteFactory(speaker=None, speaker_mention="John Smith")
+    with pytest.raises(ValidationError, match="Several speakers are called “john smith”"):
+        quote_create_speaker(quote=quote, user=editor, name="john smith", expected_version=1)
+    quote.refresh_from_db()
+    assert quote.speaker_id is None
+    assert Speaker.objects.filter(name="John Smith").count() == 2
