@@ -143,6 +143,35 @@ class SpeakerForm(VersionForm):
         return data
 
 
+class TitleProposalForm(VersionForm):
+    """Confirm the extractor's title as a role of the speaker (with dates), or ignore it."""
+
+    action = forms.ChoiceField(choices=[("confirm", "Confirm as role"), ("ignore", "Ignore")])
+    title = forms.CharField(required=False, max_length=300, validators=[validate_label])
+    organisation = forms.CharField(required=False, max_length=300, validators=[validate_label])
+    start_date = forms.DateField(required=False, label="From")
+    end_date = forms.DateField(required=False, label="Until (empty: still held)")
+    source_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        validators=[validate_http_url],
+        label="Source",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "confirm":
+            if not (data.get("title") or "").strip():
+                self.add_error("title", "The role needs a title.")
+            if data.get("start_date") is None and "start_date" not in self.errors:
+                self.add_error("start_date", "Give the day the role started.")
+            start, end = data.get("start_date"), data.get("end_date")
+            if start is not None and end is not None and end < start:
+                self.add_error("end_date", "The role cannot end before it starts.")
+        return data
+
+
 class SpanForm(forms.Form):
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)

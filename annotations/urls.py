@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from annotations.views import core, ingest, integrations, review, search
+from annotations.views import core, ingest, integrations, review, search, speakers
 
 app_name = "annotations"
 
@@ -26,8 +26,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:pk>/undo/", review.quote_undo, name="quote_undo"),
     path("quotes/<int:pk>/speaker/", review.quote_speaker, name="quote_speaker"),
     path("quotes/<int:pk>/span/", review.quote_span, name="quote_span"),
+    path(
+        "quotes/<int:pk>/title-proposal/",
+        review.quote_title_proposal,
+        name="quote_title_proposal",
+    ),
     path("quotes/<int:pk>/history/", review.quote_history, name="quote_history"),
     path("speakers/search/", review.speaker_search, name="speaker_search"),
+    # A speaker: roles over time, quotes and verdicts, aliases.
+    path("speakers/<int:pk>/", speakers.speaker_detail, name="speaker_detail"),
     # The CMS side, for admins: API keys and webhook endpoints.
     path("integrations/", integrations.integrations, name="integrations"),
     path("integrations/keys/", integrations.api_key_create, name="api_key_create"),

@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from annotations import roles
 from annotations.forms import HTTPS_URL_FIELDS
 from annotations.invisible import INVISIBLE, describe, reveal_invisible, reveal_invisible_plain
-from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias
+from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias, SpeakerRole
 from annotations.services.articles import ARTICLE_EDITABLE_FIELDS, article_create, article_update
 from annotations.services.quotes import quote_delete, quote_set_speaker
 
@@ -218,21 +218,30 @@ class SpeakerAliasInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 1
 
 
+class SpeakerRoleInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
+    """Shown, not edited: roles are added through the desk, the API and speakers_import, whose
+    validation turns an overlapping duplicate into a message rather than a database error."""
+
+    model = SpeakerRole
+    fields = ("title", "organisation", "start_date", "end_date", "source_url", "created_by")
+    readonly_fields = fields
+
+
 @admin.register(Speaker)
 class SpeakerAdmin(ContentAdmin):
     list_display = ("name_shown", "kind", "title_shown", "organisation_shown", "alias_list")
     list_filter = ("kind", ("organisation", RevealingValuesFilter))
     search_fields = ("name", "title", "organisation", "aliases__alias")
-    fields = ("name", "kind", "title", "organisation", "invisible_characters")
+    fields = ("name", "kind", "title", "organisation", "wikidata_id", "invisible_characters")
     readonly_fields = ("invisible_characters",)
-    inlines = [SpeakerAliasInline]
+    inlines = [SpeakerAliasInline, SpeakerRoleInline]
     name_shown = _shown("name", "name")
     title_shown = _shown("title", "title")
     organisation_shown = _shown("organisation", "organisation")
     invisible_characters = _invisible_characters(("name", "title", "organisation"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Speaker]:
-        return super().get_queryset(request).prefetch_related("aliases")
+        return super().get_queryset(request).prefetch_related("aliases", "roles")
 
     @admin.display(description="Aliases")
     def alias_list(self, obj: Speaker) -> SafeString:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
@@ -103,6 +104,9 @@ class Quote(models.Model):
     # speaker's roles, never shown as their role until an editor confirms it (issue 16).
     # Database defaults: the pipeline writes quotes with COPY and names only its own columns.
     speaker_title = models.CharField(max_length=300, blank=True, default="", db_default="")
+    # Same-name speakers the mention could mean when the pipeline could not tell which (issue 16):
+    # the card asks the editor to choose; NULL when there was no such doubt.
+    speaker_candidates = ArrayField(models.BigIntegerField(), null=True, blank=True)
     speaker_title_status = models.CharField(
         max_length=16,
         choices=TitleProposal.choices,

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q
@@ -147,6 +148,12 @@ class SpeakerRole(models.Model):
     def __str__(self) -> str:
         return reveal_invisible_plain(f"{self.title}, {self.organisation}".rstrip(", "))
 
+    def clean(self) -> None:
+        # Keyed by field, so full_clean skips the overlap check, which cannot even build a
+        # range that ends before it starts (it would be a database error, not a message).
+        if self.end_date is not None and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The role cannot end before it starts."})
+
     def covers(self, day: dt.date) -> bool:
         """Held on `day`; the first and the last day both count."""
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
@@ -190,3 +197,30 @@ def role_at(
         )
     role = role_on(roles, article_day(published_at))
     return {"title": role.title, "organisation": role.organisation} if role else None
+
+
+def _words(text: str) -> set[str]:
+    return set(normalize_alias(text).replace("-", " ").split())
+
+
+def namesake_choose(
+    *, candidates: dict[int, Sequence[SpeakerRole]], day: dt.date | None, title: str | None
+) -> int | None:
+    """Which of several same-name speakers an article means, or None: never a guess.
+
+    Only a speaker holding a role on the article's date can be meant. With a title in the text,
+    the one whose role on that date shares the most words with it wins, if it alone does; with
+    no title (or no word in common), the one holding any role that day wins, if it alone does.
+    """
+    holding = {sid: role for sid, roles in candidates.items() if (role := role_on(roles, day))}
+    if title:
+        said = _words(title)
+        scores = {
+            sid: len(said & _words(f"{role.title} {role.organisation}"))
+            for sid, role in holding.items()
+        }
+        best = max(scores.values(), default=0)
+        if best > 0:
+            winners = [sid for sid, score in scores.items() if score == best]
+            return winners[0] if len(winners) == 1 else None
+    return next(iter(holding)) if len(holding) == 1 else None

@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     Exists,
     ExpressionWrapper,
     Field,
@@ -113,6 +115,8 @@ _ROW_FIELDS = (
     "speaker__name",
     "speaker__title",
     "speaker_mention",
+    "speaker_title",
+    "speaker_title_status",
     "origin",
     "confidence",
     "status",
@@ -145,6 +149,21 @@ _VERDICT = (
     "AND r.to_status = annotations_quote.status AND annotations_quote.status <> 'candidate' "
     "ORDER BY r.quote_version DESC LIMIT 1"
 )
+# The publication date in the newsroom's time zone: a title proposal's role starts then.
+_ARTICLE_DAY = (
+    "SELECT (a.published_at AT TIME ZONE %s)::date FROM annotations_article a "
+    "WHERE a.id = annotations_quote.article_id"
+)
+# Namesakes the pipeline could not tell apart, for the card's chooser: [[id, name, role on the
+# article's date or ""], ...], NULL when the quote has a speaker or there was no doubt.
+_NAMESAKES = """SELECT jsonb_agg(jsonb_build_array(s.id, s.name, coalesce((
+    SELECT r.title FROM annotations_speakerrole r, annotations_article a
+     WHERE a.id = annotations_quote.article_id AND r.speaker_id = s.id
+       AND r.start_date <= (a.published_at AT TIME ZONE %s)::date
+       AND (r.end_date IS NULL OR r.end_date >= (a.published_at AT TIME ZONE %s)::date)
+     ORDER BY r.start_date DESC, r.id DESC LIMIT 1), '')) ORDER BY s.id)
+  FROM annotations_speaker s
+ WHERE annotations_quote.speaker_id IS NULL AND s.id = ANY (annotations_quote.speaker_candidates)"""
 # Every quote of the same article as [pk, start, end, anchor, status]: the highlight layout and
 # the counts.
 _ARTICLE_SPANS = (
@@ -166,6 +185,8 @@ def _review_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
             can_undo=_sql(_UNDOABLE, (user.pk,), BooleanField()),
             role_at_time=role_at_time_expression(),
             verdict=_sql(_VERDICT, (), JSONField()),
+            article_day=_sql(_ARTICLE_DAY, (settings.TIME_ZONE,), DateField()),
+            namesakes=_sql(_NAMESAKES, (settings.TIME_ZONE, settings.TIME_ZONE), JSONField()),
         )
     )
 

@@ -21,7 +21,8 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, FloatField, OrderBy, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, OrderBy, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -368,21 +369,39 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def role_held_filter(*, roles: list[SpeakerRole]) -> Q:
-    """Quotes by whoever held one of these roles on the quote's date (boundary days included).
+# Quotes by one of the speakers, published within that speaker's role: the roles come as three
+# parallel arrays (speaker, first instant, instant after the last day or NULL), so the statement
+# is the same size, and compiles and plans as fast, for 3 roles as for 300. It reads the article
+# the outer query joins (role_held_filter makes sure it does) rather than joining it again: a
+# second join let the planner pull the EXISTS up into a join over every article in range.
+_ROLE_HELD = """annotations_quote.speaker_id = ANY (%s::bigint[]) AND EXISTS (
+  SELECT 1 FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS r(sid, since, until)
+   WHERE r.sid = annotations_quote.speaker_id
+     AND annotations_article.published_at >= r.since
+     AND (r.until IS NULL OR annotations_article.published_at < r.until))"""
 
-    One arm per role, (speaker, publication time within the role's days in the newsroom's time
-    zone), under a speaker_id IN that lets the (speaker, status) index answer; no role, no quote.
-    """
+
+def role_held_filter(quotes: QuerySet[Quote], *, roles: list[SpeakerRole]) -> QuerySet[Quote]:
+    """Quotes by whoever held one of these roles on the quote's date (boundary days included,
+    in the newsroom's time zone); no role, no quote."""
     if not roles:
-        return Q(pk__in=[])
-    arms = Q()
-    for role in roles:
-        arm = Q(speaker_id=role.speaker_id, article__published_at__gte=_day_start(role.start_date))
-        if role.end_date is not None:
-            arm &= Q(article__published_at__lt=_day_start(role.end_date + timedelta(days=1)))
-        arms |= arm
-    return Q(speaker_id__in=sorted({role.speaker_id for role in roles})) & arms
+        return quotes.none()
+    held = RawSQL(  # noqa: S611 - constant SQL; the roles are parameters
+        _ROLE_HELD,
+        (
+            sorted({role.speaker_id for role in roles}),
+            [role.speaker_id for role in roles],
+            [_day_start(role.start_date) for role in roles],
+            [
+                _day_start(role.end_date + timedelta(days=1)) if role.end_date else None
+                for role in roles
+            ],
+        ),
+        output_field=BooleanField(),
+    )
+    # The condition on the article makes the INNER JOIN that _ROLE_HELD reads (undated
+    # articles have no role at the time anyway).
+    return quotes.filter(article__published_at__isnull=False).filter(held)
 
 
 @contextmanager
@@ -449,7 +468,7 @@ def quote_search(
     if role_text:
         if matched_roles is None or not params.role:
             matched_roles = role_match(text=role_text)
-        matches = matches.filter(role_held_filter(roles=matched_roles))
+        matches = role_held_filter(matches, roles=matched_roles)
 
     related = ("speaker", "article")
     # Article bodies can be half a megabyte and the vector is internal: never load either.

@@ -7,12 +7,15 @@ article, whatever he does later. Both boundary days belong to a role.
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import JSONField, QuerySet
+from django.db.models import Count, F, JSONField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 
+from annotations import roles
 from annotations.models import Quote, Speaker, SpeakerRole
 from annotations.models.speakers import article_day, role_at, role_on
 
@@ -98,3 +101,113 @@ def quote_roles(
         )
         for quote in quotes
     }
+
+
+def speaker_exchange_records() -> list[dict[str, Any]]:
+    """The whole registry in the speakers_import format, for `manage.py speakers_export`.
+
+    For the operator at the command line, so not scoped to a user; three queries in all.
+    """
+    speakers = Speaker.objects.prefetch_related("aliases", "roles").order_by("name", "pk")
+    return [
+        {
+            "name": speaker.name,
+            "kind": speaker.kind,
+            "title": speaker.title,
+            "organisation": speaker.organisation,
+            "wikidata_id": speaker.wikidata_id,
+            "aliases": sorted(alias.alias for alias in speaker.aliases.all()),
+            "roles": [
+                {
+                    "title": role.title,
+                    "organisation": role.organisation,
+                    "start_date": role.start_date.isoformat(),
+                    "end_date": role.end_date.isoformat() if role.end_date else None,
+                    "source_url": role.source_url,
+                }
+                for role in sorted(speaker.roles.all(), key=lambda r: (r.start_date, r.pk))
+            ],
+        }
+        for speaker in speakers
+    ]
+
+
+SPEAKER_PAGE_QUOTES = 200
+
+
+@dataclass(frozen=True)
+class SpeakerQuoteRow:
+    pk: int
+    text: str
+    status: str
+    status_label: str
+    role_title: str  # the role held on the article's date
+    article_id: int
+    article_title: str
+    published_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SpeakerPage:
+    """What /speakers/<id>/ shows: the roles timeline, the quotes and their verdicts."""
+
+    speaker: Speaker
+    roles: list[SpeakerRole]
+    aliases: list[str]
+    counts: dict[str, int]  # verified, disputed, open, not_a_quote, total
+    quotes: list[SpeakerQuoteRow]  # newest first, at most SPEAKER_PAGE_QUOTES
+
+    @property
+    def quotes_shown_all(self) -> bool:
+        return len(self.quotes) >= self.counts["total"]
+
+    @property
+    def disputed_share(self) -> float | None:
+        """Disputed quotes as a share of the quotes decided on (verified or disputed)."""
+        decided = self.counts["verified"] + self.counts["disputed"]
+        return self.counts["disputed"] / decided if decided else None
+
+
+def speaker_page(*, user: roles.AnyUser, pk: int) -> SpeakerPage:
+    """The speaker page in four queries: speaker, roles and aliases, counts, quotes."""
+    roles.require_reader(user)
+    try:
+        speaker = Speaker.objects.prefetch_related("roles", "aliases").get(pk=pk)
+    except (Speaker.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such speaker.") from None
+    statuses = {
+        "verified": Quote.Status.VERIFIED,
+        "disputed": Quote.Status.DISPUTED,
+        "open": Quote.Status.CANDIDATE,
+        "not_a_quote": Quote.Status.NOT_A_QUOTE,
+    }
+    counts = Quote.objects.filter(speaker=speaker).aggregate(
+        total=Count("pk"),
+        **{key: Count("pk", filter=Q(status=status)) for key, status in statuses.items()},
+    )
+    quotes = with_role_at_time(
+        Quote.objects.filter(speaker=speaker)
+        .select_related("article")
+        .only("text", "status", "speaker", "article__title", "article__published_at")
+        .order_by(F("article__published_at").desc(nulls_last=True), "-pk")
+    )[:SPEAKER_PAGE_QUOTES]
+    labels = dict(Quote.Status.choices)
+    return SpeakerPage(
+        speaker=speaker,
+        roles=sorted(speaker.roles.all(), key=lambda role: (role.start_date, role.pk)),
+        aliases=sorted(alias.alias for alias in speaker.aliases.all()),
+        counts=counts,
+        quotes=[
+            SpeakerQuoteRow(
+                pk=quote.pk,
+                text=quote.text,
+                status=quote.status,
+                status_label=labels[quote.status],
+                role_title=role_title(quote.role_at_time),  # type: ignore[attr-defined]
+                article_id=quote.article_id,
+                article_title=quote.article.title,
+                published_at=quote.article.published_at,
+            )
+            for quote in quotes
+        ],
+    )

@@ -25,7 +25,8 @@ from django.db.models import F, Field, Q
 from django.utils import timezone
 
 from annotations.extraction import QuoteCandidate, SpeakerRecord, extract_quotes
-from annotations.models import Article, Quote, Speaker, SpeakerAlias, normalize_alias
+from annotations.models import Article, Quote, Speaker, SpeakerAlias, SpeakerRole, normalize_alias
+from annotations.models.speakers import article_day, namesake_choose
 from annotations.services.anchoring import CONTEXT_CHARS, untouched_machine_q
 from annotations.services.families import quote_families_link, quote_family_ids
 
@@ -40,6 +41,7 @@ MAX_ERROR_CHARS = 5000
 PREHIGHLIGHT_BATCH_SIZE = 50
 _CUE_MAX = Quote._meta.get_field("cue").max_length or 100
 _MENTION_MAX = Quote._meta.get_field("speaker_mention").max_length or 300
+_TITLE_MAX = Quote._meta.get_field("speaker_title").max_length or 300
 _QUOTE_FIELDS = [
     "text",
     "prefix",
@@ -48,6 +50,8 @@ _QUOTE_FIELDS = [
     "speaker_mention",
     "speaker_mention_start",
     "speaker_mention_end",
+    "speaker_title",
+    "speaker_candidates",
     "cue",
     "confidence",
     "article_revision",
@@ -239,15 +243,21 @@ def _speaker_records() -> list[SpeakerRecord]:
 
 def speaker_ids_for_names(*, names: Iterable[str]) -> dict[str, int]:
     """Normalized name -> speaker id, in one query; ambiguous aliases resolve to nobody."""
+    return _speaker_lookup(names=names)[0]
+
+
+def _speaker_lookup(*, names: Iterable[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """(normalized name -> the one speaker, normalized name -> the namesakes), in one query."""
     wanted = {normalize_alias(name) for name in names if name.strip()}
     if not wanted:
-        return {}
+        return {}, {}
     by_alias: dict[str, dict[int, str]] = {}
     for normalized, speaker_id, speaker_name in SpeakerAlias.objects.filter(
         normalized__in=wanted
     ).values_list("normalized", "speaker_id", "speaker__name"):
         by_alias.setdefault(normalized, {})[speaker_id] = speaker_name
     resolved: dict[str, int] = {}
+    ambiguous: dict[str, list[int]] = {}
     for normalized, speakers in by_alias.items():
         if len(speakers) == 1:
             resolved[normalized] = next(iter(speakers))
@@ -256,7 +266,46 @@ def speaker_ids_for_names(*, names: Iterable[str]) -> dict[str, int]:
         exact = [sid for sid, name in speakers.items() if normalize_alias(name) == normalized]
         if len(exact) == 1:
             resolved[normalized] = exact[0]
-    return resolved
+        else:
+            # Namesakes (issue 16): the article's date and title may tell them apart.
+            ambiguous[normalized] = sorted(exact or speakers)
+    return resolved, ambiguous
+
+
+@dataclass(frozen=True)
+class _Speakers:
+    """Who a name in the batch means: one speaker, or namesakes and their roles."""
+
+    resolved: dict[str, int]
+    ambiguous: dict[str, list[int]]
+    roles: dict[int, list[SpeakerRole]]
+
+    def resolve(
+        self, name: str, *, published_at: dt.datetime | None, title: str | None
+    ) -> tuple[int | None, list[int] | None]:
+        """(speaker id or None, the namesakes the editor must choose from or None)."""
+        normalized = normalize_alias(name)
+        if normalized in self.resolved:
+            return self.resolved[normalized], None
+        candidates = self.ambiguous.get(normalized)
+        if not candidates:
+            return None, None
+        chosen = namesake_choose(
+            candidates={sid: self.roles.get(sid, []) for sid in candidates},
+            day=article_day(published_at),
+            title=title,
+        )
+        return (chosen, None) if chosen is not None else (None, candidates)
+
+
+def _speakers_for(names: Iterable[str]) -> _Speakers:
+    resolved, ambiguous = _speaker_lookup(names=names)
+    roles: dict[int, list[SpeakerRole]] = {}
+    if ambiguous:  # one more query, only when namesakes are mentioned
+        ids = {sid for sids in ambiguous.values() for sid in sids}
+        for role in SpeakerRole.objects.filter(speaker_id__in=ids):
+            roles.setdefault(role.speaker_id, []).append(role)
+    return _Speakers(resolved=resolved, ambiguous=ambiguous, roles=roles)
 
 
 def _valid(body: str, candidate: QuoteCandidate) -> bool:
@@ -370,12 +419,14 @@ def _store(extracted: Sequence[_Extracted], token: str) -> list[PrehighlightResu
     """Upsert every article's candidates by span in one transaction under the article locks."""
     ids = [e.article_id for e in extracted]
     # Locked in id order, like the claim, so overlapping batches cannot deadlock.
-    current = dict(
+    locked = list(
         Article.objects.select_for_update()
         .filter(pk__in=ids)
         .order_by("pk")
-        .values_list("pk", "revision")
+        .values_list("pk", "revision", "published_at")
     )
+    current = {pk: revision for pk, revision, _ in locked}
+    published = {pk: when for pk, _, when in locked}
     # Still ours? A claim whose heartbeat stopped for too long was re-queued or taken over
     # (this worker was stuck, or thought dead); its new holder stores, not us.
     ours = set(
@@ -406,11 +457,12 @@ def _store(extracted: Sequence[_Extracted], token: str) -> list[PrehighlightResu
         for e in fresh
     }
     # One alias lookup for every mention in the batch.
-    speaker_ids = speaker_ids_for_names(
-        names=[c.speaker for cs in valid.values() for c in cs if c.speaker]
-    )
+    speakers = _speakers_for([c.speaker for cs in valid.values() for c in cs if c.speaker])
     now = timezone.now()
-    plans = [_plan(e, valid[e.article_id], existing[e.article_id], speaker_ids, now) for e in fresh]
+    plans = [
+        _plan(e, valid[e.article_id], existing[e.article_id], speakers, published, now)
+        for e in fresh
+    ]
 
     stale_ids = [pk for p in plans for pk in p.to_delete]
     to_update = [q for p in plans for q in p.to_update]
@@ -485,7 +537,8 @@ def _plan(
     item: _Extracted,
     valid: Sequence[QuoteCandidate],
     existing: Sequence[Quote],
-    speaker_ids: dict[str, int],
+    speakers: _Speakers,
+    published: dict[int, dt.datetime | None],
     now: dt.datetime,
 ) -> _Plan:
     """What to create, update and delete for one article; pure, no queries."""
@@ -511,8 +564,12 @@ def _plan(
             blocked += 1
             continue
         name = (c.speaker or "").strip()
-        speaker_id = speaker_ids.get(normalize_alias(name)) if name else None
-        if name and speaker_id is None:
+        speaker_id, namesakes = (
+            speakers.resolve(name, published_at=published[article_id], title=c.speaker_title)
+            if name
+            else (None, None)
+        )
+        if name and speaker_id is None and namesakes is None:
             proposals.setdefault(normalize_alias(name), name)
         has_mention = c.speaker_start is not None and c.speaker_end is not None
         values = {
@@ -520,11 +577,14 @@ def _plan(
             "prefix": body[max(0, c.start - CONTEXT_CHARS) : c.start],
             "suffix": body[c.end : c.end + CONTEXT_CHARS],
             "speaker_id": speaker_id,
+            "speaker_candidates": namesakes,
             # The name the text gives; the offsets point at the mention as written, which may
             # be a pronoun. An unresolved name is what the review UI offers to create.
             "speaker_mention": name[:_MENTION_MAX],
             "speaker_mention_start": c.speaker_start if has_mention else None,
             "speaker_mention_end": c.speaker_end if has_mention else None,
+            # The title read beside the name: a proposal for the speaker's roles (issue 16).
+            "speaker_title": " ".join((c.speaker_title or "").split())[:_TITLE_MAX],
             "cue": (c.cue or "")[:_CUE_MAX],
             "confidence": min(1.0, max(0.0, float(c.confidence))),
             "article_revision": revision,

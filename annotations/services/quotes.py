@@ -5,6 +5,7 @@ one conditional UPDATE (the same pattern as `quote_review_submit`), so a second 
 colleague can never silently overwrite what somebody else just did.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from annotations import roles
 from annotations.errors import QuoteVersionConflict
-from annotations.models import Article, Quote, Review, Speaker
+from annotations.models import Article, Quote, Review, Speaker, SpeakerRole
 from annotations.services import events
 from annotations.services.families import (
     quote_families_link,
@@ -23,7 +24,7 @@ from annotations.services.families import (
     quote_family_refresh,
 )
 from annotations.services.reviews import quote_review_submit
-from annotations.services.speakers import speaker_upsert
+from annotations.services.speakers import speaker_role_add, speaker_upsert
 
 # Straight, curly, low-9, guillemets and CJK corner brackets: an editor's selection often grabs
 # the marks around the words, but the quote is the words.
@@ -111,7 +112,14 @@ def quote_create_speaker(
     if kind not in Speaker.Kind.values:
         raise ValidationError({"kind": f"Unknown kind {kind!r}."})
     # Reusing an existing entry keeps a typo-free title someone else curated from being blanked.
-    speaker = Speaker.objects.filter(name__iexact=name).first()
+    same_name = list(Speaker.objects.filter(name__iexact=name).order_by("pk")[:2])
+    if len(same_name) > 1:
+        # Namesakes (issue 16): reusing one of them would be a guess.
+        raise ValidationError(
+            f"Several speakers are called “{name}”; pick the one you mean from the list.",
+            code="ambiguous_name",
+        )
+    speaker = same_name[0] if same_name else None
     if speaker is None:
         aliases = [quote.speaker_mention] if quote.speaker_mention else []
         speaker = speaker_upsert(name=name, kind=kind, title=title.strip(), aliases=aliases)
@@ -266,3 +274,62 @@ def quote_undo_last_decision(*, quote: Quote, user: User, expected_version: int)
     )
     quote.refresh_from_db()
     return review
+
+
+@transaction.atomic
+def quote_title_confirm(
+    *,
+    quote: Quote,
+    user: User,
+    title: str,
+    organisation: str = "",
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    source_url: str = "",
+    expected_version: int,
+) -> SpeakerRole:
+    """Make the extractor's title proposal a role of the quote's speaker, in one step.
+
+    The role is validated like any other (dates in order, no overlapping duplicate) and records
+    who confirmed it; the quote records the proposal as confirmed, and who did it.
+    """
+    roles.require_editor(user)
+    if quote.speaker_id is None:
+        raise ValidationError(
+            "Choose the quote's speaker first: a role belongs to a speaker.", code="no_speaker"
+        )
+    if quote.speaker_title_status != Quote.TitleProposal.OPEN or not quote.speaker_title:
+        raise ValidationError("There is no open title proposal on this quote.", code="no_proposal")
+    role = speaker_role_add(
+        speaker=quote.speaker,  # type: ignore[arg-type]  # checked above
+        title=title,
+        organisation=organisation,
+        start_date=start_date,
+        end_date=end_date,
+        source_url=source_url,
+        user=user,
+    )
+    _conditional_update(
+        quote=quote,
+        user=user,
+        expected_version=expected_version,
+        speaker_title_status=Quote.TitleProposal.CONFIRMED,
+    )
+    events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
+    return role
+
+
+@transaction.atomic
+def quote_title_ignore(*, quote: Quote, user: User, expected_version: int) -> Quote:
+    """Dismiss the extractor's title proposal; the registry is left as it is."""
+    roles.require_editor(user)
+    if quote.speaker_title_status != Quote.TitleProposal.OPEN or not quote.speaker_title:
+        raise ValidationError("There is no open title proposal on this quote.", code="no_proposal")
+    _conditional_update(
+        quote=quote,
+        user=user,
+        expected_version=expected_version,
+        speaker_title_status=Quote.TitleProposal.IGNORED,
+    )
+    events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
+    return quote

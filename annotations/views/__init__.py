@@ -4,6 +4,7 @@
     review   an article under review: quotes, decisions, speakers, spans, history
     review_rows  what the review templates read: frozen quote rows and the action panel
     search   search across articles, and its CSV / JSONL exports
+    speakers the speaker page: roles over time, quotes and verdicts, aliases
 
 Views parse input, call one selector or service, and render; annotations/urls.py maps them.
 """

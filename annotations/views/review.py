@@ -22,7 +22,14 @@ from django_htmx.middleware import HtmxDetails
 
 from annotations import roles
 from annotations.errors import QuoteVersionConflict
-from annotations.forms import ReviewForm, SpanFixForm, SpanForm, SpeakerForm, VersionForm
+from annotations.forms import (
+    ReviewForm,
+    SpanFixForm,
+    SpanForm,
+    SpeakerForm,
+    TitleProposalForm,
+    VersionForm,
+)
 from annotations.models import Article, Quote, Review
 from annotations.selectors import articles as article_selectors
 from annotations.selectors import review as review_selectors
@@ -415,6 +422,55 @@ def quote_speaker(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = _row_context(request, quote, spans)
     announce = f"Speaker set to {context['row'].speaker_label}."
     return _done(request, quote, context, announce=announce, advance=False)
+
+
+@require_POST
+@login_required_htmx
+def quote_title_proposal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    quote = _quote_for_editor(request, pk)
+    form = TitleProposalForm(request.POST)
+    if not form.is_valid():
+        return _invalid_form(request, pk, form, "The title was not confirmed: " + _errors(form))
+    data, user = form.cleaned_data, roles.signed_in_user(request.user)
+    written: object
+    if data["action"] == "confirm":
+        written = _attempt(
+            request,
+            pk,
+            lambda: quote_services.quote_title_confirm(
+                quote=quote,
+                user=user,
+                title=data["title"],
+                organisation=data["organisation"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                source_url=data["source_url"],
+                expected_version=data["version"],
+            ),
+            form=form,
+            failed="The title was not confirmed: ",
+        )
+        announce = f"“{data['title']}” added to the speaker's roles."
+    else:
+        written = _attempt(
+            request,
+            pk,
+            lambda: quote_services.quote_title_ignore(
+                quote=quote, user=user, expected_version=data["version"]
+            ),
+            failed="",
+        )
+        announce = "Title proposal ignored."
+    if isinstance(written, HttpResponse):
+        return written
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
+    return _done(
+        request, quote, _row_context(request, quote, spans), announce=announce, advance=False
+    )
+
+
+def _errors(form: forms.Form) -> str:
+    return " ".join(str(msg) for errors in form.errors.values() for msg in errors)
 
 
 @require_POST

@@ -116,6 +116,15 @@ class QuoteRow:
     speaker_url: str
     history_url: str
     history_label: str
+    # The extractor's title beside the name, offered as a role of the speaker (issue 16): "" when
+    # there is none, no speaker to give it to, or it was confirmed or ignored.
+    title_proposal: str = ""
+    proposal_start: str = ""  # the article's date, YYYY-MM-DD: the role's prefilled start
+    title_proposal_url: str = ""
+    speaker_page_url: str = ""  # /speakers/<id>/ of the registry speaker
+    # Same-name speakers the mention may mean, (id, name, role on the article's date): the card
+    # asks the editor to choose instead of guessing (issue 16).
+    namesakes: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def status_icon(self) -> str:
@@ -215,6 +224,8 @@ class RowBuilder:
         self.article_url = reverse("annotations:article_detail", args=[article_id])
         self.speaker_url = pk_url("annotations:quote_speaker")
         self.history_url = pk_url("annotations:quote_history")
+        self.title_proposal_url = pk_url("annotations:quote_title_proposal")
+        self.speaker_page_url = pk_url("annotations:speaker_detail")
 
     def row(
         self,
@@ -282,7 +293,27 @@ class RowBuilder:
             speaker_url=_markup(self.speaker_url(pk)),
             history_url=_markup(self.history_url(pk)),
             history_label=_markup(f"History ({n_reviews})" if n_reviews else "History"),
+            speaker_page_url=self.speaker_page_url(speaker.pk) if speaker else "",
+            namesakes=tuple(
+                (int(pk), str(name), str(title))
+                for pk, name, title in getattr(quote, "namesakes", None) or ()
+            ),
+            **self._title_proposal(quote),
         )
+
+    def _title_proposal(self, quote: Quote) -> dict[str, str]:
+        if (
+            quote.speaker is None
+            or not quote.speaker_title
+            or quote.speaker_title_status != Quote.TitleProposal.OPEN
+        ):
+            return {}
+        day = getattr(quote, "article_day", None)
+        return {
+            "title_proposal": quote.speaker_title,
+            "proposal_start": day.isoformat() if day else "",
+            "title_proposal_url": self.title_proposal_url(quote.pk),
+        }
 
     def rows(self, quotes: Iterable[Quote], *, inline: Collection[int]) -> list[QuoteRow]:
         return [self.row(quote, inline=inline) for quote in quotes]

@@ -180,3 +180,19 @@ def test_speaker_wikidata_id_is_validated(db):
         speaker.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         Speaker.objects.create(name="Someone", wikidata_id="Q12x")
+
+
+def test_speaker_role_full_clean_reports_dates_out_of_order_as_a_field_error(kirby):
+    # The admin and any ModelForm validate this way: a message, never a database error.
+    role = SpeakerRole(speaker=kirby, title="X", start_date=D(2020, 1, 2), end_date=D(2020, 1, 1))
+    with pytest.raises(ValidationError) as refused:
+        role.full_clean()
+    assert refused.value.message_dict == {"end_date": ["The role cannot end before it starts."]}
+
+
+def test_speaker_admin_shows_roles_and_wikidata_id(admin_client, kirby):
+    response = admin_client.get(f"/admin/annotations/speaker/{kirby.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Pentagon press secretary" in html
+    assert 'name="wikidata_id"' in html
