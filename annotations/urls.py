@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         review.article_prehighlight_status,
         name="article_prehighlight_status",
     ),
+    path("articles/<int:pk>/live/", review.article_live, name="article_live"),
     path("articles/<int:pk>/quotes/add/", review.quote_add, name="quote_add"),
     path("quotes/<int:pk>/", review.quote_row, name="quote_row"),
     path("quotes/<int:pk>/review/", review.quote_review, name="quote_review"),

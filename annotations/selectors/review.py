@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -215,6 +216,53 @@ def quote_counts(*, spans: Iterable[QuoteSpan]) -> dict[str, int]:
         if span.anchor != Quote.Anchor.ANCHORED:
             counts[span.anchor] += 1
     return counts
+
+
+# What an open article page has drawn, in two parts: the layout (which quotes, where, anchored
+# how) and their versions (every decision, speaker change or span fix bumps one). One aggregate
+# over the article's quotes, read through the (article, start, end) index.
+_LIVE_DIGESTS = (
+    "SELECT md5(coalesce(string_agg("
+    "concat_ws(':', id, start, \"end\", anchor), ',' ORDER BY id), '')), "
+    "md5(coalesce(string_agg(concat_ws(':', id, version), ',' ORDER BY id), '')) "
+    "FROM annotations_quote WHERE article_id = %s"
+)
+LIVE_EMPTY_LAYOUT = "d41d8cd98f00"  # md5("")[:12]: an article with no quotes yet
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """A short fingerprint of what the article page shows, for "changed since" polls."""
+
+    revision: int
+    prehighlight: str
+    layout: str
+    versions: str
+
+    def __str__(self) -> str:
+        return f"{self.revision}.{self.prehighlight}.{self.layout}.{self.versions}"
+
+    @classmethod
+    def parse(cls, raw: str) -> "LiveToken | None":
+        parts = raw.split(".")
+        if len(parts) != 4 or not parts[0].isascii() or not parts[0].isdigit():
+            return None
+        return cls(int(parts[0][:18]), parts[1][:16], parts[2][:12], parts[3][:12])
+
+    def same_layout(self, other: "LiveToken | None") -> bool:
+        return other is not None and (self.revision, self.prehighlight, self.layout) == (
+            other.revision,
+            other.prehighlight,
+            other.layout,
+        )
+
+
+def article_live_token(*, user: roles.AnyUser, article: Article) -> LiveToken:
+    roles.require_reader(user)
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_DIGESTS, [article.pk])
+        layout, versions = cursor.fetchone() or ("", "")
+    return LiveToken(article.revision, article.prehighlight_status, layout[:12], versions[:12])
 
 
 def quote_history(*, quote: Quote) -> list[Review]:
