@@ -1,5 +1,7 @@
 """The editor's day in a real Chromium: a dispute's reason everywhere, every desk page CSP-clean."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -138,4 +140,28 @@ def test_desk_create_a_proposed_speaker_from_the_card(browser, live_server):
     fresh = Quote.objects.get(pk=quote.pk)
     assert (speaker.title, fresh.speaker, fresh.updated_by) == ("harbour master", speaker, alice)
     assert speaker.name == "Ines Okoro"  # the title stays in its own field
+    page.context.close()
+
+
+def test_desk_queue_filters_and_selected_quote_survive_a_reload(browser, live_server):
+    UserFactory(username="alice", role="editor")
+    article = demo_article_with_quotes()
+    quotes = list(Quote.objects.filter(article=article).order_by("start"))
+    page = log_in(browser, live_server, "alice", "/")
+
+    page.get_by_label("Status").select_option("candidate")
+    expect(page).to_have_url(re.compile(r"\?.*status=candidate"))
+    page.reload()
+    expect(page.get_by_label("Status")).to_have_value("candidate")
+    expect(page.locator("#article-list")).to_contain_text(article.title)
+
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    page.wait_for_function(f"document.activeElement.id === 'quote-{quotes[0].pk}'")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(rf"\?quote={quotes[2].pk}#quote-{quotes[2].pk}$"))
+    page.reload()
+    expect(page.locator(f"#quote-{quotes[2].pk}")).to_be_focused()
+    page.keyboard.press("j")
+    expect(page.locator(f"#quote-{quotes[3].pk}")).to_be_focused()
     page.context.close()
