@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from annotations.views import core, ingest, integrations, review, search
+from annotations.views import core, ingest, integrations, review, search, speaker_merge
 
 app_name = "annotations"
 
@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:pk>/span/", review.quote_span, name="quote_span"),
     path("quotes/<int:pk>/history/", review.quote_history, name="quote_history"),
     path("speakers/search/", review.speaker_search, name="speaker_search"),
+    path("speakers/merge/", speaker_merge.speakers_merge, name="speakers_merge"),
     # The CMS side, for admins: API keys and webhook endpoints.
     path("integrations/", integrations.integrations, name="integrations"),
     path("integrations/keys/", integrations.api_key_create, name="api_key_create"),

@@ -23,7 +23,7 @@ from annotations.models.clients import API_KEY_PREFIX, ApiClient, IdempotencyRec
 from annotations.models.ingest import IngestBatch, IngestRow
 from annotations.models.quotes import DisputeReason, Quote, QuoteStatus, dispute_reason_problem
 from annotations.models.reviews import Review
-from annotations.models.speakers import Speaker, SpeakerAlias, normalize_alias
+from annotations.models.speakers import Speaker, SpeakerAlias, SpeakerMerge, normalize_alias
 from annotations.models.webhooks import (
     WEBHOOK_SECRET_PREFIX,
     WebhookDelivery,
@@ -47,6 +47,7 @@ __all__ = [
     "Review",
     "Speaker",
     "SpeakerAlias",
+    "SpeakerMerge",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",

@@ -16,7 +16,10 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     from_status = models.CharField(max_length=16, choices=Quote.Status.choices)
     to_status = models.CharField(max_length=16, choices=Quote.Status.choices)
-    dispute_reason = models.CharField(max_length=16, choices=DisputeReason.choices, blank=True)
+    # db_default too: raw SQL writers (scripts, benches) need not know the column.
+    dispute_reason = models.CharField(
+        max_length=16, choices=DisputeReason.choices, blank=True, default="", db_default=""
+    )
     note = models.TextField(blank=True, validators=[validate_text])
     evidence = ArrayField(
         models.URLField(max_length=2000, validators=[validate_http_url]), default=list, blank=True

@@ -1,5 +1,6 @@
 import unicodedata
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -60,3 +61,30 @@ class SpeakerAlias(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.normalized = normalize_alias(self.alias)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class SpeakerMerge(models.Model):
+    """The record of two registry entries merged into one (services.speakers.speaker_merge).
+
+    The merged-away speaker is deleted, so its name and id are kept here as text.
+    """
+
+    target = models.ForeignKey(
+        Speaker, null=True, on_delete=models.SET_NULL, related_name="merges_received"
+    )
+    target_name = models.CharField(max_length=300)
+    source_id = models.PositiveBigIntegerField()
+    source_name = models.CharField(max_length=300)
+    source_title = models.CharField(max_length=300, blank=True)
+    aliases_moved = models.PositiveIntegerField()
+    quotes_moved = models.PositiveIntegerField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return reveal_invisible_plain(f"{self.source_name} → {self.target_name}")

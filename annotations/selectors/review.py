@@ -28,7 +28,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from annotations import roles
-from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias, normalize_alias
+from annotations.models import (
+    Article,
+    Quote,
+    Review,
+    Speaker,
+    SpeakerAlias,
+    SpeakerMerge,
+    normalize_alias,
+)
 
 QUEUE_STATUS_FILTERS = (*Quote.Status.values, "orphaned")
 
@@ -306,6 +314,11 @@ def speaker_resolve_name(*, user: roles.AnyUser, query: str) -> Speaker:
     if len(ids) > 1:
         raise ValidationError(f"{len(ids)} speakers are called “{query}”; pick one from the list.")
     return Speaker.objects.get(pk=ids.pop())
+
+
+def speaker_merges_recent(*, user: roles.AnyUser, limit: int = 20) -> list[SpeakerMerge]:
+    roles.require_reader(user)
+    return list(SpeakerMerge.objects.select_related("merged_by", "target")[:limit])
 
 
 def speaker_get(*, user: roles.AnyUser, pk: int) -> Speaker:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from annotations.models import IngestBatch, Quote, Speaker
 from annotations.services.reviews import quote_review_submit
 from tests.annotations.test_review_browser import ARTIFACTS, demo_article_with_quotes, log_in
-from tests.factories import ArticleFactory, QuoteFactory, UserFactory
+from tests.factories import ArticleFactory, QuoteFactory, SpeakerFactory, UserFactory
 from tests.security.test_csp_browser import Console
 
 pytestmark = [
@@ -79,6 +79,7 @@ def test_desk_every_page_is_csp_clean(browser, live_server):
         f"/articles/{article.pk}/?quote={second.pk}#quote-{second.pk}",
         f"/quotes/{second.pk}/history/",
         f"/quotes/{first.pk}/speaker/",
+        "/speakers/merge/",
         "/search/",
         "/search/?q=troops&quote_only=1&status=disputed",
         "/articles/new/",
@@ -110,12 +111,22 @@ def test_desk_every_page_is_csp_clean(browser, live_server):
     context.close()
 
 
-def test_desk_create_a_proposed_speaker_from_the_card(browser, live_server):
+def test_desk_create_a_proposed_speaker_then_merge_a_duplicate(browser, live_server):
     alice = UserFactory(username="alice", role="editor")
     article = ArticleFactory(
         title="Ferry",
         prehighlight_status="done",
-        body="Intro.\n\n“We will reopen the ferry in May,” said Ines Okoro.",
+        body="Intro.\n\n“We will reopen the ferry in May,” said Ines Okoro.\n\n"
+        "“Crews are ready,” said I. Okoro.",
+    )
+    dupe = SpeakerFactory(name="I. Okoro")
+    crews = article.body.index("Crews")
+    second = QuoteFactory(
+        article=article,
+        start=crews,
+        end=crews + len("Crews are ready"),
+        text="Crews are ready",
+        speaker=dupe,
     )
     start = article.body.index("We will")
     quote = QuoteFactory(
@@ -140,6 +151,23 @@ def test_desk_create_a_proposed_speaker_from_the_card(browser, live_server):
     fresh = Quote.objects.get(pk=quote.pk)
     assert (speaker.title, fresh.speaker, fresh.updated_by) == ("harbour master", speaker, alice)
     assert speaker.name == "Ines Okoro"  # the title stays in its own field
+
+    # The registry now has her twice: merge the duplicate into her.
+    page.goto(f"{live_server.url}/speakers/merge/")
+    page.get_by_label("Merge this speaker").fill("I. Okoro")
+    page.get_by_label("into this one").fill("Ines Okoro")
+    page.get_by_role("button", name="Merge").click()
+    expect(page.locator("#messages")).to_contain_text(
+        "Merged “I. Okoro” into “Ines Okoro”: 1 alias(es) and 1 quote(s) moved."
+    )
+    expect(page.locator("table.merges")).to_contain_text("alice")
+    page.screenshot(path=str(ARTIFACTS / "speakers-merge.png"), full_page=True)
+    assert Quote.objects.get(pk=second.pk).speaker == speaker
+    assert not Speaker.objects.filter(name="I. Okoro").exists()
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    expect(page.locator(f"#quote-{second.pk} .quote-speaker")).to_contain_text(
+        "Ines Okoro, harbour master"
+    )
     page.context.close()
 
 
