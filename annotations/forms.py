@@ -172,6 +172,11 @@ class TitleProposalForm(VersionForm):
         return data
 
 
+class SpeakerMergeForm(forms.Form):
+    source = forms.CharField(max_length=300, label="Merge this speaker (name or alias)")
+    target = forms.CharField(max_length=300, label="into this one (name or alias)")
+
+
 class SpanForm(forms.Form):
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)

@@ -2,7 +2,15 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from annotations.views import core, ingest, integrations, review, search, speakers
+from annotations.views import (
+    core,
+    ingest,
+    integrations,
+    review,
+    search,
+    speaker_merge,
+    speakers,
+)
 
 app_name = "annotations"
 
@@ -20,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         review.article_prehighlight_status,
         name="article_prehighlight_status",
     ),
+    path("articles/<int:pk>/live/", review.article_live, name="article_live"),
     path("articles/<int:pk>/quotes/add/", review.quote_add, name="quote_add"),
     path("quotes/<int:pk>/", review.quote_row, name="quote_row"),
     path("quotes/<int:pk>/review/", review.quote_review, name="quote_review"),
@@ -35,6 +44,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("speakers/search/", review.speaker_search, name="speaker_search"),
     # A speaker: roles over time, quotes and verdicts, aliases.
     path("speakers/<int:pk>/", speakers.speaker_detail, name="speaker_detail"),
+    path("speakers/merge/", speaker_merge.speakers_merge, name="speakers_merge"),
     # The CMS side, for admins: API keys and webhook endpoints.
     path("integrations/", integrations.integrations, name="integrations"),
     path("integrations/keys/", integrations.api_key_create, name="api_key_create"),

@@ -250,7 +250,15 @@ class SpeakerAdmin(ContentAdmin):
 
 class ReviewInline(ReadOnlyInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = Review
-    fields = ("created_at", "reviewer", "from_status", "to_status", "note_shown", "evidence")
+    fields = (
+        "created_at",
+        "reviewer",
+        "from_status",
+        "to_status",
+        "dispute_reason",
+        "note_shown",
+        "evidence",
+    )
     readonly_fields = fields
     note_shown = _shown("note", "note")
     ordering = ("-created_at", "-id")
@@ -268,7 +276,13 @@ class QuoteAdmin(ContentAdmin):
         "article_shown",
         "updated_at",
     )
-    list_filter = ("status", "anchor", "origin", ("article__outlet", RevealingValuesFilter))
+    list_filter = (
+        "status",
+        "dispute_reason",
+        "anchor",
+        "origin",
+        ("article__outlet", RevealingValuesFilter),
+    )
     search_fields = (
         "text",
         "speaker__name",
@@ -288,6 +302,7 @@ class QuoteAdmin(ContentAdmin):
         "prefix_shown",
         "suffix_shown",
         "status",
+        "dispute_reason",
         "version",
         "origin",
         "confidence",

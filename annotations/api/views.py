@@ -367,6 +367,12 @@ QUOTE_LIST_PARAMS = [
         description="With q: relevance (default) or date.",
     ),
     OpenApiParameter(
+        "quote_only",
+        OpenApiTypes.BOOL,
+        description="With q: match the quote's own words only, not its speaker, headline or "
+        "outlet (default false).",
+    ),
+    OpenApiParameter(
         "updated_since", OpenApiTypes.DATETIME, description="Quotes changed at or after this time."
     ),
 ]

@@ -1,4 +1,4 @@
-"""Structured dispute reasons (issue 15, section 3).
+"""Structured dispute reasons (issue 15, section 3) and the record of speaker merges (section 4).
 
 A disputed quote carries exactly one reason (`Quote.dispute_reason`), and so does the review that
 disputed it; every other status carries none. Both are CHECK constraints.
@@ -9,6 +9,8 @@ UPDATE), so its constraint is added NOT VALID: old decisions stay as they were w
 PostgreSQL checks every row inserted from now on.
 """
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 REASONS = [
@@ -41,18 +43,25 @@ REVIEW_CONSTRAINT = "review_dispute_reason_matches_status"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("annotations", "0012_speakers")]
+    dependencies = [
+        ("annotations", "0012_speakers"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
 
     operations = [
         migrations.AddField(
             model_name="quote",
             name="dispute_reason",
-            field=models.CharField(blank=True, choices=REASONS, default="", db_default="", max_length=16),
+            field=models.CharField(
+                blank=True, choices=REASONS, db_default="", default="", max_length=16
+            ),
         ),
         migrations.AddField(
             model_name="review",
             name="dispute_reason",
-            field=models.CharField(blank=True, choices=REASONS, default="", db_default="", max_length=16),
+            field=models.CharField(
+                blank=True, choices=REASONS, db_default="", default="", max_length=16
+            ),
         ),
         migrations.RunSQL(
             "UPDATE annotations_quote SET dispute_reason = 'cannot_confirm' "
@@ -81,5 +90,42 @@ class Migration(migrations.Migration):
                     f"ALTER TABLE annotations_review DROP CONSTRAINT {REVIEW_CONSTRAINT}",
                 ),
             ],
+        ),
+        migrations.CreateModel(
+            name="SpeakerMerge",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_name", models.CharField(max_length=300)),
+                ("source_id", models.PositiveBigIntegerField()),
+                ("source_name", models.CharField(max_length=300)),
+                ("source_title", models.CharField(blank=True, max_length=300)),
+                ("aliases_moved", models.PositiveIntegerField()),
+                ("quotes_moved", models.PositiveIntegerField()),
+                ("merged_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merges_received",
+                        to="annotations.speaker",
+                    ),
+                ),
+            ],
+            options={"ordering": ["-merged_at", "-id"]},
         ),
     ]

@@ -25,7 +25,13 @@ from annotations.models.families import QuoteFamily, QuoteFamilyMember
 from annotations.models.ingest import IngestBatch, IngestRow
 from annotations.models.quotes import DisputeReason, Quote, QuoteStatus, dispute_reason_problem
 from annotations.models.reviews import Review
-from annotations.models.speakers import Speaker, SpeakerAlias, SpeakerRole, normalize_alias
+from annotations.models.speakers import (
+    Speaker,
+    SpeakerAlias,
+    SpeakerMerge,
+    SpeakerRole,
+    normalize_alias,
+)
 from annotations.models.webhooks import (
     WEBHOOK_SECRET_PREFIX,
     WebhookDelivery,
@@ -51,6 +57,7 @@ __all__ = [
     "Review",
     "Speaker",
     "SpeakerAlias",
+    "SpeakerMerge",
     "SpeakerRole",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",

@@ -118,6 +118,7 @@ class Quote(models.Model):
     confidence = models.FloatField(default=1.0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
     # The reason of the dispute in force (the note and evidence stay on its review).
+    # db_default too: raw SQL writers (scripts, benches) need not know the column.
     dispute_reason = models.CharField(
         max_length=16, choices=DisputeReason.choices, blank=True, default="", db_default=""
     )

@@ -16,6 +16,7 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     from_status = models.CharField(max_length=16, choices=Quote.Status.choices)
     to_status = models.CharField(max_length=16, choices=Quote.Status.choices)
+    # db_default too: raw SQL writers (scripts, benches) need not know the column.
     dispute_reason = models.CharField(
         max_length=16, choices=DisputeReason.choices, blank=True, default="", db_default=""
     )

@@ -224,3 +224,30 @@ def namesake_choose(
             winners = [sid for sid, score in scores.items() if score == best]
             return winners[0] if len(winners) == 1 else None
     return next(iter(holding)) if len(holding) == 1 else None
+
+
+class SpeakerMerge(models.Model):
+    """The record of two registry entries merged into one (services.speakers.speaker_merge).
+
+    The merged-away speaker is deleted, so its name and id are kept here as text.
+    """
+
+    target = models.ForeignKey(
+        Speaker, null=True, on_delete=models.SET_NULL, related_name="merges_received"
+    )
+    target_name = models.CharField(max_length=300)
+    source_id = models.PositiveBigIntegerField()
+    source_name = models.CharField(max_length=300)
+    source_title = models.CharField(max_length=300, blank=True)
+    aliases_moved = models.PositiveIntegerField()
+    quotes_moved = models.PositiveIntegerField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return reveal_invisible_plain(f"{self.source_name} → {self.target_name}")

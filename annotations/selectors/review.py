@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -29,7 +30,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from annotations import roles
-from annotations.models import Article, Quote, Review, Speaker, SpeakerAlias, normalize_alias
+from annotations.models import (
+    Article,
+    Quote,
+    Review,
+    Speaker,
+    SpeakerAlias,
+    SpeakerMerge,
+    normalize_alias,
+)
 from annotations.selectors.speakers import role_at_time_expression
 
 QUEUE_STATUS_FILTERS = (*Quote.Status.values, "orphaned")
@@ -240,6 +249,53 @@ def quote_counts(*, spans: Iterable[QuoteSpan]) -> dict[str, int]:
     return counts
 
 
+# What an open article page has drawn, in two parts: the layout (which quotes, where, anchored
+# how) and their versions (every decision, speaker change or span fix bumps one). One aggregate
+# over the article's quotes, read through the (article, start, end) index.
+_LIVE_DIGESTS = (
+    "SELECT md5(coalesce(string_agg("
+    "concat_ws(':', id, start, \"end\", anchor), ',' ORDER BY id), '')), "
+    "md5(coalesce(string_agg(concat_ws(':', id, version), ',' ORDER BY id), '')) "
+    "FROM annotations_quote WHERE article_id = %s"
+)
+LIVE_EMPTY_LAYOUT = "d41d8cd98f00"  # md5("")[:12]: an article with no quotes yet
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """A short fingerprint of what the article page shows, for "changed since" polls."""
+
+    revision: int
+    prehighlight: str
+    layout: str
+    versions: str
+
+    def __str__(self) -> str:
+        return f"{self.revision}.{self.prehighlight}.{self.layout}.{self.versions}"
+
+    @classmethod
+    def parse(cls, raw: str) -> "LiveToken | None":
+        parts = raw.split(".")
+        if len(parts) != 4 or not parts[0].isascii() or not parts[0].isdigit():
+            return None
+        return cls(int(parts[0][:18]), parts[1][:16], parts[2][:12], parts[3][:12])
+
+    def same_layout(self, other: "LiveToken | None") -> bool:
+        return other is not None and (self.revision, self.prehighlight, self.layout) == (
+            other.revision,
+            other.prehighlight,
+            other.layout,
+        )
+
+
+def article_live_token(*, user: roles.AnyUser, article: Article) -> LiveToken:
+    roles.require_reader(user)
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_DIGESTS, [article.pk])
+        layout, versions = cursor.fetchone() or ("", "")
+    return LiveToken(article.revision, article.prehighlight_status, layout[:12], versions[:12])
+
+
 def quote_history(*, quote: Quote) -> list[Review]:
     return list(
         Review.objects.filter(quote=quote).select_related("reviewer").order_by("-quote_version")
@@ -281,6 +337,11 @@ def speaker_resolve_name(*, user: roles.AnyUser, query: str) -> Speaker:
     if len(ids) > 1:
         raise ValidationError(f"{len(ids)} speakers are called “{query}”; pick one from the list.")
     return Speaker.objects.get(pk=ids.pop())
+
+
+def speaker_merges_recent(*, user: roles.AnyUser, limit: int = 20) -> list[SpeakerMerge]:
+    roles.require_reader(user)
+    return list(SpeakerMerge.objects.select_related("merged_by", "target")[:limit])
 
 
 def speaker_get(*, user: roles.AnyUser, pk: int) -> Speaker:

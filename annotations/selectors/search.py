@@ -17,11 +17,12 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
+    SearchVectorField,
     TrigramWordSimilarity,
 )
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, FloatField, OrderBy, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, OrderBy, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 from django.utils import timezone
@@ -37,6 +38,12 @@ SEARCH_CONFIG = "english"
 SORT_RELEVANCE = "relevance"
 SORT_DATE = "date"
 SORTS = (SORT_RELEVANCE, SORT_DATE)
+# Rank weights for the document's parts, in PostgreSQL's {D, C, B, A} order: the quote's own
+# words (A) count fifty times the headline and outlet (C), so an article whose headline matches
+# does not rank all its quotes beside the ones that say the words; the speaker (B) sits between.
+RANK_WEIGHTS = [0.01, 0.02, 0.3, 1.0]
+_TRUE = ("1", "true", "on", "yes")
+_FALSE = ("", "0", "false", "off", "no")
 
 # word_similarity() of a typed name against a speaker name or alias. "Psacki" scores 0.44
 # against "Psaki" and "Stoltenburg" 0.67 against "Stoltenberg"; unrelated names stay below 0.3.
@@ -74,10 +81,11 @@ class QuoteSearchParams:
     published_from: datetime | None = None  # inclusive
     published_to: datetime | None = None  # exclusive
     sort: str = SORT_RELEVANCE  # or "date"
+    quote_only: bool = False  # q must match the quote's own words, not its speaker or headline
 
     @property
     def is_empty(self) -> bool:
-        return self == QuoteSearchParams(sort=self.sort)
+        return self == QuoteSearchParams(sort=self.sort, quote_only=self.quote_only)
 
 
 def _scalar(data: Mapping[str, str | list[str]], key: str) -> str:
@@ -285,10 +293,19 @@ def quote_search_params_from_query(
             role_match(text=fields["role"])  # refuses words too vague to name an office
         except ValidationError as exc:
             fail("role", exc.message_dict["role"][0])
+    quote_only = False
+    try:
+        raw_only = _scalar(data, "quote_only").strip().lower()
+        if raw_only not in _TRUE + _FALSE:
+            fail("quote_only", "“In the quote text only” is on (1, true) or off (0, false).")
+        quote_only = raw_only in _TRUE
+    except ValidationError as exc:
+        fail("quote_only", exc.message_dict["quote_only"][0])
 
     if errors:
         raise ValidationError(errors)
     return QuoteSearchParams(
+        quote_only=quote_only,
         q=q,
         speaker=fields.get("speaker", ""),
         role=fields.get("role", ""),
@@ -487,9 +504,25 @@ def quote_search(
 
     query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
     matches = matches.filter(search_vector=query)
+    if params.quote_only:
+        # The GIN index finds the candidates above; ts_filter keeps only the quote-text lexemes
+        # (weight A) of each one's document and matches the query again against those.
+        matches = matches.annotate(
+            quote_text_vector=Func(
+                F("search_vector"),
+                template="""ts_filter(%(expressions)s, '{a}'::"char"[])""",
+                output_field=SearchVectorField(),
+            )
+        ).filter(quote_text_vector=query)
     # Cover density rewards the query words appearing close together (a phrase beats the same
     # words scattered); normalization 1 divides by log(document length).
-    rank = SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1))
+    rank = SearchRank(
+        F("search_vector"),
+        query,
+        weights=RANK_WEIGHTS,
+        cover_density=True,
+        normalization=Value(1),
+    )
     headline = SearchHeadline(
         Replace(F("text"), Value("<"), Value(_LESS_THAN)),
         query,

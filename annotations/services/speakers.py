@@ -5,9 +5,19 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from annotations import roles
-from annotations.models import Speaker, SpeakerAlias, SpeakerRole, normalize_alias
+from annotations.models import (
+    Quote,
+    Speaker,
+    SpeakerAlias,
+    SpeakerMerge,
+    SpeakerRole,
+    normalize_alias,
+)
+from annotations.services import events
 
 
 @transaction.atomic
@@ -257,3 +267,69 @@ def speaker_save(
         roles=roles,
     )
     return speaker, created, (["created"] if created else changes)
+
+
+def speaker_merge(*, source: Speaker, target: Speaker, user: User) -> SpeakerMerge:
+    """Merge `source` into `target`: its aliases (and its name, as an alias) and its quotes move
+    over, `source` is deleted, and a SpeakerMerge row records who merged what.
+
+    Each moved quote gets a new version, like any speaker change, so an editor deciding it on
+    the old version is told instead of overwriting, and open desk pages redraw it.
+    """
+    roles.require_editor(user)
+    if source.pk == target.pk:
+        raise ValidationError("Choose two different speakers: a speaker cannot merge into itself.")
+    # Both rows locked, in id order so two merges of the same pair cannot deadlock.
+    locked = {
+        s.pk: s
+        for s in Speaker.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise ValidationError("One of the speakers no longer exists; nothing was merged.")
+    source, target = locked[source.pk], locked[target.pk]
+
+    kept = set(target.aliases.values_list("normalized", flat=True))
+    aliases = list(source.aliases.all())
+    moving = [a.pk for a in aliases if a.normalized not in kept]
+    SpeakerAlias.objects.filter(pk__in=moving).update(speaker=target)
+    # The old name keeps finding the speaker (counted when it was not an alias already).
+    named = speaker_add_aliases(speaker=target, aliases=[source.name])
+
+    quotes = list(Quote.objects.select_for_update().filter(speaker=source).order_by("pk"))
+    Quote.objects.filter(pk__in=[q.pk for q in quotes]).update(
+        speaker=target, version=F("version") + 1, updated_by=user, updated_at=timezone.now()
+    )
+    record = SpeakerMerge(
+        target=target,
+        target_name=target.name,
+        source_id=source.pk,
+        source_name=source.name,
+        source_title=source.title,
+        aliases_moved=len(moving) + len(named),
+        quotes_moved=len(quotes),
+        merged_by=user,
+    )
+    record.full_clean(exclude=["target", "merged_by"])
+    record.save()
+    # Whatever else points at the source (rows other areas may add) moves too, never deleted
+    # with it; a uniqueness clash there is a refusal, not a 500.
+    handled = {SpeakerAlias, Quote, SpeakerMerge}
+    for relation in Speaker._meta.related_objects:
+        model = relation.related_model
+        if relation.one_to_many and isinstance(model, type) and model not in handled:
+            field = relation.field.name
+            try:
+                with transaction.atomic():
+                    model._default_manager.filter(**{field: source}).update(**{field: target})
+            except IntegrityError:
+                raise ValidationError(
+                    f"Both speakers have conflicting {model._meta.verbose_name} rows; fix them "
+                    "first. Nothing was merged."
+                ) from None
+    source.delete()  # its remaining aliases (already the target's) go with it
+    for quote in quotes:
+        quote.speaker, quote.version, quote.updated_by = target, quote.version + 1, user
+        events.publish(events.EventKind.QUOTE_CHANGED, quote=quote, actor=user)
+    return record

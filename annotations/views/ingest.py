@@ -40,10 +40,14 @@ def article_new(request: HtmxHttpRequest) -> HttpResponse:
     user = roles.require_editor(request.user)
     mode = request.POST.get("mode") if request.method == "POST" else request.GET.get("mode")
     mode = mode if mode in MODES else "paste"
-    paste_form = ArticlePasteForm(request.POST if mode == "paste" else None)
-    url_form = ArticleUrlForm(request.POST if mode == "url" else None)
+    # Only a POST binds its form: bound to GET's empty QueryDict, a form shows "This field is
+    # required" on a page the editor has only just opened.
+    posted = request.method == "POST"
+    paste_form = ArticlePasteForm(request.POST if posted and mode == "paste" else None)
+    url_form = ArticleUrlForm(request.POST if posted and mode == "url" else None)
     upload_form = ArticleUploadForm(
-        request.POST if mode == "upload" else None, request.FILES if mode == "upload" else None
+        request.POST if posted and mode == "upload" else None,
+        request.FILES if posted and mode == "upload" else None,
     )
     error = ""
     if request.method == "POST":

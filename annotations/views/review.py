@@ -33,7 +33,7 @@ from annotations.forms import (
 from annotations.models import Article, Quote, Review
 from annotations.selectors import articles as article_selectors
 from annotations.selectors import review as review_selectors
-from annotations.selectors.review import QuoteSpan
+from annotations.selectors.review import LIVE_EMPTY_LAYOUT, QuoteSpan
 from annotations.services import quotes as quote_services
 from annotations.services.reviews import quote_review_submit
 from annotations.views.review_rows import RowBuilder, action_panel, inline_quote_ids, selected_row
@@ -253,6 +253,7 @@ def article_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The article with its quotes; `?quote=12` selects quote 12 (else the first open one)."""
     article = article_selectors.article_get_for_user(user=request.user, pk=pk)
     context = _article_context(request, article, selected=_selected_pk(request))
+    context["live_token"] = review_selectors.article_live_token(user=request.user, article=article)
     return render(request, "annotations/article_detail.html", context)
 
 
@@ -266,6 +267,35 @@ def article_prehighlight_status(request: HtmxHttpRequest, pk: int) -> HttpRespon
         # A poll that sees the run finish offers a reload instead of redrawing the lists under
         # an editor who may be typing a note.
         {"article": article, "polled": bool(request.htmx)},
+    )
+
+
+@require_GET
+@login_required_htmx
+def article_live(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """What changed on the article since the page's `?since=<token>`, for its poller.
+
+    Nothing: 204, and htmx swaps nothing. Only versions (a decision, another editor's too): every
+    row and the counts, out of band. Anything else (pre-highlighting finished, a quote added or
+    moved, a body edit): the lists, the highlighted text, the counts and the pre-highlight status.
+    review.js keeps the editor's current quote, focus and panel input across either swap.
+    """
+    article = article_selectors.article_get_for_user(user=request.user, pk=pk)
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("annotations:article_detail", args=[pk]))
+    token = review_selectors.article_live_token(user=request.user, article=article)
+    since = review_selectors.LiveToken.parse(request.GET.get("since", ""))
+    if since is not None and str(since) == str(token):
+        return HttpResponse(status=204)
+    context = _article_context(request, article)
+    context.update(live_token=token, layout_changed=not token.same_layout(since))
+    # The page drew no panel while it had no quotes: it gets one with the first candidates.
+    context["new_panel"] = (
+        context["panel"] if since is None or since.layout == LIVE_EMPTY_LAYOUT else None
+    )
+    response = render(request, "annotations/partials/article_live_update.html", context)
+    return trigger_client_event(
+        response, "liveUpdated", {"layout": context["layout_changed"]}, after="settle"
     )
 
 

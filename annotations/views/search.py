@@ -154,6 +154,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 
     context: dict[str, Any] = {
         "form": request.GET,
+        "quote_only": params.quote_only,
         "errors": errors,
         "statuses": Quote.Status.choices,
         "selected_status": request.GET.getlist("status"),

@@ -24,7 +24,8 @@
   const drafts = new Map();
 
   const page = () => document.querySelector("[data-review-page]");
-  const panel = () => document.getElementById("action-panel");
+  // A page that opened with no quotes has a placeholder until the first candidates arrive.
+  const panel = () => document.querySelector("#action-panel[data-action-panel]");
   const rows = () => Array.from(document.querySelectorAll("[data-quote-row]"));
   const rowFor = (pk) => (pk ? document.getElementById("quote-" + pk) : null);
 
@@ -461,6 +462,41 @@
     busyWatchdog = window.setTimeout(() => requestDone({ dropQueue: true }), 10000);
   });
 
+  // --- live updates ---------------------------------------------------------------------------
+
+  // The poller (#live-updates, partials/article_live.html) asks every few seconds what changed;
+  // the answer swaps rows, or the lists and the text, out of band. It waits while the editor is
+  // mid-action: a decision on its way, a dispute being typed, words selected in the text.
+  let liveHadFocus = false;
+  let liveHadRows = false;
+  const isPoll = (event) => Boolean(event.detail && event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("[data-live-updates]"));
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (!isPoll(event)) return;
+    const body = document.querySelector("[data-article-body]");
+    const selection = window.getSelection();
+    const selecting = body && selection && !selection.isCollapsed && selection.rangeCount && body.contains(selection.getRangeAt(0).commonAncestorContainer);
+    if (busy || pendingDispute || selecting || document.hidden) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (!isPoll(event)) return;
+    const active = document.activeElement;
+    liveHadFocus = !active || active === document.body || Boolean(active.matches && active.matches("[data-quote-row]"));
+    liveHadRows = rows().length > 0;
+  });
+
+  // Sent by the server after a poll's swap settled: put the editor back where they were.
+  document.addEventListener("liveUpdated", (event) => {
+    const all = rows();
+    const row = rowFor(currentPk) || all.find((r) => r.dataset.status === "candidate") || all[0];
+    if (!row) return;
+    setCurrent(row, { focus: liveHadFocus, scroll: false, remember: false });
+    if ((event.detail || {}).layout && !liveHadRows) {
+      announce("Pre-highlighting finished: " + all.length + " quote" + (all.length === 1 ? "" : "s") + " found.");
+    }
+  });
+
   // A failed request redraws nothing, so the keys queued behind it would act on stale rows.
   document.addEventListener("htmx:sendError", () => requestDone({ dropQueue: true }));
 
@@ -474,6 +510,7 @@
   });
 
   document.addEventListener("htmx:responseError", (event) => {
+    if (isPoll(event)) return; // the next poll tries again
     const status = event.detail.xhr.status;
     announce(status === 403 ? "You are not allowed to do that." : "The server could not do that (" + status + "). Nothing was changed.");
     requestDone({ dropQueue: true });

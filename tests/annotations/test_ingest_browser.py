@@ -40,6 +40,8 @@ def test_ingest_paste_and_url_land_on_the_article(browser, live_server, pipeline
     page.get_by_label("Title").fill("Ferry back in May")
     page.get_by_label("Body").fill(BODY)
     page.get_by_label("Outlet (optional)").fill("Coastal Ledger")
+    # docs/new-article.png is refreshed by hand from this artifact.
+    page.screenshot(path=str(ARTIFACTS / "new-article.png"), full_page=True)
     page.get_by_role("button", name="Save and find quotes").click()
     pasted = Article.objects.get(title="Ferry back in May")
     page.wait_for_url(f"**/articles/{pasted.pk}/")

@@ -43,6 +43,15 @@ def test_new_article_page_is_for_editors(reporter, editor):
     assert b'href="/articles/new/"' in editor_client.get("/").content  # in the header
 
 
+@pytest.mark.parametrize("mode", ["paste", "url", "upload"])
+def test_new_article_page_opens_without_errors(editor_client, mode):
+    page = editor_client.get(NEW, {"mode": mode})
+
+    assert page.status_code == 200
+    assert b"This field is required" not in page.content
+    assert b'aria-invalid="true"' not in page.content
+
+
 def test_paste_creates_the_article_and_lands_on_its_page(editor_client, editor):
     response = editor_client.post(
         NEW,
