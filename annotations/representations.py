@@ -9,7 +9,7 @@ Pure functions of rows already loaded: no queries, no request, no Django REST Fr
 import datetime as dt
 from typing import Any
 
-from annotations.models import ChangeEvent, Quote, Review
+from annotations.models import ChangeEvent, Quote, QuoteFamily, Review
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -89,6 +89,19 @@ def quote_row_representation(row: dict[str, Any]) -> dict[str, Any]:
         "article_revision": row["article_revision"],
         "created_at": row["created_iso"],
         "updated_at": row["updated_iso"],
+    }
+
+
+def family_representation(family: QuoteFamily) -> dict[str, Any]:
+    """A quote family: how many quotes, the first appearance, its two alarms and its conflict."""
+    return {
+        "id": family.pk,
+        "size": family.size,
+        "first_quote": family.first_quote_id,
+        "first_published_at": iso(family.first_published_at),
+        "wording_differs": family.wording_differs,
+        "speakers_differ": family.speakers_differ,
+        "conflict": family.conflict,
     }
 
 

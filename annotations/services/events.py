@@ -14,12 +14,14 @@ own: which verdict a CMS must hear about, and who is told.
 No signals and no listener lists: a reader of a write service sees every consequence of it.
 """
 
+import json
 from enum import StrEnum
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotations.models import Quote, Review
+from annotations.models import Quote, QuoteFamily, Review
+from annotations.representations import family_representation
 from annotations.services import webhooks
 
 
@@ -33,6 +35,12 @@ class EventKind(StrEnum):
     # undo, or a body edit that changed the quoted words).
     QUOTE_REVERTED = "quote.reverted"
     QUOTE_DELETED = "quote.deleted"
+    # A quote family's flags going up (services/families.py): the same words verified in one
+    # article and disputed in another, a wording that differs (a misquote), another speaker
+    # credited (a misattribution). Only the rise is news; a flag that goes down is not.
+    FAMILY_CONFLICT = "family.conflict"
+    FAMILY_WORDING_DIFFERS = "family.wording_differs"
+    FAMILY_SPEAKERS_DIFFER = "family.speakers_differ"
 
 
 VERDICTS = (Quote.Status.VERIFIED, Quote.Status.DISPUTED)
@@ -49,14 +57,55 @@ def decision_event_kind(*, from_status: str, to_status: str) -> EventKind:
     return EventKind.QUOTE_CHANGED
 
 
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the deliveries could outlive a write that failed later.
+        raise RuntimeError("events.publish must run inside the write's transaction")
+
+
 def publish(
     kind: EventKind, *, quote: Quote, actor: User | None, review: Review | None = None
 ) -> None:
     """Announce `kind` for `quote`; call it inside the transaction of the write it describes."""
-    if not transaction.get_connection().in_atomic_block:
-        # Outside a transaction the deliveries could outlive a write that failed later.
-        raise RuntimeError("events.publish must run inside the write's transaction")
+    _require_transaction()
     if kind != EventKind.QUOTE_CHANGED:
         webhooks.webhook_deliveries_for_quote_event(
             event_type=kind.value, quote=quote, review=review
         )
+
+
+FAMILY_EVENTS = (
+    EventKind.FAMILY_CONFLICT,
+    EventKind.FAMILY_WORDING_DIFFERS,
+    EventKind.FAMILY_SPEAKERS_DIFFER,
+)
+
+
+_FAMILY_EVENT_SQL = """
+INSERT INTO annotations_changeevent (xid, entity, object_id, type, data, occurred_at)
+VALUES (pg_current_xact_id()::text::bigint, 'family', %s, %s, %s, clock_timestamp())
+RETURNING id
+"""
+
+
+def publish_family(kind: EventKind, *, family: QuoteFamily) -> None:
+    """Announce a family's raised flag: a change-feed row and the webhook deliveries.
+
+    No row of a table with a change-capture trigger says this (the family's flags live in its
+    own table), so the feed row is written here, in the same transaction; the feed's sealing
+    trigger numbers it at commit with the rest of the transaction's events.
+    """
+    if kind not in FAMILY_EVENTS:
+        raise ValueError(f"{kind} is not a family event")
+    _require_transaction()
+    data = family_representation(family)
+    with transaction.get_connection().cursor() as cursor:
+        # As the capture triggers write their rows (migration 0005_api): the writer's
+        # transaction id, the row's time.
+        cursor.execute(_FAMILY_EVENT_SQL, [family.pk, kind.value, json.dumps(data)])
+        event_id = cursor.fetchone()[0]
+    webhooks.webhook_deliveries_create(
+        event_type=kind.value,
+        event_id=f"family-{family.pk}-{kind.value.removeprefix('family.')}-{event_id}",
+        data={"family": data},
+    )

@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotations.models import Quote, QuoteFamily, QuoteFamilyMember
+from annotations.services import events
 
 Kind = QuoteFamilyMember.Kind
 
@@ -465,11 +466,27 @@ def quote_family_refresh(
     empty = [pk for pk in family_ids if pk not in touched]
     if empty:
         QuoteFamily.objects.filter(pk__in=empty, members__isnull=True).delete()
-    return tuple(
+    raised = tuple(
         FamilyChange(family_id=pk, conflict=c, wording_differs=w, speakers_differ=s)
         for pk, c, w, s in sorted(rows)
         if c or w or s
     )
+    if raised:
+        _announce(raised)
+    return raised
+
+
+def _announce(raised: Sequence[FamilyChange]) -> None:
+    families = QuoteFamily.objects.in_bulk([change.family_id for change in raised])
+    for change in raised:
+        family = families[change.family_id]
+        for flag, kind in (
+            (change.conflict, events.EventKind.FAMILY_CONFLICT),
+            (change.wording_differs, events.EventKind.FAMILY_WORDING_DIFFERS),
+            (change.speakers_differ, events.EventKind.FAMILY_SPEAKERS_DIFFER),
+        ):
+            if flag:
+                events.publish_family(kind, family=family)
 
 
 def quote_family_ids(*, quote_ids: Iterable[int]) -> set[int]:
