@@ -9,7 +9,7 @@ Pure functions of rows already loaded: no queries, no request, no Django REST Fr
 import datetime as dt
 from typing import Any
 
-from annotations.models import ChangeEvent, Quote, QuoteFamily, Review
+from annotations.models import ChangeEvent, Quote, QuoteFamily, QuoteFamilyMember, Review
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -20,8 +20,17 @@ def iso(value: dt.datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _quote_family(quote: Quote) -> dict[str, Any] | None:
+    try:
+        member = quote.family_member
+    except QuoteFamilyMember.DoesNotExist:
+        return None  # not linked yet (saved by a path that does not link, e.g. raw SQL)
+    return family_representation(member.family)
+
+
 def quote_representation(quote: Quote) -> dict[str, Any]:
-    """The quote resource; `quote.article` and `quote.speaker` should be loaded with it."""
+    """The quote resource; `quote.article`, `quote.speaker` and `quote.family_member__family`
+    should be loaded with it."""
     article, speaker = quote.article, quote.speaker
     return {
         "id": quote.pk,
@@ -53,6 +62,7 @@ def quote_representation(quote: Quote) -> dict[str, Any]:
         "article_revision": quote.article_revision,
         "created_at": iso(quote.created_at),
         "updated_at": iso(quote.updated_at),
+        "family": _quote_family(quote),
     }
 
 
@@ -89,6 +99,19 @@ def quote_row_representation(row: dict[str, Any]) -> dict[str, Any]:
         "article_revision": row["article_revision"],
         "created_at": row["created_iso"],
         "updated_at": row["updated_iso"],
+        "family": (
+            {
+                "id": row["family_member__family_id"],
+                "size": row["family_member__family__size"],
+                "first_quote": row["family_member__family__first_quote_id"],
+                "first_published_at": row["family_first_published_iso"],
+                "wording_differs": row["family_member__family__wording_differs"],
+                "speakers_differ": row["family_member__family__speakers_differ"],
+                "conflict": row["family_member__family__conflict"],
+            }
+            if row["family_member__family_id"] is not None
+            else None
+        ),
     }
 
 

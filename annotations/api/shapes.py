@@ -227,9 +227,12 @@ JSON_LD = {
             "@type": const("Claim"),
             "author": ref("SchemaOrgAgent"),
             "appearance": ref("NewsArticleAppearance"),
+            # The article that published these words first, when other articles quote them
+            # too (docs/families.md).
+            "firstAppearance": ref("NewsArticleAppearance"),
             "datePublished": DATE_TIME,
         },
-        optional=("datePublished",),
+        optional=("datePublished", "firstAppearance"),
     ),
     "ClaimReview": CLAIM_REVIEW,
 }

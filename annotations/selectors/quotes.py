@@ -7,6 +7,8 @@ from annotations.models import Quote
 def quote_get_for_user(*, user: roles.AnyUser, pk: int) -> Quote:
     roles.require_reader(user)
     try:
-        return Quote.objects.select_related("article", "speaker", "updated_by").get(pk=pk)
+        return Quote.objects.select_related(
+            "article", "speaker", "updated_by", "family_member__family"
+        ).get(pk=pk)
     except (Quote.DoesNotExist, ValueError, TypeError):
         raise Http404("No such quote.") from None

@@ -268,8 +268,8 @@ def _subscribed(event_type: str) -> list[WebhookEndpoint]:
 def _with_relations(quote: Quote) -> Quote:
     """The quote as committed in this transaction, with what its representation reads."""
     return (
-        Quote.objects.select_related("article", "speaker")
-        .defer("article__body", "search_vector")
+        Quote.objects.select_related("article", "speaker", "family_member__family")
+        .defer("article__body", "search_vector", "family_member__shingles")
         .get(pk=quote.pk)
     )
 
