@@ -7,7 +7,7 @@ rows.
 """
 
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from annotations.forms import ReviewForm, SpanFixForm, SpeakerForm
 from annotations.invisible import reveal_invisible, reveal_invisible_plain
 from annotations.models import Quote, Review
+from annotations.selectors.families import FamilyCard
 from annotations.selectors.review import QuoteSpan
 
 STATUS_ICONS: dict[str, str] = {
@@ -112,6 +113,8 @@ class QuoteRow:
     speaker_url: str
     history_url: str
     history_label: str
+    # The same words in other articles (partials/quote_family.html), or None.
+    family: FamilyCard | None = None
 
     @property
     def status_icon(self) -> str:
@@ -189,6 +192,7 @@ class RowBuilder:
         inline: Collection[int],
         banner: str = "",
         decided: Review | None = None,
+        family: FamilyCard | None = None,
     ) -> QuoteRow:
         """The row of `quote` as a selector of selectors/review.py read it.
 
@@ -247,10 +251,18 @@ class RowBuilder:
             speaker_url=_markup(self.speaker_url(pk)),
             history_url=_markup(self.history_url(pk)),
             history_label=_markup(f"History ({n_reviews})" if n_reviews else "History"),
+            family=family,
         )
 
-    def rows(self, quotes: Iterable[Quote], *, inline: Collection[int]) -> list[QuoteRow]:
-        return [self.row(quote, inline=inline) for quote in quotes]
+    def rows(
+        self,
+        quotes: Iterable[Quote],
+        *,
+        inline: Collection[int],
+        families: Mapping[int, FamilyCard] | None = None,
+    ) -> list[QuoteRow]:
+        families = families or {}
+        return [self.row(quote, inline=inline, family=families.get(quote.pk)) for quote in quotes]
 
 
 @dataclass(frozen=True)
