@@ -41,7 +41,7 @@ SHINGLE_WORDS = 5
 # Candidates looked at per quote. A slogan shared by thousands of quotes must not make one
 # link cost thousands of similarity computations; a real relative shares many 5-grams and
 # so is among the first rows the index returns for any of them.
-MAX_CANDIDATES = 100
+MAX_CANDIDATES = 30
 # Members of one family whose similarity is computed when none is identical or contained: the
 # first few the index returns stand for the family.
 SIMILARITY_PER_FAMILY = 3
@@ -393,13 +393,17 @@ def _copy_members(todo: Sequence[_Todo]) -> None:
             )
 
 
+# The families to recompute, as an array the planner treats as a parameter (an InitPlan): each
+# use below is an index scan on the member's family, where a join against a CTE of unknown size
+# was planned as a hash join over every membership (a sequential scan of a million rows).
+_REFRESH_IDS = """ARRAY(
+        SELECT m.family_id FROM annotations_quotefamilymember m
+         WHERE m.quote_id = ANY(%(quote_ids)s::bigint[])
+        UNION
+        SELECT unnest(%(family_ids)s::bigint[]))"""
+
 _REFRESH_SQL = """
-WITH ids AS (
-    SELECT m.family_id AS id FROM annotations_quotefamilymember m
-     WHERE m.quote_id = ANY(%(quote_ids)s::bigint[])
-    UNION
-    SELECT unnest(%(family_ids)s::bigint[])
-), agg AS (
+WITH agg AS (
     SELECT m.family_id,
            count(*) AS size,
            bool_or(m.kind = %(wording)s) AS wording_differs,
@@ -407,19 +411,19 @@ WITH ids AS (
            bool_or(q.status = %(verified)s) AND bool_or(q.status = %(disputed)s) AS conflict
       FROM annotations_quotefamilymember m
       JOIN annotations_quote q ON q.id = m.quote_id
-     WHERE m.family_id IN (SELECT id FROM ids)
+     WHERE m.family_id = ANY({ids})
      GROUP BY m.family_id
 ), first AS (
     SELECT DISTINCT ON (m.family_id) m.family_id, q.id AS quote_id, a.published_at
       FROM annotations_quotefamilymember m
       JOIN annotations_quote q ON q.id = m.quote_id
       JOIN annotations_article a ON a.id = q.article_id
-     WHERE m.family_id IN (SELECT id FROM ids)
+     WHERE m.family_id = ANY({ids})
      ORDER BY m.family_id, a.published_at ASC NULLS LAST, q.created_at, q.id
 ), old AS (
     SELECT f.id, f.conflict, f.wording_differs, f.speakers_differ
       FROM annotations_quotefamily f
-     WHERE f.id IN (SELECT id FROM ids)
+     WHERE f.id = ANY({ids})
      ORDER BY f.id
        FOR UPDATE
 )
@@ -436,7 +440,7 @@ UPDATE annotations_quotefamily f
 RETURNING f.id, f.conflict AND NOT old.conflict,
           f.wording_differs AND NOT old.wording_differs,
           f.speakers_differ AND NOT old.speakers_differ
-"""
+""".replace("{ids}", _REFRESH_IDS)
 
 
 def quote_family_refresh(
