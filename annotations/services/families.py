@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from annotations.models import Quote, QuoteFamily, QuoteFamilyMember
@@ -499,3 +499,28 @@ def quote_family_ids(*, quote_ids: Iterable[int]) -> set[int]:
             "family_id", flat=True
         )
     )
+
+
+@dataclass(frozen=True)
+class BackfillBatch:
+    linked: int
+    remaining: int  # quotes still without a family after this batch
+
+
+def quote_families_backfill_batch(*, batch_size: int) -> BackfillBatch:
+    """Link the next `batch_size` quotes that have no family yet, oldest publication first, in
+    one transaction. Resumable through state: a stopped backfill starts again where it was,
+    and quotes saved meanwhile are linked by their own save."""
+    pending = Quote.objects.filter(family_member__isnull=True)
+    ids = list(
+        pending.order_by(
+            F("article__published_at").asc(nulls_last=True), "created_at", "pk"
+        ).values_list("pk", flat=True)[:batch_size]
+    )
+    if ids:
+        with transaction.atomic():
+            result = quote_families_link(quote_ids=ids)
+        linked = result.linked
+    else:
+        linked = 0
+    return BackfillBatch(linked=linked, remaining=pending.count())
