@@ -15,6 +15,7 @@ No signals and no listener lists: a reader of a write service sees every consequ
 """
 
 import json
+from collections.abc import Sequence
 from enum import StrEnum
 
 from django.contrib.auth.models import User
@@ -81,31 +82,52 @@ FAMILY_EVENTS = (
 )
 
 
-_FAMILY_EVENT_SQL = """
+_FAMILY_EVENTS_SQL = """
 INSERT INTO annotations_changeevent (xid, entity, object_id, type, data, occurred_at)
-VALUES (pg_current_xact_id()::text::bigint, 'family', %s, %s, %s, clock_timestamp())
+SELECT pg_current_xact_id()::text::bigint, 'family', e.object_id, e.type, e.data, clock_timestamp()
+  FROM unnest(%s::bigint[], %s::text[], %s::jsonb[]) WITH ORDINALITY AS e(object_id, type, data, n)
+ ORDER BY e.n
 RETURNING id
 """
 
 
-def publish_family(kind: EventKind, *, family: QuoteFamily) -> None:
-    """Announce a family's raised flag: a change-feed row and the webhook deliveries.
+def publish_family(events: Sequence[tuple[EventKind, QuoteFamily]]) -> None:
+    """Announce families' raised flags: change-feed rows and the webhook deliveries.
 
     No row of a table with a change-capture trigger says this (the family's flags live in its
-    own table), so the feed row is written here, in the same transaction; the feed's sealing
-    trigger numbers it at commit with the rest of the transaction's events.
+    own table), so the feed rows are written here, in the same transaction; the feed's sealing
+    trigger numbers them at commit with the rest of the transaction's events. A batch of the
+    pipeline may raise dozens of flags: one INSERT for all rows and one read of the subscribed
+    endpoints, not two statements per flag.
     """
-    if kind not in FAMILY_EVENTS:
-        raise ValueError(f"{kind} is not a family event")
+    if not events:
+        return
+    unknown = [kind for kind, _ in events if kind not in FAMILY_EVENTS]
+    if unknown:
+        raise ValueError(f"{unknown[0]} is not a family event")
     _require_transaction()
-    data = family_representation(family)
+    data = [family_representation(family) for _, family in events]
     with transaction.get_connection().cursor() as cursor:
         # As the capture triggers write their rows (migration 0005_api): the writer's
-        # transaction id, the row's time.
-        cursor.execute(_FAMILY_EVENT_SQL, [family.pk, kind.value, json.dumps(data)])
-        event_id = cursor.fetchone()[0]
-    webhooks.webhook_deliveries_create(
-        event_type=kind.value,
-        event_id=f"family-{family.pk}-{kind.value.removeprefix('family.')}-{event_id}",
-        data={"family": data},
+        # transaction id, the row's time, in the order given.
+        cursor.execute(
+            _FAMILY_EVENTS_SQL,
+            [
+                [family.pk for _, family in events],
+                [kind.value for kind, _ in events],
+                [json.dumps(d) for d in data],
+            ],
+        )
+        row_ids = [row[0] for row in cursor.fetchall()]
+    endpoints = webhooks.webhook_endpoints_subscribed(
+        event_types=sorted({kind.value for kind, _ in events})
     )
+    for (kind, family), payload, row_id in zip(events, data, row_ids, strict=True):
+        subscribed = [e for e in endpoints if kind.value in e.events]
+        if subscribed:
+            webhooks.webhook_deliveries_create(
+                event_type=kind.value,
+                event_id=f"family-{family.pk}-{kind.value.removeprefix('family.')}-{row_id}",
+                data={"family": payload},
+                endpoints=subscribed,
+            )

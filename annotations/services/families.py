@@ -343,9 +343,9 @@ def quote_families_link(
     refresh |= {target[node] for node in groups if node not in single}
 
     if merges:
-        for source, into in merges.items():
-            QuoteFamilyMember.objects.filter(family_id=source).update(family_id=into)
-            refresh.add(into)
+        with connection.cursor() as cursor:
+            cursor.execute(_MERGE_SQL, [list(merges), list(merges.values())])
+        refresh |= set(merges.values())
         QuoteFamily.objects.filter(pk__in=list(merges)).delete()
         refresh -= set(merges)
 
@@ -357,6 +357,12 @@ def quote_families_link(
         raised=raised,
     )
 
+
+_MERGE_SQL = """
+UPDATE annotations_quotefamilymember m SET family_id = g.into_id
+  FROM unnest(%s::bigint[], %s::bigint[]) AS g(source_id, into_id)
+ WHERE m.family_id = g.source_id
+"""
 
 _MEMBER_COLUMNS = (
     "quote_id",
@@ -482,15 +488,18 @@ def quote_family_refresh(
 
 def _announce(raised: Sequence[FamilyChange]) -> None:
     families = QuoteFamily.objects.in_bulk([change.family_id for change in raised])
-    for change in raised:
-        family = families[change.family_id]
-        for flag, kind in (
-            (change.conflict, events.EventKind.FAMILY_CONFLICT),
-            (change.wording_differs, events.EventKind.FAMILY_WORDING_DIFFERS),
-            (change.speakers_differ, events.EventKind.FAMILY_SPEAKERS_DIFFER),
-        ):
-            if flag:
-                events.publish_family(kind, family=family)
+    events.publish_family(
+        [
+            (kind, families[change.family_id])
+            for change in raised
+            for flag, kind in (
+                (change.conflict, events.EventKind.FAMILY_CONFLICT),
+                (change.wording_differs, events.EventKind.FAMILY_WORDING_DIFFERS),
+                (change.speakers_differ, events.EventKind.FAMILY_SPEAKERS_DIFFER),
+            )
+            if flag
+        ]
+    )
 
 
 def quote_family_ids(*, quote_ids: Iterable[int]) -> set[int]:

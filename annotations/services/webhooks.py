@@ -261,6 +261,11 @@ def webhook_deliveries_for_quote_event(
     )
 
 
+def webhook_endpoints_subscribed(*, event_types: Sequence[str]) -> list[WebhookEndpoint]:
+    """Active endpoints subscribed to any of these event types, in one query."""
+    return list(WebhookEndpoint.objects.filter(active=True, events__overlap=list(event_types)))
+
+
 def _subscribed(event_type: str) -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(active=True, events__contains=[event_type]))
 
