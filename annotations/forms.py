@@ -74,6 +74,11 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
+class CarryForm(VersionForm):
+    # The quote whose verdict is carried; resolved by a selector scoped to the user.
+    source = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
 class ReviewForm(VersionForm):
     action = forms.ChoiceField(choices=[(key, key) for key in DECISIONS])
     note = forms.CharField(

@@ -9,7 +9,7 @@ Pure functions of rows already loaded: no queries, no request, no Django REST Fr
 import datetime as dt
 from typing import Any
 
-from annotations.models import ChangeEvent, Quote, Review
+from annotations.models import ChangeEvent, Quote, QuoteFamily, QuoteFamilyMember, Review
 from annotations.models.speakers import role_at
 
 
@@ -37,9 +37,18 @@ def quote_role_at_time(quote: Quote) -> dict[str, str] | None:
     )
 
 
+def _quote_family(quote: Quote) -> dict[str, Any] | None:
+    try:
+        member = quote.family_member
+    except QuoteFamilyMember.DoesNotExist:
+        return None  # not linked yet (saved by a path that does not link, e.g. raw SQL)
+    return family_representation(member.family)
+
+
 def quote_representation(quote: Quote) -> dict[str, Any]:
-    """The quote resource; `quote.article` and `quote.speaker` should be loaded with it, and
-    the role at the time annotated (selectors.speakers.with_role_at_time)."""
+    """The quote resource; `quote.article`, `quote.speaker` and `quote.family_member__family`
+    should be loaded with it, and the role at the time annotated
+    (selectors.speakers.with_role_at_time)."""
     article, speaker = quote.article, quote.speaker
     return {
         "id": quote.pk,
@@ -77,6 +86,7 @@ def quote_representation(quote: Quote) -> dict[str, Any]:
         "article_revision": quote.article_revision,
         "created_at": iso(quote.created_at),
         "updated_at": iso(quote.updated_at),
+        "family": _quote_family(quote),
     }
 
 
@@ -119,6 +129,32 @@ def quote_row_representation(row: dict[str, Any]) -> dict[str, Any]:
         "article_revision": row["article_revision"],
         "created_at": row["created_iso"],
         "updated_at": row["updated_iso"],
+        "family": (
+            {
+                "id": row["family_member__family_id"],
+                "size": row["family_member__family__size"],
+                "first_quote": row["family_member__family__first_quote_id"],
+                "first_published_at": row["family_first_published_iso"],
+                "wording_differs": row["family_member__family__wording_differs"],
+                "speakers_differ": row["family_member__family__speakers_differ"],
+                "conflict": row["family_member__family__conflict"],
+            }
+            if row["family_member__family_id"] is not None
+            else None
+        ),
+    }
+
+
+def family_representation(family: QuoteFamily) -> dict[str, Any]:
+    """A quote family: how many quotes, the first appearance, its two alarms and its conflict."""
+    return {
+        "id": family.pk,
+        "size": family.size,
+        "first_quote": family.first_quote_id,
+        "first_published_at": iso(family.first_published_at),
+        "wording_differs": family.wording_differs,
+        "speakers_differ": family.speakers_differ,
+        "conflict": family.conflict,
     }
 
 

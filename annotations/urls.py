@@ -33,6 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quotes/<int:pk>/", review.quote_row, name="quote_row"),
     path("quotes/<int:pk>/review/", review.quote_review, name="quote_review"),
     path("quotes/<int:pk>/undo/", review.quote_undo, name="quote_undo"),
+    path("quotes/<int:pk>/carry/", review.quote_carry, name="quote_carry"),
     path("quotes/<int:pk>/speaker/", review.quote_speaker, name="quote_speaker"),
     path("quotes/<int:pk>/span/", review.quote_span, name="quote_span"),
     path(

@@ -415,12 +415,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="pipeline rounds (off, on) per size")
     parser.add_argument("--seed", type=int, default=20220124)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--database", default=BENCH_DB, help="the bench database to (re)create")
     args = parser.parse_args()
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",")]
+    bench_db = args.database
 
     base = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsdesk"))
     admin_url = urlunsplit(base._replace(path="/postgres"))
-    os.environ["DATABASE_URL"] = urlunsplit(base._replace(path=f"/{BENCH_DB}"))
+    os.environ["DATABASE_URL"] = urlunsplit(base._replace(path=f"/{bench_db}"))
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(64))
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
@@ -430,8 +432,8 @@ def main() -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
+        admin.execute(f"DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {bench_db}")
 
     import django
 
@@ -478,7 +480,7 @@ def main() -> None:
         connection.close()
         if not args.keep:
             with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                admin.execute(f"DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)")
 
 
 if __name__ == "__main__":

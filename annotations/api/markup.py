@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
-from annotations.models import Quote, Review, Speaker
+from annotations.models import Article, Quote, QuoteFamilyMember, Review, Speaker
 from annotations.representations import iso, quote_role_at_time
 
 RATINGS = {
@@ -45,6 +45,31 @@ class QuoteVerdict:
     review: Review | None  # the decision that set the current status
     article_url: str  # where the quote can be read: the published article or the desk's page
     anchor_url: str  # article_url + "#quote-<pk>"
+    # The article that published these words first, when other articles quote them too (the
+    # quote's family, docs/families.md), and where it can be read.
+    first_appearance: Article | None = None
+    first_appearance_url: str = ""
+
+
+def _article_url(article: Article, request: Any) -> str:
+    if article.url:
+        return article.url
+    try:
+        path = reverse("annotations:article_detail", kwargs={"pk": article.pk})
+    except NoReverseMatch:
+        path = reverse("api:article-detail", kwargs={"pk": article.pk})
+    return str(request.build_absolute_uri(path))
+
+
+def _first_appearance(quote: Quote) -> Article | None:
+    member = (
+        QuoteFamilyMember.objects.select_related("family__first_quote__article")
+        .defer("shingles", "family__first_quote__article__body")
+        .filter(quote=quote, family__size__gt=1)
+        .first()
+    )
+    first = member.family.first_quote if member is not None else None
+    return first.article if first is not None else None
 
 
 def quote_verdict_build(*, quote: Quote, request: Any) -> QuoteVerdict:
@@ -61,20 +86,15 @@ def quote_verdict_build(*, quote: Quote, request: Any) -> QuoteVerdict:
         .order_by("-quote_version", "-id")
         .first()
     )
-    article = quote.article
-    if article.url:
-        article_url = article.url
-    else:
-        try:
-            path = reverse("annotations:article_detail", kwargs={"pk": article.pk})
-        except NoReverseMatch:
-            path = reverse("api:article-detail", kwargs={"pk": article.pk})
-        article_url = request.build_absolute_uri(path)
+    article_url = _article_url(quote.article, request)
+    first = _first_appearance(quote)
     return QuoteVerdict(
         quote=quote,
         review=review,
         article_url=article_url,
         anchor_url=f"{article_url.split('#', 1)[0]}#quote-{quote.pk}",
+        first_appearance=first,
+        first_appearance_url=_article_url(first, request) if first is not None else "",
     )
 
 
@@ -109,18 +129,19 @@ def _verdict_date(verdict: QuoteVerdict) -> Any:
     return verdict.review.created_at if verdict.review else verdict.quote.updated_at
 
 
+def _news_article(article: Article, url: str) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": "NewsArticle", "url": url, "headline": article.title}
+    if article.published_at:
+        node["datePublished"] = iso(article.published_at)
+    if article.outlet:
+        node["publisher"] = {"@type": "Organization", "name": article.outlet}
+    return node
+
+
 def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
     quote, article = verdict.quote, verdict.quote.article
     value, name = rating(quote)
-    appearance: dict[str, Any] = {
-        "@type": "NewsArticle",
-        "url": verdict.article_url,
-        "headline": article.title,
-    }
-    if article.published_at:
-        appearance["datePublished"] = iso(article.published_at)
-    if article.outlet:
-        appearance["publisher"] = {"@type": "Organization", "name": article.outlet}
+    appearance = _news_article(article, verdict.article_url)
     document: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -143,6 +164,11 @@ def claim_review(verdict: QuoteVerdict) -> dict[str, Any]:
     }
     if article.published_at:
         document["itemReviewed"]["datePublished"] = iso(article.published_at)
+    if verdict.first_appearance is not None:
+        # schema.org Claim.firstAppearance: the same words were published earlier (or here).
+        document["itemReviewed"]["firstAppearance"] = _news_article(
+            verdict.first_appearance, verdict.first_appearance_url
+        )
     if verdict.review and verdict.review.note:
         document["reviewBody"] = verdict.review.note
     return document

@@ -13,9 +13,19 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations.models import Article, ChangeEvent, Quote, Review, Speaker, SpeakerRole
+from annotations.models import (
+    Article,
+    ChangeEvent,
+    Quote,
+    QuoteFamily,
+    QuoteFamilyMember,
+    Review,
+    Speaker,
+    SpeakerRole,
+)
 from annotations.representations import (
     change_event_representation,
+    family_representation,
     quote_representation,
     quote_row_representation,
     review_representation,
@@ -293,6 +303,24 @@ class ArticleCreateOutputSerializer(ArticleOutputSerializer):
 # --- Quotes ---
 
 
+class QuoteFamilySerializer(serializers.Serializer):
+    """The quote family a quote belongs to (docs/families.md)."""
+
+    id = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="Quotes with these words, this one included.")
+    first_quote = serializers.IntegerField(
+        allow_null=True, help_text="The quote of the earliest published article."
+    )
+    first_published_at = serializers.DateTimeField(allow_null=True)
+    wording_differs = serializers.BooleanField(
+        help_text="A member's words differ beyond case and typography: a misquote alarm."
+    )
+    speakers_differ = serializers.BooleanField(
+        help_text="Members are credited to different speakers: a misattribution alarm."
+    )
+    conflict = serializers.BooleanField(help_text="Verified in one article, disputed in another.")
+
+
 class QuoteOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     article = ArticleSummarySerializer()
@@ -320,6 +348,9 @@ class QuoteOutputSerializer(serializers.Serializer):
     article_revision = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    family = QuoteFamilySerializer(
+        allow_null=True, help_text="The same words in other articles; null until linked."
+    )
 
     def to_representation(self, quote: Quote) -> dict[str, Any]:
         return quote_representation(quote)
@@ -372,11 +403,18 @@ QUOTE_LIST_VALUES = (
     "speaker__name",
     "speaker__kind",
     "role_at_time",  # annotated by quote_search
+    "family_member__family_id",
+    "family_member__family__size",
+    "family_member__family__first_quote_id",
+    "family_member__family__wording_differs",
+    "family_member__family__speakers_differ",
+    "family_member__family__conflict",
 )
 QUOTE_LIST_EXPRESSIONS = {
     "created_iso": IsoTimestamp("created_at"),
     "updated_iso": IsoTimestamp("updated_at"),
     "article_published_iso": IsoTimestamp("article__published_at"),
+    "family_first_published_iso": IsoTimestamp("family_member__family__first_published_at"),
 }
 # The row keys holding the keyset cursor's fields (see KeysetCursorPagination).
 QUOTE_LIST_KEYSET_ROW_KEYS = {"updated_at": "updated_iso"}
@@ -389,6 +427,39 @@ class QuoteSearchResultSerializer(QuoteOutputSerializer):
 
     def to_representation(self, row: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
         return {**quote_row_representation(row), "rank": float(row["rank"] or 0.0)}
+
+
+class FamilyMemberSerializer(serializers.Serializer):
+    quote = QuoteOutputSerializer()
+    kind = serializers.ChoiceField(
+        choices=QuoteFamilyMember.Kind.choices,
+        help_text="How this quote was linked: the first, identical, part of, wording differs.",
+    )
+    linked_to = serializers.IntegerField(
+        allow_null=True, help_text="The earlier quote it was linked to."
+    )
+    similarity = serializers.FloatField(
+        help_text="pg_trgm similarity to `linked_to` when the wording differs, otherwise 1."
+    )
+
+    def to_representation(self, member: QuoteFamilyMember) -> dict[str, Any]:
+        return {
+            "quote": quote_representation(member.quote),
+            "kind": member.kind,
+            "linked_to": member.linked_to_id,
+            "similarity": member.similarity,
+        }
+
+
+class QuoteFamilyOutputSerializer(QuoteFamilySerializer):
+    members = FamilyMemberSerializer(many=True, help_text="Oldest publication first.")
+
+    def to_representation(self, family: QuoteFamily) -> dict[str, Any]:
+        members = family.members.all()  # prefetched by the selector, in order
+        return {
+            **family_representation(family),
+            "members": [FamilyMemberSerializer(m).data for m in members],
+        }
 
 
 class ConflictErrorSerializer(ErrorSerializer):

@@ -70,6 +70,13 @@ EVENT_TYPES = {
     ),
     "QuoteStatusChangedEvent": (["quote.status_changed"], "quote", "QuoteStatusChangedEventData"),
     "ReviewChangeEvent": (["review.created"], "review", "ReviewEventData"),
+    # Written by services/events.py (publish_family), not by a trigger: a quote family's flag
+    # went up (docs/families.md).
+    "FamilyChangeEvent": (
+        ["family.conflict", "family.wording_differs", "family.speakers_differ"],
+        "family",
+        "FamilyEventData",
+    ),
 }
 
 # What the database triggers copy into `data` (migration 0005_api, SNAPSHOT_COLUMNS);
@@ -110,6 +117,24 @@ EVENT_DATA = {
             "created_at": DATE_TIME,
         },
         description="A decision appended to the review history.",
+    ),
+    "FamilyEventData": _object(
+        {
+            "id": INTEGER,
+            "size": {**INTEGER, "description": "Quotes in the family."},
+            "first_quote": {
+                "type": ["integer", "null"],
+                "description": "The quote of the earliest published article.",
+            },
+            "first_published_at": {"type": ["string", "null"], "format": "date-time"},
+            "wording_differs": {"type": "boolean", "description": "A misquote alarm."},
+            "speakers_differ": {"type": "boolean", "description": "A misattribution alarm."},
+            "conflict": {
+                "type": "boolean",
+                "description": "Verified in one article and disputed in another.",
+            },
+        },
+        description="The quote family after the write that raised the flag the `type` names.",
     ),
 }
 
@@ -205,9 +230,12 @@ JSON_LD = {
             "@type": const("Claim"),
             "author": ref("SchemaOrgAgent"),
             "appearance": ref("NewsArticleAppearance"),
+            # The article that published these words first, when other articles quote them
+            # too (docs/families.md).
+            "firstAppearance": ref("NewsArticleAppearance"),
             "datePublished": DATE_TIME,
         },
-        optional=("datePublished",),
+        optional=("datePublished", "firstAppearance"),
     ),
     "ClaimReview": CLAIM_REVIEW,
 }

@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.QuoteAnnotationView.as_view(),
         name="quote-annotation",
     ),
+    path("v1/families/<int:pk>/", views.FamilyDetailView.as_view(), name="family-detail"),
     path("v1/speakers/", views.SpeakerListCreateView.as_view(), name="speaker-list"),
     path("v1/speakers/<int:pk>/", views.SpeakerDetailView.as_view(), name="speaker-detail"),
     path("v1/reviews/", views.ReviewListView.as_view(), name="review-list"),

@@ -65,6 +65,7 @@ from annotations.api.serializers import (
     ErrorSerializer,
     PingSerializer,
     PrehighlightSerializer,
+    QuoteFamilyOutputSerializer,
     QuoteOutputSerializer,
     QuoteReviewInputSerializer,
     QuoteReviewOutputSerializer,
@@ -77,7 +78,7 @@ from annotations.api.serializers import (
 )
 from annotations.api.throttling import ClientRateThrottle
 from annotations.errors import QuoteVersionConflict
-from annotations.models import Article, Quote, Review, Speaker
+from annotations.models import Article, Quote, QuoteFamily, Review, Speaker
 from annotations.roles import signed_in_user
 from annotations.selectors.api import (
     article_list_for_api,
@@ -86,6 +87,7 @@ from annotations.selectors.api import (
 )
 from annotations.selectors.articles import article_get_for_user
 from annotations.selectors.changes import change_events_after, change_feed_head
+from annotations.selectors.families import quote_family_get_for_user
 from annotations.selectors.quotes import quote_get_for_user
 from annotations.selectors.search import quote_search, quote_search_params_from_query
 from annotations.services.articles import article_update
@@ -418,6 +420,15 @@ class QuoteDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
 
     def get_object(self) -> Quote:
         return quote_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class FamilyDetailView(NewsdeskAPIMixin, generics.RetrieveAPIView):
+    """A quote family: the same words in several articles, with every member."""
+
+    serializer_class = QuoteFamilyOutputSerializer
+
+    def get_object(self) -> QuoteFamily:
+        return quote_family_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
 
 def _refusal(

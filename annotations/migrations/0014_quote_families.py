@@ -118,4 +118,74 @@ class Migration(migrations.Migration):
                 fastupdate=False, fields=["shingles"], name="family_member_shingles_gin"
             ),
         ),
+        migrations.AlterField(
+            model_name="webhookdelivery",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("quote.verified", "Quote verified"),
+                    ("quote.disputed", "Quote disputed"),
+                    ("quote.reverted", "Verdict withdrawn (back to candidate / not a quote)"),
+                    ("quote.deleted", "Quote with a verdict deleted"),
+                    ("family.conflict", "Same words verified in one article, disputed in another"),
+                    ("family.wording_differs", "Same quote, wording differs (misquote)"),
+                    (
+                        "family.speakers_differ",
+                        "Same quote, credited to another speaker (misattribution)",
+                    ),
+                ],
+                max_length=40,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="webhookendpoint",
+            name="events",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("quote.verified", "Quote verified"),
+                        ("quote.disputed", "Quote disputed"),
+                        ("quote.reverted", "Verdict withdrawn (back to candidate / not a quote)"),
+                        ("quote.deleted", "Quote with a verdict deleted"),
+                        (
+                            "family.conflict",
+                            "Same words verified in one article, disputed in another",
+                        ),
+                        ("family.wording_differs", "Same quote, wording differs (misquote)"),
+                        (
+                            "family.speakers_differ",
+                            "Same quote, credited to another speaker (misattribution)",
+                        ),
+                    ],
+                    max_length=40,
+                ),
+                default=list,
+                help_text="Events sent to this endpoint.",
+                size=None,
+            ),
+        ),
+        migrations.RemoveConstraint(
+            model_name="webhookendpoint",
+            name="webhookendpoint_events_known",
+        ),
+        migrations.AddConstraint(
+            model_name="webhookendpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "events__contained_by",
+                        [
+                            "quote.verified",
+                            "quote.disputed",
+                            "quote.reverted",
+                            "quote.deleted",
+                            "family.conflict",
+                            "family.wording_differs",
+                            "family.speakers_differ",
+                        ],
+                    )
+                ),
+                name="webhookendpoint_events_known",
+            ),
+        ),
     ]

@@ -29,6 +29,15 @@ class WebhookEndpoint(models.Model):
         QUOTE_DISPUTED = "quote.disputed", "Quote disputed"
         QUOTE_REVERTED = "quote.reverted", "Verdict withdrawn (back to candidate / not a quote)"
         QUOTE_DELETED = "quote.deleted", "Quote with a verdict deleted"
+        FAMILY_CONFLICT = (
+            "family.conflict",
+            "Same words verified in one article, disputed in another",
+        )
+        FAMILY_WORDING_DIFFERS = "family.wording_differs", "Same quote, wording differs (misquote)"
+        FAMILY_SPEAKERS_DIFFER = (
+            "family.speakers_differ",
+            "Same quote, credited to another speaker (misattribution)",
+        )
 
     url = models.URLField(max_length=2000, validators=[validate_http_url])
     description = models.CharField(max_length=300, blank=True)
@@ -61,6 +70,9 @@ class WebhookEndpoint(models.Model):
                         "quote.disputed",
                         "quote.reverted",
                         "quote.deleted",
+                        "family.conflict",
+                        "family.wording_differs",
+                        "family.speakers_differ",
                     ]
                 ),
                 name="webhookendpoint_events_known",

@@ -7,6 +7,7 @@
     prehighlight  speaker names the extractor proposed that the registry lacks
     api           the REST API's list querysets
     changes       the change feed, in commit order
+    families      one quote family with its members
 
 Each read takes the user and checks the role through annotations.roles first.
 """

@@ -64,6 +64,8 @@ def review_queue(*, user: roles.AnyUser, filters: QueueFilters) -> QuerySet[Arti
         n_quotes=Count("quotes"),
         n_orphaned=Count("quotes", filter=Q(quotes__anchor=Quote.Anchor.ORPHANED)),
         n_changed=Count("quotes", filter=Q(quotes__anchor=Quote.Anchor.CHANGED)),
+        # Quotes whose words were verified in one article and disputed in another.
+        n_conflicts=Count("quotes", filter=Q(quotes__family_member__family__conflict=True)),
         when=Coalesce("published_at", "created_at"),
         **counts,
     )
@@ -136,6 +138,10 @@ _ROW_FIELDS = (
     "updated_by",
     "updated_by__username",
     "updated_at",
+    # The quote's family (the join is free; the card's details are two queries for the page,
+    # selectors/families.py, and only when some quote has relatives).
+    "family_member__family__size",
+    "family_member__family__conflict",
 )
 
 
@@ -187,7 +193,7 @@ def _sql(sql: str, params: tuple[object, ...], output_field: Field) -> RawSQL:
 
 def _review_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
     return (
-        quotes.select_related("speaker", "updated_by")
+        quotes.select_related("speaker", "updated_by", "family_member__family")
         .only(*_ROW_FIELDS)
         .annotate(
             n_reviews=_sql(_N_REVIEWS, (), IntegerField()),

@@ -23,10 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from annotations.models import Quote, QuoteFamily, QuoteFamilyMember
+from annotations.services import events
 
 Kind = QuoteFamilyMember.Kind
 
@@ -40,7 +41,7 @@ SHINGLE_WORDS = 5
 # Candidates looked at per quote. A slogan shared by thousands of quotes must not make one
 # link cost thousands of similarity computations; a real relative shares many 5-grams and
 # so is among the first rows the index returns for any of them.
-MAX_CANDIDATES = 100
+MAX_CANDIDATES = 30
 # Members of one family whose similarity is computed when none is identical or contained: the
 # first few the index returns stand for the family.
 SIMILARITY_PER_FAMILY = 3
@@ -342,9 +343,9 @@ def quote_families_link(
     refresh |= {target[node] for node in groups if node not in single}
 
     if merges:
-        for source, into in merges.items():
-            QuoteFamilyMember.objects.filter(family_id=source).update(family_id=into)
-            refresh.add(into)
+        with connection.cursor() as cursor:
+            cursor.execute(_MERGE_SQL, [list(merges), list(merges.values())])
+        refresh |= set(merges.values())
         QuoteFamily.objects.filter(pk__in=list(merges)).delete()
         refresh -= set(merges)
 
@@ -356,6 +357,12 @@ def quote_families_link(
         raised=raised,
     )
 
+
+_MERGE_SQL = """
+UPDATE annotations_quotefamilymember m SET family_id = g.into_id
+  FROM unnest(%s::bigint[], %s::bigint[]) AS g(source_id, into_id)
+ WHERE m.family_id = g.source_id
+"""
 
 _MEMBER_COLUMNS = (
     "quote_id",
@@ -392,13 +399,17 @@ def _copy_members(todo: Sequence[_Todo]) -> None:
             )
 
 
+# The families to recompute, as an array the planner treats as a parameter (an InitPlan): each
+# use below is an index scan on the member's family, where a join against a CTE of unknown size
+# was planned as a hash join over every membership (a sequential scan of a million rows).
+_REFRESH_IDS = """ARRAY(
+        SELECT m.family_id FROM annotations_quotefamilymember m
+         WHERE m.quote_id = ANY(%(quote_ids)s::bigint[])
+        UNION
+        SELECT unnest(%(family_ids)s::bigint[]))"""
+
 _REFRESH_SQL = """
-WITH ids AS (
-    SELECT m.family_id AS id FROM annotations_quotefamilymember m
-     WHERE m.quote_id = ANY(%(quote_ids)s::bigint[])
-    UNION
-    SELECT unnest(%(family_ids)s::bigint[])
-), agg AS (
+WITH agg AS (
     SELECT m.family_id,
            count(*) AS size,
            bool_or(m.kind = %(wording)s) AS wording_differs,
@@ -406,19 +417,19 @@ WITH ids AS (
            bool_or(q.status = %(verified)s) AND bool_or(q.status = %(disputed)s) AS conflict
       FROM annotations_quotefamilymember m
       JOIN annotations_quote q ON q.id = m.quote_id
-     WHERE m.family_id IN (SELECT id FROM ids)
+     WHERE m.family_id = ANY({ids})
      GROUP BY m.family_id
 ), first AS (
     SELECT DISTINCT ON (m.family_id) m.family_id, q.id AS quote_id, a.published_at
       FROM annotations_quotefamilymember m
       JOIN annotations_quote q ON q.id = m.quote_id
       JOIN annotations_article a ON a.id = q.article_id
-     WHERE m.family_id IN (SELECT id FROM ids)
+     WHERE m.family_id = ANY({ids})
      ORDER BY m.family_id, a.published_at ASC NULLS LAST, q.created_at, q.id
 ), old AS (
     SELECT f.id, f.conflict, f.wording_differs, f.speakers_differ
       FROM annotations_quotefamily f
-     WHERE f.id IN (SELECT id FROM ids)
+     WHERE f.id = ANY({ids})
      ORDER BY f.id
        FOR UPDATE
 )
@@ -435,7 +446,7 @@ UPDATE annotations_quotefamily f
 RETURNING f.id, f.conflict AND NOT old.conflict,
           f.wording_differs AND NOT old.wording_differs,
           f.speakers_differ AND NOT old.speakers_differ
-"""
+""".replace("{ids}", _REFRESH_IDS)
 
 
 def quote_family_refresh(
@@ -465,10 +476,29 @@ def quote_family_refresh(
     empty = [pk for pk in family_ids if pk not in touched]
     if empty:
         QuoteFamily.objects.filter(pk__in=empty, members__isnull=True).delete()
-    return tuple(
+    raised = tuple(
         FamilyChange(family_id=pk, conflict=c, wording_differs=w, speakers_differ=s)
         for pk, c, w, s in sorted(rows)
         if c or w or s
+    )
+    if raised:
+        _announce(raised)
+    return raised
+
+
+def _announce(raised: Sequence[FamilyChange]) -> None:
+    families = QuoteFamily.objects.in_bulk([change.family_id for change in raised])
+    events.publish_family(
+        [
+            (kind, families[change.family_id])
+            for change in raised
+            for flag, kind in (
+                (change.conflict, events.EventKind.FAMILY_CONFLICT),
+                (change.wording_differs, events.EventKind.FAMILY_WORDING_DIFFERS),
+                (change.speakers_differ, events.EventKind.FAMILY_SPEAKERS_DIFFER),
+            )
+            if flag
+        ]
     )
 
 
@@ -478,3 +508,28 @@ def quote_family_ids(*, quote_ids: Iterable[int]) -> set[int]:
             "family_id", flat=True
         )
     )
+
+
+@dataclass(frozen=True)
+class BackfillBatch:
+    linked: int
+    remaining: int  # quotes still without a family after this batch
+
+
+def quote_families_backfill_batch(*, batch_size: int) -> BackfillBatch:
+    """Link the next `batch_size` quotes that have no family yet, oldest publication first, in
+    one transaction. Resumable through state: a stopped backfill starts again where it was,
+    and quotes saved meanwhile are linked by their own save."""
+    pending = Quote.objects.filter(family_member__isnull=True)
+    ids = list(
+        pending.order_by(
+            F("article__published_at").asc(nulls_last=True), "created_at", "pk"
+        ).values_list("pk", flat=True)[:batch_size]
+    )
+    if ids:
+        with transaction.atomic():
+            result = quote_families_link(quote_ids=ids)
+        linked = result.linked
+    else:
+        linked = 0
+    return BackfillBatch(linked=linked, remaining=pending.count())

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from annotations import roles
 from annotations.errors import QuoteVersionConflict
-from annotations.models import Quote, Review, dispute_reason_problem
+from annotations.models import Quote, QuoteFamilyMember, Review, dispute_reason_problem
 from annotations.services import events
 from annotations.services.families import quote_family_refresh
 
@@ -118,3 +118,57 @@ def _current(quote: Quote) -> Quote:
         return Quote.objects.select_related("updated_by").get(pk=quote.pk)
     except Quote.DoesNotExist:
         raise ValidationError("This quote was removed meanwhile; nothing was saved.") from None
+
+
+CARRIED_NOTE = "Carried from quote #{source}"
+
+
+@transaction.atomic
+def quote_verdict_carry(
+    *, quote: Quote, source: Quote, user: User, expected_version: int
+) -> Review:
+    """Apply `source`'s verdict to `quote`, its relative in another article, as a new review by
+    `user` recorded as carried from the source ("carried from quote #N" plus the source's note
+    and evidence). Only on an editor's request, never automatically, and never over a decision:
+    a quote that is no longer a candidate is refused.
+    """
+    roles.require_editor(user)
+    if source.pk == quote.pk:
+        raise ValidationError("A quote cannot carry its own verdict.", code="carry_self")
+    families = dict(
+        QuoteFamilyMember.objects.filter(quote_id__in=[quote.pk, source.pk]).values_list(
+            "quote_id", "family_id"
+        )
+    )
+    if families.get(quote.pk) is None or families.get(quote.pk) != families.get(source.pk):
+        raise ValidationError(
+            f"Quote #{source.pk} is not in the same family as quote #{quote.pk}.",
+            code="carry_other_family",
+        )
+    current = Quote.objects.get(pk=source.pk)
+    if current.status not in events.VERDICTS:
+        raise ValidationError(
+            f"Quote #{source.pk} has no verdict to carry.", code="carry_no_verdict"
+        )
+    if quote.status != Quote.Status.CANDIDATE:
+        raise ValidationError(
+            f"Quote #{quote.pk} is already decided ({quote.get_status_display()}); a carried "
+            "verdict never replaces a decision.",
+            code="already_decided",
+        )
+    decision = (
+        Review.objects.filter(quote_id=source.pk, to_status=current.status)
+        .order_by("-quote_version")
+        .first()
+    )
+    note = CARRIED_NOTE.format(source=source.pk)
+    if decision is not None and decision.note:
+        note = f"{note}: {decision.note}"
+    return quote_review_submit(
+        quote=quote,
+        user=user,
+        to_status=current.status,
+        expected_version=expected_version,
+        note=note[: settings.NEWSDESK_MAX_NOTE_CHARS],
+        evidence=list(decision.evidence) if decision is not None else [],
+    )

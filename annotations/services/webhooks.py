@@ -262,14 +262,19 @@ def webhook_deliveries_for_quote_event(
     )
 
 
+def webhook_endpoints_subscribed(*, event_types: Sequence[str]) -> list[WebhookEndpoint]:
+    """Active endpoints subscribed to any of these event types, in one query."""
+    return list(WebhookEndpoint.objects.filter(active=True, events__overlap=list(event_types)))
+
+
 def _subscribed(event_type: str) -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(active=True, events__contains=[event_type]))
 
 
 def _with_relations(quote: Quote) -> Quote:
     """The quote as committed in this transaction, with what its representation reads."""
-    quotes = Quote.objects.select_related("article", "speaker").defer(
-        "article__body", "search_vector"
+    quotes = Quote.objects.select_related("article", "speaker", "family_member__family").defer(
+        "article__body", "search_vector", "family_member__shingles"
     )
     return with_role_at_time(quotes).get(pk=quote.pk)
 

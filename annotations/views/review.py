@@ -23,6 +23,7 @@ from django_htmx.middleware import HtmxDetails
 from annotations import roles
 from annotations.errors import QuoteVersionConflict
 from annotations.forms import (
+    CarryForm,
     ReviewForm,
     SpanFixForm,
     SpanForm,
@@ -32,10 +33,11 @@ from annotations.forms import (
 )
 from annotations.models import Article, Quote, Review
 from annotations.selectors import articles as article_selectors
+from annotations.selectors import families as family_selectors
 from annotations.selectors import review as review_selectors
 from annotations.selectors.review import LIVE_EMPTY_LAYOUT, QuoteSpan
 from annotations.services import quotes as quote_services
-from annotations.services.reviews import quote_review_submit
+from annotations.services.reviews import quote_review_submit, quote_verdict_carry
 from annotations.views.review_rows import RowBuilder, action_panel, inline_quote_ids, selected_row
 
 
@@ -97,8 +99,15 @@ def _article_context(
     spans = review_selectors.quote_spans(quotes=quotes)
     inline = inline_quote_ids(spans)
     builder = RowBuilder(article_id=article.pk)
+    families = family_selectors.family_cards_for_quotes(user=request.user, quotes=quotes)
     rows = [
-        builder.row(q, inline=inline, banner=banner if q.pk == selected else "") for q in quotes
+        builder.row(
+            q,
+            inline=inline,
+            banner=banner if q.pk == selected else "",
+            family=families.get(q.pk),
+        )
+        for q in quotes
     ]
     current = selected_row(rows, selected)
     can_review = roles.user_can_review(request.user)
@@ -123,8 +132,15 @@ def _row_context(
     decided: Review | None = None,
 ) -> dict[str, Any]:
     builder = RowBuilder(article_id=quote.article_id)
+    families = family_selectors.family_cards_for_quotes(user=request.user, quotes=[quote])
     return {
-        "row": builder.row(quote, inline=inline_quote_ids(spans), banner=banner, decided=decided),
+        "row": builder.row(
+            quote,
+            inline=inline_quote_ids(spans),
+            banner=banner,
+            decided=decided,
+            family=families.get(quote.pk),
+        ),
         "counts": review_selectors.quote_counts(spans=spans),
         "can_review": roles.user_can_review(request.user),
     }
@@ -368,6 +384,39 @@ def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = _row_context(request, quote, spans, decided=review)
     row = context["row"]
     announce = f"Quote by {row.speaker_label} marked {row.status_label.lower()}."
+    return _done(request, quote, context, announce=announce, advance=True)
+
+
+@require_POST
+@login_required_htmx
+def quote_carry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Apply the verdict of the same words in another article (the family card's key)."""
+    quote, spans = review_selectors.quote_get_in_article(user=request.user, pk=pk)
+    user = roles.require_editor(request.user)
+    form = CarryForm(request.POST)
+    if not form.is_valid():
+        return _invalid_form(request, pk, form, "Nothing was saved: the request was incomplete.")
+    source = review_selectors.quote_get_for_review(user=user, pk=form.cleaned_data["source"])
+    review = _attempt(
+        request,
+        pk,
+        lambda: quote_verdict_carry(
+            quote=quote, source=source, user=user, expected_version=form.cleaned_data["version"]
+        ),
+        form=form,
+        failed="Nothing was saved: ",
+    )
+    if isinstance(review, HttpResponse):
+        return review
+    spans = [
+        s._replace(anchor=quote.anchor, status=quote.status) if s.pk == pk else s for s in spans
+    ]
+    context = _row_context(request, quote, spans, decided=review)
+    row = context["row"]
+    announce = (
+        f"Quote by {row.speaker_label} marked {row.status_label.lower()}, "
+        f"carried from quote #{source.pk}."
+    )
     return _done(request, quote, context, announce=announce, advance=True)
 
 

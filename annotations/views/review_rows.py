@@ -7,7 +7,7 @@ rows.
 """
 
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
@@ -20,6 +20,7 @@ from annotations.forms import ReviewForm, SpanFixForm, SpeakerForm
 from annotations.invisible import reveal_invisible, reveal_invisible_plain
 from annotations.models import Quote, Review
 from annotations.representations import quote_role_at_time
+from annotations.selectors.families import FamilyCard
 from annotations.selectors.review import QuoteSpan
 from annotations.selectors.speakers import role_title
 
@@ -125,6 +126,8 @@ class QuoteRow:
     # Same-name speakers the mention may mean, (id, name, role on the article's date): the card
     # asks the editor to choose instead of guessing (issue 16).
     namesakes: tuple[tuple[int, str, str], ...] = ()
+    # The same words in other articles (partials/quote_family.html), or None.
+    family: FamilyCard | None = None
 
     @property
     def status_icon(self) -> str:
@@ -234,6 +237,7 @@ class RowBuilder:
         inline: Collection[int],
         banner: str = "",
         decided: Review | None = None,
+        family: FamilyCard | None = None,
     ) -> QuoteRow:
         """The row of `quote` as a selector of selectors/review.py read it.
 
@@ -298,6 +302,7 @@ class RowBuilder:
                 (int(pk), str(name), str(title))
                 for pk, name, title in getattr(quote, "namesakes", None) or ()
             ),
+            family=family,
             **self._title_proposal(quote),
         )
 
@@ -315,8 +320,15 @@ class RowBuilder:
             "title_proposal_url": self.title_proposal_url(quote.pk),
         }
 
-    def rows(self, quotes: Iterable[Quote], *, inline: Collection[int]) -> list[QuoteRow]:
-        return [self.row(quote, inline=inline) for quote in quotes]
+    def rows(
+        self,
+        quotes: Iterable[Quote],
+        *,
+        inline: Collection[int],
+        families: Mapping[int, FamilyCard] | None = None,
+    ) -> list[QuoteRow]:
+        families = families or {}
+        return [self.row(quote, inline=inline, family=families.get(quote.pk)) for quote in quotes]
 
 
 @dataclass(frozen=True)

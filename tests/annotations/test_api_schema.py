@@ -69,7 +69,7 @@ def test_api_schema_operation_ids_are_resource_then_action():
     ids = [operation["operationId"] for _m, _p, operation in _operations(_schema())]
     assert len(ids) == len(set(ids))
     pattern = re.compile(
-        r"(articles|quotes|speakers|reviews|changes|ping)(_[a-z]+)*_"
+        r"(articles|quotes|families|speakers|reviews|changes|ping)(_[a-z]+)*_"
         r"(list|create|retrieve|update|partial_update)"
     )
     assert [i for i in ids if not pattern.fullmatch(i)] == []
@@ -110,7 +110,16 @@ def test_api_schema_types_what_was_free_form():
     event = schemas["ChangeEvent"]
     assert event["discriminator"]["propertyName"] == "type"
     assert sorted(event["discriminator"]["mapping"]) == sorted(CHANGE_EVENT_TYPES)
-    assert len(CHANGE_EVENT_TYPES) == 8
+    assert len(CHANGE_EVENT_TYPES) == 11
+    assert schemas["FamilyChangeEventType"]["enum"] == [
+        "family.conflict",
+        "family.wording_differs",
+        "family.speakers_differ",
+    ]
+    assert schemas["FamilyChangeEvent"]["properties"]["data"] == {
+        "$ref": "#/components/schemas/FamilyEventData"
+    }
+    assert "conflict" in schemas["FamilyEventData"]["required"]
     quote_event = schemas["QuoteStatusChangedEvent"]["properties"]
     assert quote_event["data"] == {"$ref": "#/components/schemas/QuoteStatusChangedEventData"}
     assert schemas["QuoteStatusChangedEventType"]["enum"] == ["quote.status_changed"]

@@ -1,7 +1,9 @@
 """Quote families through the services: linking, alarms, conflicts (issue 17)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from annotations.errors import PermissionDeniedError
 from annotations.models import Article, QuoteFamily, QuoteFamilyMember
 from annotations.services.families import (
     WORDING_THRESHOLD,
@@ -11,7 +13,7 @@ from annotations.services.families import (
     quote_words,
 )
 from annotations.services.quotes import quote_add_by_editor, quote_fix_span
-from annotations.services.reviews import quote_review_submit
+from annotations.services.reviews import quote_review_submit, quote_verdict_carry
 from tests.annotations.families_support import create_speech_articles
 from tests.annotations.pipeline_support import prehighlight_one
 from tests.factories import ArticleFactory
@@ -155,3 +157,61 @@ def test_families_merge_when_a_quote_bridges_two(db, editor):
 
     assert member(q1).family_id == member(q2).family_id == member(q3).family_id
     assert QuoteFamily.objects.get().size == 3
+
+
+def test_families_carry_applies_the_verdict_as_a_new_review(speech, editor, other_editor):
+    whole, part, _ = speech
+    quote_review_submit(
+        quote=whole,
+        user=other_editor,
+        to_status="verified",
+        expected_version=1,
+        note="Checked against the town hall recording.",
+        evidence=["https://harbour-herald.example/recording"],
+    )
+
+    review = quote_verdict_carry(quote=part, source=whole, user=editor, expected_version=1)
+
+    part.refresh_from_db()
+    assert (part.status, part.version) == ("verified", 2)
+    assert review.reviewer == editor
+    assert review.note == (
+        f"Carried from quote #{whole.pk}: Checked against the town hall recording."
+    )
+    assert review.evidence == ["https://harbour-herald.example/recording"]
+
+
+def test_families_carry_never_replaces_a_decision(speech, editor):
+    whole, _, altered = speech
+    quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
+    quote_review_submit(
+        quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        quote_verdict_carry(quote=altered, source=whole, user=editor, expected_version=2)
+
+    assert refused.value.code == "already_decided"
+    altered.refresh_from_db()
+    assert (altered.status, altered.reviews.count()) == ("disputed", 1)
+
+
+def test_families_carry_needs_a_verdict_in_the_same_family(speech, editor, reporter):
+    whole, part, _ = speech
+    stranger = ArticleFactory(body="“Nothing to do with bridges at all today,” he said.")
+    other = quote_add_by_editor(
+        article=stranger, user=editor, start=1, end=stranger.body.index("”")
+    )
+
+    with pytest.raises(ValidationError) as no_verdict:
+        quote_verdict_carry(quote=part, source=whole, user=editor, expected_version=1)
+    quote_review_submit(quote=other, user=editor, to_status="verified", expected_version=1)
+    with pytest.raises(ValidationError) as other_family:
+        quote_verdict_carry(quote=part, source=other, user=editor, expected_version=1)
+    quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
+    with pytest.raises(PermissionDeniedError):
+        quote_verdict_carry(quote=part, source=whole, user=reporter, expected_version=1)
+
+    assert no_verdict.value.code == "carry_no_verdict"
+    assert other_family.value.code == "carry_other_family"
+    assert part.reviews.count() == 0
