@@ -853,3 +853,39 @@ def test_quote_speaker_form_refuses_a_reporter(reporter_client, quote):
     response = reporter_client.get(reverse("annotations:quote_speaker", args=[quote.pk]))
 
     assert response.status_code == 403
+
+
+# --- low-confidence candidates (issue 14) -----------------------------------------------------
+
+
+def _card_of(html, quote):
+    start = html.index(f'id="quote-{quote.pk}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_article_detail_marks_a_low_confidence_candidate_speaker_uncertain(editor_client, article):
+    body = article.body
+    first, second = body.index("“") + 1, body.index("“", body.index("”") + 1) + 1
+    sure = QuoteFactory(article=article, start=first, end=body.index("”", first), confidence=0.93)
+    unsure = QuoteFactory(
+        article=article, start=second, end=body.index("”", second), confidence=0.41
+    )
+
+    html = editor_client.get(article_url(article)).content.decode()
+
+    assert "speaker uncertain" in _card_of(html, unsure)
+    assert "confidence 0.41" in _card_of(html, unsure)
+    assert "speaker uncertain" not in _card_of(html, sure)
+
+
+def test_a_decided_or_edited_candidate_is_no_longer_speaker_uncertain(editor_client, article):
+    start = article.body.index("“") + 1
+    quote = QuoteFactory(
+        article=article, start=start, end=article.body.index("”", start), confidence=0.3
+    )
+    editor_client.post(review_url(quote), {"action": "verified", "version": 1}, headers=HTMX)
+
+    html = editor_client.get(article_url(article)).content.decode()
+
+    assert Quote.objects.get(pk=quote.pk).status == "verified"
+    assert "speaker uncertain" not in _card_of(html, quote)
