@@ -69,6 +69,14 @@ class QuoteFactory(factory.django.DjangoModelFactory):
     speaker = factory.SubFactory(SpeakerFactory)
     origin = Quote.Origin.MACHINE
     confidence = 0.9
+    # A disputed quote must carry a reason (a database constraint); tests that care pass one.
+    dispute_reason = factory.LazyAttribute(
+        lambda o: (
+            Quote.DisputeReason.CANNOT_CONFIRM
+            if getattr(o, "status", Quote.Status.CANDIDATE) == Quote.Status.DISPUTED
+            else ""
+        )
+    )
 
 
 class ReviewFactory(factory.django.DjangoModelFactory):

@@ -7,16 +7,16 @@ article, whatever he does later. Both boundary days belong to a role.
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, JSONField, Q, QuerySet
+from django.db.models import Count, F, JSONField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from annotations import roles
-from annotations.models import Quote, Speaker, SpeakerRole
+from annotations.models import Quote, Speaker, SpeakerMerge, SpeakerRole
 from annotations.models.speakers import article_day, role_at, role_on
 
 # The role at the time as a correlated subquery on the quote's own row (the outer table is
@@ -156,6 +156,10 @@ class SpeakerPage:
     aliases: list[str]
     counts: dict[str, int]  # verified, disputed, open, not_a_quote, total
     quotes: list[SpeakerQuoteRow]  # newest first, at most SPEAKER_PAGE_QUOTES
+    # (reason label, disputed quotes with that reason), most frequent first; reasons with none
+    # are left out.
+    disputed_by_reason: list[tuple[str, int]] = field(default_factory=list)
+    merges: list[SpeakerMerge] = field(default_factory=list)  # newest first
 
     @property
     def quotes_shown_all(self) -> bool:
@@ -169,10 +173,14 @@ class SpeakerPage:
 
 
 def speaker_page(*, user: roles.AnyUser, pk: int) -> SpeakerPage:
-    """The speaker page in four queries: speaker, roles and aliases, counts, quotes."""
+    """The speaker page in five queries: speaker, roles, aliases and merges, counts, quotes."""
     roles.require_reader(user)
     try:
-        speaker = Speaker.objects.prefetch_related("roles", "aliases").get(pk=pk)
+        speaker = Speaker.objects.prefetch_related(
+            "roles",
+            "aliases",
+            Prefetch("merges_received", SpeakerMerge.objects.select_related("merged_by")),
+        ).get(pk=pk)
     except (Speaker.DoesNotExist, ValueError, TypeError):
         raise Http404("No such speaker.") from None
     statuses = {
@@ -184,6 +192,12 @@ def speaker_page(*, user: roles.AnyUser, pk: int) -> SpeakerPage:
     counts = Quote.objects.filter(speaker=speaker).aggregate(
         total=Count("pk"),
         **{key: Count("pk", filter=Q(status=status)) for key, status in statuses.items()},
+        **{
+            f"reason_{reason}": Count(
+                "pk", filter=Q(status=Quote.Status.DISPUTED, dispute_reason=reason)
+            )
+            for reason in Quote.DisputeReason.values
+        },
     )
     quotes = with_role_at_time(
         Quote.objects.filter(speaker=speaker)
@@ -192,7 +206,15 @@ def speaker_page(*, user: roles.AnyUser, pk: int) -> SpeakerPage:
         .order_by(F("article__published_at").desc(nulls_last=True), "-pk")
     )[:SPEAKER_PAGE_QUOTES]
     labels = dict(Quote.Status.choices)
+    by_reason = [
+        (str(label), counts.pop(f"reason_{reason}"))
+        for reason, label in Quote.DisputeReason.choices
+    ]
     return SpeakerPage(
+        disputed_by_reason=sorted(
+            ((label, n) for label, n in by_reason if n), key=lambda item: -item[1]
+        ),
+        merges=list(speaker.merges_received.all()),
         speaker=speaker,
         roles=sorted(speaker.roles.all(), key=lambda role: (role.start_date, role.pk)),
         aliases=sorted(alias.alias for alias in speaker.aliases.all()),

@@ -79,12 +79,12 @@ def test_speaker_page_reads_in_a_fixed_number_of_queries(
     reporter_client, psaki, django_assert_num_queries
 ):
     reporter_client.get(_url(psaki))
-    # session and user, groups; speaker, roles, aliases; counts; quotes
-    with django_assert_num_queries(7):
+    # session and user, groups; speaker, roles, aliases, merges; counts; quotes
+    with django_assert_num_queries(8):
         reporter_client.get(_url(psaki))
     for _ in range(5):
         QuoteFactory(speaker=psaki, article=ArticleFactory(published_at=_at(2021, 5, 1)))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         reporter_client.get(_url(psaki))
 
 
@@ -105,3 +105,31 @@ def test_card_and_search_row_link_to_the_speaker_page(editor_client, psaki):
     assert f'href="{_url(psaki)}"' in page.content.decode()
     search = editor_client.get("/search/", {"speaker": "psaki"})
     assert f'href="{_url(psaki)}"' in search.content.decode()
+
+
+def test_speaker_page_breaks_disputes_down_by_reason(reporter_client, psaki):
+    for reason in (Quote.DisputeReason.WRONG_WORDS, Quote.DisputeReason.WRONG_WORDS):
+        QuoteFactory(speaker=psaki, status=Quote.Status.DISPUTED, dispute_reason=reason)
+
+    html = reporter_client.get(_url(psaki)).content.decode()
+
+    # The fixture's dispute has the factory's reason; two more are "wrong words".
+    assert '<li data-reason-count="2">Wrong words: 2 (67% of disputed)</li>' in html
+    assert '<li data-reason-count="1">Cannot confirm: 1 (33% of disputed)</li>' in html
+    assert html.index("Wrong words: 2") < html.index("Cannot confirm: 1")
+    assert "Never said" not in html
+
+
+def test_speaker_page_lists_the_merges_it_received(reporter_client, editor, psaki):
+    from annotations.services.speakers import speaker_merge
+
+    duplicate = SpeakerFactory(name="Jennifer Psaki", title="press secretary")
+    QuoteFactory(speaker=duplicate)
+    speaker_merge(source=duplicate, target=psaki, user=editor)
+
+    html = reporter_client.get(_url(psaki)).content.decode()
+
+    merges = html[html.index('id="speaker-merges-heading"') :]
+    assert "<strong>Jennifer Psaki</strong> (press secretary) merged in" in merges
+    assert f"by {editor.username} on" in merges
+    assert "1 quote and 1 alias moved." in merges
