@@ -142,3 +142,12 @@ def test_creating_a_speaker_from_the_card_never_picks_a_namesake(smiths, editor)
     quote.refresh_from_db()
     assert quote.speaker_id is None
     assert Speaker.objects.filter(name="John Smith").count() == 2
+
+
+def test_speaker_list_on_the_card_tells_namesakes_apart_by_wikidata_id(editor_client, db):
+    Speaker.objects.create(name="John Smith", wikidata_id="Q1", title="Mayor")
+    Speaker.objects.create(name="John Smith", wikidata_id="Q2")
+    html = editor_client.get(reverse("annotations:speaker_search"), {"q": "john smith"})
+    html = html.content.decode()
+    assert '<span class="muted">— Mayor</span> <span class="muted">(Q1)</span>' in html
+    assert '<span class="muted">(Q2)</span>' in html
