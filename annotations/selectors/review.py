@@ -261,9 +261,13 @@ def quote_counts(*, spans: Iterable[QuoteSpan]) -> dict[str, int]:
 _LIVE_DIGESTS = (
     "SELECT md5(coalesce(string_agg("
     "concat_ws(':', id, start, \"end\", anchor), ',' ORDER BY id), '')), "
-    "md5(coalesce(string_agg(concat_ws(':', id, version), ',' ORDER BY id), '')) "
+    "md5(coalesce(string_agg(concat_ws(':', id, version), ',' ORDER BY id), '')), "
+    "floor(extract(epoch FROM clock_timestamp()))::bigint "
     "FROM annotations_quote WHERE article_id = %s"
 )
+# A write stamps updated_at before it commits: a poll that answers rows changed since its
+# token was made looks this much further back, so a slow commit is not missed.
+LIVE_LOOKBACK = dt.timedelta(seconds=30)
 LIVE_EMPTY_LAYOUT = "d41d8cd98f00"  # md5("")[:12]: an article with no quotes yet
 
 
@@ -275,16 +279,25 @@ class LiveToken:
     prehighlight: str
     layout: str
     versions: str
+    at: int  # when it was made (database clock, epoch seconds)
 
     def __str__(self) -> str:
-        return f"{self.revision}.{self.prehighlight}.{self.layout}.{self.versions}"
+        return f"{self.revision}.{self.prehighlight}.{self.layout}.{self.versions}.{self.at}"
 
     @classmethod
     def parse(cls, raw: str) -> "LiveToken | None":
         parts = raw.split(".")
-        if len(parts) != 4 or not parts[0].isascii() or not parts[0].isdigit():
+        numbers = (parts[0], parts[-1]) if len(parts) == 5 else ()
+        if not numbers or not all(n.isascii() and n.isdigit() and len(n) < 19 for n in numbers):
             return None
-        return cls(int(parts[0][:18]), parts[1][:16], parts[2][:12], parts[3][:12])
+        return cls(int(parts[0]), parts[1][:16], parts[2][:12], parts[3][:12], int(parts[4]))
+
+    @property
+    def made_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.at, tz=dt.UTC)
+
+    def same_content(self, other: "LiveToken | None") -> bool:
+        return self.same_layout(other) and other is not None and self.versions == other.versions
 
     def same_layout(self, other: "LiveToken | None") -> bool:
         return other is not None and (self.revision, self.prehighlight, self.layout) == (
@@ -298,8 +311,18 @@ def article_live_token(*, user: roles.AnyUser, article: Article) -> LiveToken:
     roles.require_reader(user)
     with connection.cursor() as cursor:
         cursor.execute(_LIVE_DIGESTS, [article.pk])
-        layout, versions = cursor.fetchone() or ("", "")
-    return LiveToken(article.revision, article.prehighlight_status, layout[:12], versions[:12])
+        layout, versions, at = cursor.fetchone() or ("", "", 0)
+    return LiveToken(article.revision, article.prehighlight_status, layout[:12], versions[:12], at)
+
+
+def quote_ids_changed_since(*, user: roles.AnyUser, article: Article, since: LiveToken) -> set[int]:
+    """The article's quotes written since the token was made (with LIVE_LOOKBACK to spare)."""
+    roles.require_reader(user)
+    return set(
+        Quote.objects.filter(
+            article=article, updated_at__gte=since.made_at - LIVE_LOOKBACK
+        ).values_list("pk", flat=True)
+    )
 
 
 def quote_history(*, quote: Quote) -> list[Review]:

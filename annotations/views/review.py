@@ -301,10 +301,20 @@ def article_live(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("annotations:article_detail", args=[pk]))
     token = review_selectors.article_live_token(user=request.user, article=article)
     since = review_selectors.LiveToken.parse(request.GET.get("since", ""))
-    if since is not None and str(since) == str(token):
+    if token.same_content(since):
         return HttpResponse(status=204)
     context = _article_context(request, article)
-    context.update(live_token=token, layout_changed=not token.same_layout(since))
+    layout_changed = since is None or not token.same_layout(since)
+    context.update(live_token=token, layout_changed=layout_changed)
+    if since is not None and not layout_changed:
+        # Only the rows written since the page's token: not every row of a long article after
+        # each decision, and an untouched row keeps what the editor opened in it (its history).
+        changed = review_selectors.quote_ids_changed_since(
+            user=request.user, article=article, since=since
+        )
+        context["changed_rows"] = [row for row in context["all_rows"] if row.pk in changed] or (
+            context["all_rows"]
+        )
     # The page drew no panel while it had no quotes: it gets one with the first candidates.
     context["new_panel"] = (
         context["panel"] if since is None or since.layout == LIVE_EMPTY_LAYOUT else None

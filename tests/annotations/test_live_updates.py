@@ -1,11 +1,13 @@
 """The article page's "changed since" poll (views.review.article_live)."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from annotations.models import Article
+from annotations.models import Article, Quote
 from annotations.services.reviews import quote_review_submit
 from tests.factories import ArticleFactory, QuoteFactory
 
@@ -49,6 +51,21 @@ def test_article_live_another_editors_decision_redraws_rows_only(
     assert 'id="review-count"' in html
     assert response["HX-Trigger-After-Settle"] == '{"liveUpdated": {"layout": false}}'
     assert TOKEN_RE.search(html).group(1) != token
+
+
+def test_article_live_sends_only_the_rows_written_since_the_token(
+    editor_client, other_editor, article
+):
+    first = QuoteFactory(article=article, start=0, end=4, text=article.body[0:4])
+    second = QuoteFactory(article=article, start=10, end=14, text=article.body[10:14])
+    Quote.objects.filter(pk=second.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    token = page_token(editor_client, article)
+    quote_review_submit(quote=first, user=other_editor, to_status="verified", expected_version=1)
+
+    html = editor_client.get(live_url(article), {"since": token}, headers=HTMX).content.decode()
+
+    assert f'id="quote-{first.pk}"' in html
+    assert f'id="quote-{second.pk}"' not in html
 
 
 def test_article_live_finished_prehighlight_swaps_lists_text_and_panel(editor_client):
