@@ -21,7 +21,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, FloatField, OrderBy, QuerySet, Value
+from django.db.models import F, FloatField, OrderBy, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -65,6 +65,11 @@ class QuoteSearchParams:
     published_from: datetime | None = None  # inclusive
     published_to: datetime | None = None  # exclusive
     sort: str = SORT_RELEVANCE  # or "date"
+    # Quote families (docs/families.md): one row per family (its newest match), and the two
+    # alarms as filters. The search page switches `same_once` on by default; the API does not.
+    same_once: bool = False
+    wording_differs: bool = False
+    speakers_differ: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -249,6 +254,19 @@ def quote_search_params_from_query(
     except ValidationError as exc:
         fail("sort", exc.message_dict["sort"][0])
 
+    flags: dict[str, bool] = {}
+    for key in ("once", "wording_differs", "speakers_differ"):
+        try:
+            values = _many(data, key)
+        except ValidationError as exc:
+            fail(key, exc.message_dict[key][0])
+            continue
+        unknown = [v for v in values if v not in ("0", "1")]
+        if unknown:
+            fail(key, f"“{unknown[0][:20]}” is not a switch value; use 1 (on) or 0 (off).")
+        # A checkbox after a hidden "0": ["0", "1"] when ticked, ["0"] when not.
+        flags[key] = "1" in values
+
     if errors:
         raise ValidationError(errors)
     return QuoteSearchParams(
@@ -260,6 +278,9 @@ def quote_search_params_from_query(
         published_from=start,
         published_to=end,
         sort=sort,
+        same_once=flags.get("once", False),
+        wording_differs=flags.get("wording_differs", False),
+        speakers_differ=flags.get("speakers_differ", False),
     )
 
 
@@ -326,6 +347,20 @@ def _date_order() -> list[OrderBy]:
     return [F("article__published_at").desc(nulls_last=True), F("id").desc()]
 
 
+def _once_per_family(matches: QuerySet[Quote]) -> QuerySet[Quote]:
+    """Of each family's matching quotes, only the newest; quotes said once are kept as they are."""
+    newest_of_family = (
+        matches.filter(family_member__family_id=OuterRef("family_member__family_id"))
+        .order_by(*_date_order())
+        .values("pk")[:1]
+    )
+    return matches.filter(
+        Q(family_member__isnull=True)
+        | Q(family_member__family__size=1)
+        | Q(pk=Subquery(newest_of_family))
+    )
+
+
 def quote_search(
     *,
     user: roles.AnyUser,
@@ -362,10 +397,17 @@ def quote_search(
             speakers = speaker_match(text=speaker_text)
         matches = matches.filter(speaker_id__in=[s.pk for s in speakers])
 
-    related = ("speaker", "article")
+    if params.wording_differs:
+        matches = matches.filter(family_member__family__wording_differs=True)
+    if params.speakers_differ:
+        matches = matches.filter(family_member__family__speakers_differ=True)
+
+    related = ("speaker", "article", "family_member__family")
     # Article bodies can be half a megabyte and the vector is internal: never load either.
-    unneeded = ("article__body", "search_vector")
+    unneeded = ("article__body", "search_vector", "family_member__shingles")
     if not q.strip():
+        if params.same_once:
+            matches = _once_per_family(matches)
         return (
             matches.select_related(*related)
             .defer(*unneeded)
@@ -375,6 +417,8 @@ def quote_search(
 
     query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
     matches = matches.filter(search_vector=query)
+    if params.same_once:
+        matches = _once_per_family(matches)
     # Cover density rewards the query words appearing close together (a phrase beats the same
     # words scattered); normalization 1 divides by log(document length).
     rank = SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1))
