@@ -232,3 +232,52 @@ def _card(
             sorted(((name, len(ids)) for name, ids in elsewhere.items()), key=lambda x: -x[1])
         ),
     )
+
+
+# --- search: the members behind a "same quote once" row ---------------------------------------
+
+
+@dataclass(frozen=True)
+class FamilyMemberRow:
+    quote_id: int
+    article_id: int
+    outlet: str
+    published_at: dt.datetime | None
+    speaker: str
+    kind: str  # "first seen", "identical", "part of", "wording differs"
+
+
+def family_member_rows(
+    *, user: roles.AnyUser, family_ids: Iterable[int]
+) -> dict[int, list[FamilyMemberRow]]:
+    """family id -> its members, oldest publication first: one query for a page of results."""
+    roles.require_reader(user)
+    ids = sorted(set(family_ids))
+    if not ids:
+        return {}
+    rows: dict[int, list[FamilyMemberRow]] = {}
+    for family_id, quote_id, article_id, outlet, published_at, name, mention, kind in (
+        QuoteFamilyMember.objects.filter(family_id__in=ids)
+        .order_by("family_id", "quote__article__published_at", "quote_id")
+        .values_list(
+            "family_id",
+            "quote_id",
+            "quote__article_id",
+            "quote__article__outlet",
+            "quote__article__published_at",
+            "quote__speaker__name",
+            "quote__speaker_mention",
+            "kind",
+        )
+    ):
+        rows.setdefault(family_id, []).append(
+            FamilyMemberRow(
+                quote_id=quote_id,
+                article_id=article_id,
+                outlet=outlet,
+                published_at=published_at,
+                speaker=name or mention or "",
+                kind=QuoteFamilyMember.Kind(kind).label.lower(),
+            )
+        )
+    return rows

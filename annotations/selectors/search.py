@@ -22,7 +22,18 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, FloatField, Func, OrderBy, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    Func,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 from django.utils import timezone
@@ -82,10 +93,17 @@ class QuoteSearchParams:
     published_to: datetime | None = None  # exclusive
     sort: str = SORT_RELEVANCE  # or "date"
     quote_only: bool = False  # q must match the quote's own words, not its speaker or headline
+    # Quote families (docs/families.md): one row per family (its newest match), and the two
+    # alarms as filters. The search page switches `same_once` on by default; the API does not.
+    same_once: bool = False
+    wording_differs: bool = False
+    speakers_differ: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return self == QuoteSearchParams(sort=self.sort, quote_only=self.quote_only)
+        return self == QuoteSearchParams(
+            sort=self.sort, quote_only=self.quote_only, same_once=self.same_once
+        )
 
 
 def _scalar(data: Mapping[str, str | list[str]], key: str) -> str:
@@ -301,6 +319,18 @@ def quote_search_params_from_query(
         quote_only = raw_only in _TRUE
     except ValidationError as exc:
         fail("quote_only", exc.message_dict["quote_only"][0])
+    flags: dict[str, bool] = {}
+    for key in ("once", "wording_differs", "speakers_differ"):
+        try:
+            values = _many(data, key)
+        except ValidationError as exc:
+            fail(key, exc.message_dict[key][0])
+            continue
+        unknown = [v for v in values if v not in ("0", "1")]
+        if unknown:
+            fail(key, f"“{unknown[0][:20]}” is not a switch value; use 1 (on) or 0 (off).")
+        # A checkbox after a hidden "0": ["0", "1"] when ticked, ["0"] when not.
+        flags[key] = "1" in values
 
     if errors:
         raise ValidationError(errors)
@@ -315,6 +345,9 @@ def quote_search_params_from_query(
         published_from=start,
         published_to=end,
         sort=sort,
+        same_once=flags.get("once", False),
+        wording_differs=flags.get("wording_differs", False),
+        speakers_differ=flags.get("speakers_differ", False),
     )
 
 
@@ -444,6 +477,20 @@ def _date_order() -> list[OrderBy]:
     return [F("article__published_at").desc(nulls_last=True), F("id").desc()]
 
 
+def _once_per_family(matches: QuerySet[Quote]) -> QuerySet[Quote]:
+    """Of each family's matching quotes, only the newest; quotes said once are kept as they are."""
+    newest_of_family = (
+        matches.filter(family_member__family_id=OuterRef("family_member__family_id"))
+        .order_by(*_date_order())
+        .values("pk")[:1]
+    )
+    return matches.filter(
+        Q(family_member__isnull=True)
+        | Q(family_member__family__size=1)
+        | Q(pk=Subquery(newest_of_family))
+    )
+
+
 def quote_search(
     *,
     user: roles.AnyUser,
@@ -487,10 +534,17 @@ def quote_search(
             matched_roles = role_match(text=role_text)
         matches = role_held_filter(matches, roles=matched_roles)
 
-    related = ("speaker", "article")
+    if params.wording_differs:
+        matches = matches.filter(family_member__family__wording_differs=True)
+    if params.speakers_differ:
+        matches = matches.filter(family_member__family__speakers_differ=True)
+
+    related = ("speaker", "article", "family_member__family")
     # Article bodies can be half a megabyte and the vector is internal: never load either.
-    unneeded = ("article__body", "search_vector")
+    unneeded = ("article__body", "search_vector", "family_member__shingles")
     if not q.strip():
+        if params.same_once:
+            matches = _once_per_family(matches)
         return (
             matches.select_related(*related)
             .defer(*unneeded)
@@ -514,6 +568,8 @@ def quote_search(
                 output_field=SearchVectorField(),
             )
         ).filter(quote_text_vector=query)
+    if params.same_once:
+        matches = _once_per_family(matches)
     # Cover density rewards the query words appearing close together (a phrase beats the same
     # words scattered); normalization 1 divides by log(document length).
     rank = SearchRank(

@@ -139,6 +139,7 @@ class _Todo:
     words: list[str]
     shingles: list[int]
     published_at: dt.datetime | None
+    decided: bool = False  # verified or disputed (a span fix links a decided quote again)
     family: int = 0  # set once the batch is decided
     kind: str = Kind.FIRST
     linked_to: int | None = None
@@ -256,9 +257,10 @@ def quote_families_link(
     rows = Quote.objects.filter(Q(pk__in=quote_ids) | Q(article_id__in=article_ids))
     todo: list[_Todo] = []
     stale: list[int] = []
-    for pk, text, published_at, known, family_id in rows.order_by("pk").values_list(
+    for pk, text, status, published_at, known, family_id in rows.order_by("pk").values_list(
         "pk",
         "text",
+        "status",
         "article__published_at",
         "family_member__normalized",
         "family_member__family_id",
@@ -270,7 +272,16 @@ def quote_families_link(
             stale.append(pk)
             refresh.add(family_id)
         words = quote_words(normalized)
-        todo.append(_Todo(pk, normalized, words, quote_shingles(words), published_at))
+        todo.append(
+            _Todo(
+                pk,
+                normalized,
+                words,
+                quote_shingles(words),
+                published_at,
+                decided=status in (Quote.Status.VERIFIED, Quote.Status.DISPUTED),
+            )
+        )
     if not todo:
         raised = quote_family_refresh(family_ids=refresh) if refresh else ()
         return LinkResult(linked=0, raised=raised)
@@ -340,7 +351,12 @@ def quote_families_link(
     target.update((node, family.pk) for node, family in zip(to_create, created, strict=True))
     for i, t in enumerate(todo):
         t.family = target[find(node_of[i])]
-    refresh |= {target[node] for node in groups if node not in single}
+    # Families that only gained new candidates are updated from the new members alone; the
+    # others (new families of several quotes, merged ones, ones that lost a member, ones
+    # gaining a decided quote) are recomputed from all their members.
+    grown = {target[node] for node in groups if node not in single}
+    refresh |= grown & {family.pk for family in created}
+    refresh |= {t.family for t in todo if t.decided}
 
     if merges:
         with connection.cursor() as cursor:
@@ -350,7 +366,10 @@ def quote_families_link(
         refresh -= set(merges)
 
     _copy_members(todo)
-    raised = quote_family_refresh(family_ids=refresh)
+    grow = grown - refresh - set(merges)
+    raised = quote_family_refresh(family_ids=refresh) + _family_grow(
+        family_ids=grow, quote_ids=[t.quote_id for t in todo if t.family in grow]
+    )
     return LinkResult(
         linked=len(todo),
         families={t.quote_id: t.family for t in todo},
@@ -449,6 +468,94 @@ RETURNING f.id, f.conflict AND NOT old.conflict,
 """.replace("{ids}", _REFRESH_IDS)
 
 
+_GROW_SQL = """
+WITH added AS (
+    SELECT m.family_id,
+           count(*) AS n,
+           bool_or(m.kind = %(wording)s) AS wording_differs,
+           array_agg(DISTINCT q.speaker_id) FILTER (WHERE q.speaker_id IS NOT NULL) AS speakers
+      FROM annotations_quotefamilymember m
+      JOIN annotations_quote q ON q.id = m.quote_id
+     WHERE m.quote_id = ANY(%(quote_ids)s::bigint[]) AND m.family_id = ANY(%(family_ids)s::bigint[])
+     GROUP BY m.family_id
+), earliest AS (
+    SELECT DISTINCT ON (m.family_id) m.family_id, q.id AS quote_id, a.published_at
+      FROM annotations_quotefamilymember m
+      JOIN annotations_quote q ON q.id = m.quote_id
+      JOIN annotations_article a ON a.id = q.article_id
+     WHERE m.quote_id = ANY(%(quote_ids)s::bigint[]) AND m.family_id = ANY(%(family_ids)s::bigint[])
+     ORDER BY m.family_id, a.published_at ASC NULLS LAST, q.created_at, q.id
+), old AS (
+    SELECT f.id, f.size, f.first_quote_id, f.first_published_at, f.wording_differs,
+           f.speakers_differ, f.conflict
+      FROM annotations_quotefamily f
+     WHERE f.id = ANY(%(family_ids)s::bigint[])
+     ORDER BY f.id
+       FOR UPDATE
+)
+UPDATE annotations_quotefamily f
+   SET size = old.size + added.n,
+       wording_differs = old.wording_differs OR added.wording_differs,
+       speakers_differ = CASE
+           WHEN old.speakers_differ OR coalesce(cardinality(added.speakers), 0) > 1 THEN true
+           WHEN coalesce(cardinality(added.speakers), 0) = 0 THEN false
+           -- One new speaker: does an earlier member name another one?
+           ELSE EXISTS (
+               SELECT 1 FROM annotations_quotefamilymember m
+                 JOIN annotations_quote q ON q.id = m.quote_id
+                WHERE m.family_id = f.id AND q.speaker_id <> added.speakers[1]
+                  AND NOT m.quote_id = ANY(%(quote_ids)s::bigint[]))
+       END,
+       first_quote_id = CASE
+           WHEN old.first_quote_id IS NULL
+             OR (earliest.published_at IS NOT NULL
+                 AND (old.first_published_at IS NULL
+                      OR earliest.published_at < old.first_published_at))
+           THEN earliest.quote_id ELSE old.first_quote_id END,
+       first_published_at = CASE
+           WHEN old.first_quote_id IS NULL
+             OR (earliest.published_at IS NOT NULL
+                 AND (old.first_published_at IS NULL
+                      OR earliest.published_at < old.first_published_at))
+           THEN earliest.published_at ELSE old.first_published_at END,
+       updated_at = now()
+  FROM added JOIN earliest USING (family_id) JOIN old ON old.id = added.family_id
+ WHERE f.id = added.family_id
+RETURNING f.id, false, f.wording_differs AND NOT old.wording_differs,
+          f.speakers_differ AND NOT old.speakers_differ
+"""
+
+
+def _family_grow(*, family_ids: set[int], quote_ids: Sequence[int]) -> tuple[FamilyChange, ...]:
+    """Families that gained undecided quotes and nothing else: their size, alarms and first
+    appearance follow from the new members, without reading the old ones (a popular quote's
+    family has hundreds). A new candidate cannot raise a conflict."""
+    if not family_ids:
+        return ()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _GROW_SQL,
+            {
+                "family_ids": sorted(family_ids),
+                "quote_ids": list(quote_ids),
+                "wording": Kind.WORDING_DIFFERS.value,
+            },
+        )
+        rows = cursor.fetchall()
+    return _raised(rows)
+
+
+def _raised(rows: Sequence[tuple[int, bool, bool, bool]]) -> tuple[FamilyChange, ...]:
+    raised = tuple(
+        FamilyChange(family_id=pk, conflict=c, wording_differs=w, speakers_differ=s)
+        for pk, c, w, s in sorted(rows)
+        if c or w or s
+    )
+    if raised:
+        _announce(raised)
+    return raised
+
+
 def quote_family_refresh(
     *, family_ids: Iterable[int] = (), quote_ids: Iterable[int] = ()
 ) -> tuple[FamilyChange, ...]:
@@ -476,14 +583,7 @@ def quote_family_refresh(
     empty = [pk for pk in family_ids if pk not in touched]
     if empty:
         QuoteFamily.objects.filter(pk__in=empty, members__isnull=True).delete()
-    raised = tuple(
-        FamilyChange(family_id=pk, conflict=c, wording_differs=w, speakers_differ=s)
-        for pk, c, w, s in sorted(rows)
-        if c or w or s
-    )
-    if raised:
-        _announce(raised)
-    return raised
+    return _raised(rows)
 
 
 def _announce(raised: Sequence[FamilyChange]) -> None:

@@ -6,6 +6,7 @@ shareable URL; htmx only swaps the results region and keeps the address bar in s
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Iterator
@@ -26,7 +27,8 @@ from redis.exceptions import RedisError
 
 from annotations import roles
 from annotations.invisible import escape_invisible_json, reveal_invisible_plain
-from annotations.models import Article, Quote
+from annotations.models import Article, Quote, QuoteFamily, QuoteFamilyMember
+from annotations.selectors.families import FamilyMemberRow, family_member_rows
 from annotations.selectors.search import (
     SORT_DATE,
     SORT_RELEVANCE,
@@ -60,6 +62,7 @@ EXPORT_FIELDS = (
     "published_at",
     "article_url",
     "quote_url",
+    "family_id",
 )
 
 
@@ -95,21 +98,36 @@ def _querystring(request: HtmxHttpRequest, **changes: str | None) -> str:
     return query.urlencode()
 
 
-def _result_rows(quotes: list[Quote]) -> list[dict[str, Any]]:
-    return [
-        {
-            "quote": quote,
-            "headline": headline_html(headline=quote.headline, text=quote.text),  # type: ignore[attr-defined]
-            "status_label": Quote.Status(quote.status).label,
-            "reason_label": (
-                Quote.DisputeReason(quote.dispute_reason).label if quote.dispute_reason else ""
-            ),
-            # The role held on the article's date (issue 16), annotated by quote_search.
-            "role_title": role_title(quote.role_at_time),  # type: ignore[attr-defined]
-            "url": quote_path(article_id=quote.article_id, quote_id=quote.pk),
-        }
-        for quote in quotes
-    ]
+def _family_of(quote: Quote) -> QuoteFamily | None:
+    try:
+        family = quote.family_member.family
+    except QuoteFamilyMember.DoesNotExist:
+        return None
+    return family if family.size > 1 else None
+
+
+def _result_rows(
+    quotes: list[Quote], members: dict[int, list[FamilyMemberRow]]
+) -> list[dict[str, Any]]:
+    rows = []
+    for quote in quotes:
+        family = _family_of(quote)
+        rows.append(
+            {
+                "quote": quote,
+                "headline": headline_html(headline=quote.headline, text=quote.text),  # type: ignore[attr-defined]
+                "status_label": Quote.Status(quote.status).label,
+                "reason_label": (
+                    Quote.DisputeReason(quote.dispute_reason).label if quote.dispute_reason else ""
+                ),
+                # The role held on the article's date (issue 16), annotated by quote_search.
+                "role_title": role_title(quote.role_at_time),  # type: ignore[attr-defined]
+                "url": quote_path(article_id=quote.article_id, quote_id=quote.pk),
+                "family": family,
+                "family_members": members.get(family.pk, []) if family else [],
+            }
+        )
+    return rows
 
 
 OUTLETS_CACHE_KEY = "search:outlets"
@@ -146,6 +164,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         params = quote_search_params_from_query(
             request.GET, max_query_chars=settings.NEWSDESK_MAX_QUERY_CHARS
         )
+        if "once" not in request.GET:
+            # The page shows each family once unless the switch was turned off.
+            params = dataclasses.replace(params, same_once=True)
     except ValidationError as exc:
         errors = exc.message_dict
     page, page_error = _page_number(request.GET.get("page", ""))
@@ -155,6 +176,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": request.GET,
         "quote_only": params.quote_only,
+        "same_once": params.same_once,
         "errors": errors,
         "statuses": Quote.Status.choices,
         "selected_status": request.GET.getlist("status"),
@@ -182,10 +204,14 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
                 results=results, cap=settings.NEWSDESK_SEARCH_RANK_CANDIDATES
             )
         speaker_text = params.speaker
+        shown = quotes[:PAGE_SIZE]
+        families = [f.pk for f in (_family_of(q) for q in shown) if f is not None]
+        members = family_member_rows(user=request.user, family_ids=families)
         context.update(
             {
                 "searched": True,
-                "rows": _result_rows(quotes[:PAGE_SIZE]),
+                "same_once": params.same_once,
+                "rows": _result_rows(shown, members),
                 "count": count,
                 # Counting stops at the cap (and relevance ranks only that many of the newest
                 # matches), so the page says "at least".
@@ -263,6 +289,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
         "article__outlet",
         "article__published_at",
         "article__url",
+        "family_member__family_id",
     )
     # A server-side cursor streams the rows: memory stays flat however many quotes match.
     for (
@@ -277,6 +304,7 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
         outlet,
         published,
         url,
+        family_id,
     ) in rows.iterator(chunk_size=EXPORT_CHUNK):
         yield {
             "quote_id": pk,
@@ -292,6 +320,8 @@ def _export_records(results: QuerySet[Quote]) -> Iterator[dict[str, Any]]:
             "published_at": published.isoformat() if published else "",
             "article_url": url or "",
             "quote_url": quote_path(article_id=article_id, quote_id=pk),
+            # The same words in other articles share it (docs/families.md); "" until linked.
+            "family_id": family_id if family_id is not None else "",
         }
 
 

@@ -1,13 +1,17 @@
 """Quote families through the services: linking, alarms, conflicts (issue 17)."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from annotations.errors import PermissionDeniedError
 from annotations.models import Article, QuoteFamily, QuoteFamilyMember
 from annotations.services.families import (
     WORDING_THRESHOLD,
     quote_families_link,
+    quote_family_refresh,
     quote_shingles,
     quote_text_normalize,
     quote_words,
@@ -62,6 +66,29 @@ def test_families_link_whole_partial_and_altered_speech(speech):
     assert family.speakers_differ is True
     assert family.conflict is False
     assert {q.speaker.name for q in speech} == {"Mara Lindqvist", "Tomas Berg"}
+    # The members were added one article at a time (updated from the new member alone): a
+    # recomputation from all members agrees.
+    fields = ("size", "first_quote_id", "first_published_at", "wording_differs", "speakers_differ")
+    before = QuoteFamily.objects.filter(pk=family.pk).values(*fields).get()
+    quote_family_refresh(family_ids=[family.pk])
+    assert QuoteFamily.objects.filter(pk=family.pk).values(*fields).get() == before
+
+
+def test_families_grow_keeps_the_earliest_publication_first(db, editor):
+    later = ArticleFactory(
+        body="“Every bridge will be rebuilt before the snow comes back,” she said.",
+        published_at=timezone.now(),
+    )
+    earlier = ArticleFactory(
+        body="“Every bridge will be rebuilt before the snow comes back,” she said.",
+        published_at=timezone.now() - dt.timedelta(days=3),
+    )
+    first = quote_add_by_editor(article=later, user=editor, start=1, end=later.body.index("”"))
+    second = quote_add_by_editor(article=earlier, user=editor, start=1, end=earlier.body.index("”"))
+
+    family = QuoteFamily.objects.get()
+    assert (family.size, family.first_quote_id) == (2, second.pk)
+    assert member(first).family_id == member(second).family_id == family.pk
 
 
 def test_families_conflicting_verdicts_are_detected(speech, editor):

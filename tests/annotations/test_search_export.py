@@ -49,6 +49,7 @@ def test_search_export_csv_streams_the_current_result_set(reporter_client):
             "published_at": "2022-01-24T18:05:00+00:00",
             "article_url": quote.article.url,
             "quote_url": f"/articles/{quote.article_id}/#quote-{quote.pk}",
+            "family_id": "",  # saved without linking (a factory)
         }
     ]
 
