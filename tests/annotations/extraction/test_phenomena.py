@@ -195,3 +195,33 @@ def test_extract_quotes_headline_role_names_the_person_the_story_introduces():
     text = "Mayor Vows “No New Taxes” In Budget Speech\n\nThe council met on Monday."
     (q,) = extract_quotes(text)
     assert q.speaker == "Mayor"
+
+
+def test_extract_quotes_pronoun_skips_a_sentence_whose_subject_is_a_pronoun():
+    # the nearest sentence opens with `he` (Omar Haddad); Victor Lund is only its object
+    text = (
+        "Omar Haddad softened his tone on Monday. Asked who leads the council, he named "
+        "Victor Lund. “I would pick Victor for now,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+
+
+def test_extract_quotes_pronoun_takes_the_speaker_of_the_previous_attribution():
+    # `the good news for Vance`: Vance opens the sentence, but Paul Brink says it
+    text = (
+        "Paul Brink ran the county office for Tom Vance.\n\n"
+        "The good news for Vance, Brink said, is the turnout. “He will get coverage,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Paul Brink"
+
+
+def test_extract_quotes_a_name_after_said_that_starts_a_clause_is_no_speaker():
+    # `said Tom Vance was right`: Vance is the reported clause's subject, not a speaker
+    text = (
+        "Paul Brink, a retired judge, spoke first.\n\n"
+        "Brink said Tom Vance was right about the roads. “He kept his word,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Paul Brink"
