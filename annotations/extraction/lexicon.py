@@ -1741,3 +1741,8 @@ CHUNK_BREAKS = frozenset(
         "wrote",
     ]
 )
+
+# a time adverbial between a subject and its verb (`Sanders on Saturday criticized`,
+# `Priebus later Thursday told`) is stepped over
+WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+WEEKDAY_LEAD = frozenset(["on", "late", "early", "last", "this", "next", "later", "earlier"])

@@ -49,6 +49,8 @@ from .lexicon import (
     TIME_PREPS,
     TITLE_SMALL,
     WEAK_VERBS,
+    WEEKDAY_LEAD,
+    WEEKDAYS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
 from .names import Mentions, clean_name, title_of
@@ -216,6 +218,13 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     j = k
     while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
         j -= 1
+    if j > 1 and toks[j - 1].low in WEEKDAYS:
+        # `Bernie Sanders (I-Vt.) on Saturday criticized`: a time, not the subject
+        j -= 1
+        if toks[j - 1].low in WEEKDAY_LEAD:
+            j -= 1
+        while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
+            j -= 1
     # step over an appositive or aside: "Clinton, at a press gaggle, said"
     if j > 1 and toks[j - 1].word in ",)":
         close = toks[j - 1].word

@@ -225,3 +225,12 @@ def test_extract_quotes_a_name_after_said_that_starts_a_clause_is_no_speaker():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Paul Brink"
+
+
+def test_extract_quotes_a_weekday_between_subject_and_verb_is_no_speaker():
+    text = (
+        "Mayor Ines Duarte (D) on Saturday criticized the budget, calling it "
+        "“a tax on the poor.” Council chair Rob Sten later Thursday told reporters "
+        "that it was “the best we could do.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ines Duarte", "Rob Sten"]
