@@ -210,6 +210,7 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+_PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
 
 
@@ -1239,6 +1240,7 @@ def scored_quotes(
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     out: list[tuple[QuoteCandidate, dict[str, float]]] = []
     previous: Attribution | None = None
+    said_last: tuple[str, int] | None = None  # the latest speaker named, and where
     for i, quote in enumerate(raws):
         options = _speaker_options(text, raws, i, attributions[i], rules[i], previous, extractor)
         if options_out is not None:
@@ -1260,6 +1262,18 @@ def scored_quotes(
             features["headline paragraph"] = 1.0
         if per_para[quote.para_start] > 1:
             features["shares its paragraph"] = 1.0
+        if "speaker: resolved pronoun" in features:
+            # a pronoun that names the speaker of the quotation just before is the
+            # common case (`"A," Woolson said. ... "B," he said.`); one that names
+            # somebody else is a guess between people
+            if said_last is None or quote.start - said_last[1] > _PRONOUN_CHAIN_WINDOW:
+                features["pronoun: no quotation just before"] = 1.0
+            elif said_last[0] == speaker:
+                features["pronoun: the previous quotation's speaker"] = 1.0
+            else:
+                features["pronoun: not the previous quotation's speaker"] = 1.0
+        if speaker is not None:
+            said_last = (speaker, quote.end)
         candidate = QuoteCandidate(
             start=quote.start,
             end=quote.end,

@@ -1,7 +1,7 @@
 """One test per phenomenon of issue 14, on invented sentences."""
 
 from annotations.extraction import extract_quotes
-from annotations.extraction.quotes import _head_name
+from annotations.extraction.quotes import _head_name, scored_quotes
 
 
 def test_extract_quotes_title_moves_to_speaker_title():
@@ -234,3 +234,17 @@ def test_extract_quotes_a_weekday_between_subject_and_verb_is_no_speaker():
         "that it was “the best we could do.”"
     )
     assert [q.speaker for q in extract_quotes(text)] == ["Ines Duarte", "Rob Sten"]
+
+
+def test_scored_quotes_a_pronoun_naming_the_previous_speaker_is_more_certain():
+    chained = "“We won,” Ana Ruiz said at the count. “It was close,” she said."
+    switched = (
+        "“We won,” Tom Hale said at the count. Later Maria Lopez walked in. "
+        "“It was close,” she said."
+    )
+    (_, (a, fa)) = scored_quotes(chained)
+    (_, (b, fb)) = scored_quotes(switched)
+    assert (a.speaker, b.speaker) == ("Ana Ruiz", "Maria Lopez")
+    assert "pronoun: the previous quotation's speaker" in fa
+    assert "pronoun: not the previous quotation's speaker" in fb
+    assert b.confidence < a.confidence
