@@ -210,6 +210,10 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+# a paragraph that only signs the quotation above it: `- Hillary Clinton.`
+_DASH_LINE_RE = re.compile(
+    r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*(?:\n|$)"
+)
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
 
@@ -457,6 +461,8 @@ class _Extractor:
             k0 += 1
         dashed = k0 > 0 and toks[k0 - 1].word in "\u2015\u2014"
         toks = _drop_parens(toks[k0:])
+        if not toks and not text[a : quote.para_end].strip(" \t."):
+            return self._dash_line(quote.para_end)
         if not toks or toks[0].word in ".;":
             return None
         if dashed and toks[0].cap:
@@ -536,6 +542,17 @@ class _Extractor:
                         return None
                 return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
         return None
+
+    def _dash_line(self, para_end: int) -> Attribution | None:
+        """A quotation paragraph signed by the next one: `"..." / - Hillary Clinton.`"""
+        m = _DASH_LINE_RE.match(self.text, para_end)
+        if m is None:
+            return None
+        chunk = _tokens(self.text, m.start(1), m.end(1))
+        np = _np_from_chunk(chunk)
+        if np is None or not chunk or not chunk[-1].cap or len(chunk) > 5:
+            return None
+        return Attribution(self.text[np[0] : np[1]], np[0], np[1], None, 0.85)
 
     def sentence_final(self, quote: RawQuote) -> Attribution | None:
         """`A cashier who "steals ..." is held accountable, Warren said.`: the attribution

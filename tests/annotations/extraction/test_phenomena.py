@@ -248,3 +248,14 @@ def test_scored_quotes_a_pronoun_naming_the_previous_speaker_is_more_certain():
     assert "pronoun: the previous quotation's speaker" in fa
     assert "pronoun: not the previous quotation's speaker" in fb
     assert b.confidence < a.confidence
+
+
+def test_extract_quotes_a_dash_line_signs_the_quotation_above():
+    text = (
+        "Here are the claims we checked.\n\n"
+        "“Wages have not grown in forty years. Not one dollar.”\n\n"
+        "– Senator Alma Reyes.\n\n"
+        "Wages have in fact grown."
+    )
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Alma Reyes", "Senator")
