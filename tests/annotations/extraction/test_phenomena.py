@@ -259,3 +259,8 @@ def test_extract_quotes_a_dash_line_signs_the_quotation_above():
     )
     (q,) = extract_quotes(text)
     assert (q.speaker, q.speaker_title) == ("Alma Reyes", "Senator")
+
+
+def test_extract_quotes_manner_of_speaking_verbs_are_cues():
+    text = "“Get out of my office,” Dale Ortiz barked. “Not again,” muttered Ivy Chen."
+    assert [q.speaker for q in extract_quotes(text)] == ["Dale Ortiz", "Ivy Chen"]
