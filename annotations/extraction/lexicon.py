@@ -47,6 +47,24 @@ SPEECH_VERBS = _british(
         "admit/admits/admitted",
         "announce/announces/announced",
         "quip/quips/quipped",
+        # manner of speaking (`"Go back to Univision," Trump barked`)
+        "barked",
+        "beamed",
+        "chided",
+        "snarled",
+        "growled",
+        "ranted",
+        "screamed",
+        "muttered",
+        "huffed",
+        "griped",
+        "groused",
+        "hissed",
+        "taunted",
+        "implored",
+        "intoned",
+        "interjected",
+        "sniped",
         "joke/jokes/joked",
         "remark/remarks/remarked",
         "observe/observes/observed",
@@ -1741,3 +1759,8 @@ CHUNK_BREAKS = frozenset(
         "wrote",
     ]
 )
+
+# a time adverbial between a subject and its verb (`Sanders on Saturday criticized`,
+# `Priebus later Thursday told`) is stepped over
+WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+WEEKDAY_LEAD = frozenset(["on", "late", "early", "last", "this", "next", "later", "earlier"])

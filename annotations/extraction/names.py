@@ -18,6 +18,7 @@ from .lexicon import (
     PERSON_ROLES,
     PLACE_WORDS,
     SPEECH_VERBS,
+    SUBORDINATORS,
     TITLES,
 )
 
@@ -50,6 +51,17 @@ _WORK_BEFORE_RE = re.compile(
 )
 _LOCAL_NAME_WINDOW = 800  # chars within which the latest full name wins for a bare surname
 _NEXT_WORD_RE = re.compile(r"[ \u00a0]([a-z]+)\b")
+# `Woolson said`, `Hemsley also says`, `said Jeffery Hemsley`: the speaker of an attribution
+_SPEAKER_AFTER_RE = re.compile(r"[ \u00a0]+(?:[a-z]+ly[ \u00a0]+|also[ \u00a0]+)?([a-z]+)\b")
+_SPEAKER_BEFORE_RE = re.compile(r"\b(?:said|says|added|adds|according[ \u00a0]to),?[ \u00a0]+$")
+# after `said`, the name closes the clause: `said Jeffery Hemsley, a professor` (not the
+# reported clause's subject, `said Donald Trump was right`)
+_CLAUSE_CLOSE_RE = re.compile(r"[\u2019']?s?(?:[,.;:)]|[ \u00a0]*$|[ \u00a0]\()")
+# present-tense forms that are plural nouns too (`Republican claims`) are left out
+_SPEAKER_PRESENT = frozenset(["says", "tells", "writes", "adds", "argues", "insists", "explains"])
+# `he`/`she` opening a clause (not `When he arrived, ...`): the sentence's subject
+_SUBJECT_PRONOUN_RE = re.compile(r"(?:^|(?<=[\s,(]))(?:[Hh]e|[Ss]he)(?=[ \u00a0]+[a-z])")
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z]+)[ \u00a0,]*$")
 _ORG_HEAD_RE = re.compile(r"\b([A-Z][\w\-]+)[ \u00a0](?:on|of)[ \u00a0]$")
 _APPOS_RE = re.compile(r",[ \u00a0]+(?:a|an|the)[ \u00a0]+([^,.;:\n\"\u201c\u201d]{1,60}),")
 _ROLE_ALIASES = {
@@ -133,6 +145,7 @@ class Mention:
     in_quote: bool = False
     strong: bool = False  # titled, a known first name, or a surname used on its own
     roles: tuple[str, ...] = ()
+    speaker: bool = False  # the subject of a speech verb (`Woolson said`, `said Hemsley`)
 
 
 def _opening_participle(word: str) -> bool:
@@ -256,8 +269,9 @@ class Mentions:
         qi = 0
         furniture = boilerplate_lines(text)
         fi = 0
-        prev_end = 0
+        prev_end = sent_start = 0
         sentence_has_person = False
+        quote_starts = [q[0] for q in quote_spans]
         singles: set[str] = set()
         cache: dict[str, tuple[str, str, str | None, int]] = {}  # names recur a lot
         for ms, me in _name_spans(text):
@@ -275,8 +289,12 @@ class Mentions:
             if not name:
                 continue
             s = ms + skip
-            if _SENT_BREAK_RE.search(text, prev_end, s) is not None:
+            brk = _SENT_BREAK_RE.search(text, prev_end, s)
+            if brk is not None:
                 sentence_has_person = False
+                while brk is not None:
+                    sent_start = brk.end()
+                    brk = _SENT_BREAK_RE.search(text, sent_start, s)
             while qi < len(quote_spans) and quote_spans[qi][1] <= s:
                 qi += 1
             in_quote = qi < len(quote_spans) and quote_spans[qi][0] <= s
@@ -345,13 +363,42 @@ class Mentions:
                 s, me, name, kind, gender, in_quote=in_quote, strong=strong, roles=roles
             )
             if kind == "person" and not in_quote and not self._modifier(me):
-                mention.subject = not sentence_has_person
+                mention.subject = not sentence_has_person and not self._pronoun_subject(
+                    sent_start, ms, quote_spans, quote_starts
+                )
                 sentence_has_person = True
+                after = _SPEAKER_AFTER_RE.match(text, me)
+                mention.speaker = self._speaker(after.group(1) if after else "") or (
+                    _SPEAKER_BEFORE_RE.search(text, max(0, ms - 16), ms) is not None
+                    and _CLAUSE_CLOSE_RE.match(text, me) is not None
+                )
             self.items.append(mention)
             prev_end = me
         for mention in self.items:
             if mention.kind == "person" and not mention.strong:
                 mention.strong = last_token(mention.name) in singles
+
+    @staticmethod
+    def _speaker(verb: str) -> bool:
+        """Does `verb` after a name make it an attribution's speaker (`Woolson said`)?"""
+        if verb not in SPEECH_VERBS:
+            return False
+        return verb in _SPEAKER_PRESENT or verb.endswith("ed") or verb in ("said", "told", "wrote")
+
+    def _pronoun_subject(
+        self, start: int, end: int, quote_spans: list[tuple[int, int]], quote_starts: list[int]
+    ) -> bool:
+        """Is a `he`/`she` outside quotations the subject of the sentence from `start`
+        before the name at `end` (`Asked who leads the party, he said Ryan.`)? Then the
+        name is no subject: the pronoun is, and it refers further back."""
+        for m in _SUBJECT_PRONOUN_RE.finditer(self.text, start, end):
+            q = bisect_left(quote_starts, m.start()) - 1
+            if q >= 0 and quote_spans[q][1] > m.start():
+                continue  # inside a quotation
+            before = _WORD_BEFORE_RE.search(self.text, max(start, m.start() - 24), m.start())
+            if before is None or before.group(1).lower() not in SUBORDINATORS:
+                return True
+        return False
 
     def _modifier(self, end: int) -> bool:
         """Is the name ending at `end` a modifier of a role and the next name (`Trump
@@ -424,7 +471,9 @@ class Mentions:
             g = m.gender or self.gender.get(full)
             if gender is not None and g is not None and g != gender:
                 continue
-            if m.subject:
+            if m.subject or m.speaker:
+                # the subject of the nearest sentence with a compatible person, or the
+                # speaker of an attribution in it (`The good news for Cruz, Woolson said,`)
                 if g is None and gender is not None:
                     self.gender[full] = gender
                 return m

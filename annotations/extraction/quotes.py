@@ -49,6 +49,8 @@ from .lexicon import (
     TIME_PREPS,
     TITLE_SMALL,
     WEAK_VERBS,
+    WEEKDAY_LEAD,
+    WEEKDAYS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
 from .names import Mentions, clean_name, title_of
@@ -208,6 +210,11 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+# a paragraph that only signs the quotation above it: `- Hillary Clinton.`
+_DASH_LINE_RE = re.compile(
+    r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*(?:\n|$)"
+)
+_PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
 
 
@@ -216,6 +223,13 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     j = k
     while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
         j -= 1
+    if j > 1 and toks[j - 1].low in WEEKDAYS:
+        # `Bernie Sanders (I-Vt.) on Saturday criticized`: a time, not the subject
+        j -= 1
+        if toks[j - 1].low in WEEKDAY_LEAD:
+            j -= 1
+        while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
+            j -= 1
     # step over an appositive or aside: "Clinton, at a press gaggle, said"
     if j > 1 and toks[j - 1].word in ",)":
         close = toks[j - 1].word
@@ -447,6 +461,8 @@ class _Extractor:
             k0 += 1
         dashed = k0 > 0 and toks[k0 - 1].word in "\u2015\u2014"
         toks = _drop_parens(toks[k0:])
+        if not toks and not text[a : quote.para_end].strip(" \t."):
+            return self._dash_line(quote.para_end)
         if not toks or toks[0].word in ".;":
             return None
         if dashed and toks[0].cap:
@@ -526,6 +542,17 @@ class _Extractor:
                         return None
                 return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
         return None
+
+    def _dash_line(self, para_end: int) -> Attribution | None:
+        """A quotation paragraph signed by the next one: `"..." / - Hillary Clinton.`"""
+        m = _DASH_LINE_RE.match(self.text, para_end)
+        if m is None:
+            return None
+        chunk = _tokens(self.text, m.start(1), m.end(1))
+        np = _np_from_chunk(chunk)
+        if np is None or not chunk or not chunk[-1].cap or len(chunk) > 5:
+            return None
+        return Attribution(self.text[np[0] : np[1]], np[0], np[1], None, 0.85)
 
     def sentence_final(self, quote: RawQuote) -> Attribution | None:
         """`A cashier who "steals ..." is held accountable, Warren said.`: the attribution
@@ -1230,6 +1257,7 @@ def scored_quotes(
     first_para = raws[0].para_start if text[: raws[0].para_start].strip() == "" else -1
     out: list[tuple[QuoteCandidate, dict[str, float]]] = []
     previous: Attribution | None = None
+    said_last: tuple[str, int] | None = None  # the latest speaker named, and where
     for i, quote in enumerate(raws):
         options = _speaker_options(text, raws, i, attributions[i], rules[i], previous, extractor)
         if options_out is not None:
@@ -1251,6 +1279,18 @@ def scored_quotes(
             features["headline paragraph"] = 1.0
         if per_para[quote.para_start] > 1:
             features["shares its paragraph"] = 1.0
+        if "speaker: resolved pronoun" in features:
+            # a pronoun that names the speaker of the quotation just before is the
+            # common case (`"A," Woolson said. ... "B," he said.`); one that names
+            # somebody else is a guess between people
+            if said_last is None or quote.start - said_last[1] > _PRONOUN_CHAIN_WINDOW:
+                features["pronoun: no quotation just before"] = 1.0
+            elif said_last[0] == speaker:
+                features["pronoun: the previous quotation's speaker"] = 1.0
+            else:
+                features["pronoun: not the previous quotation's speaker"] = 1.0
+        if speaker is not None:
+            said_last = (speaker, quote.end)
         candidate = QuoteCandidate(
             start=quote.start,
             end=quote.end,

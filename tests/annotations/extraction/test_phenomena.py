@@ -1,7 +1,7 @@
 """One test per phenomenon of issue 14, on invented sentences."""
 
 from annotations.extraction import extract_quotes
-from annotations.extraction.quotes import _head_name
+from annotations.extraction.quotes import _head_name, scored_quotes
 
 
 def test_extract_quotes_title_moves_to_speaker_title():
@@ -195,3 +195,72 @@ def test_extract_quotes_headline_role_names_the_person_the_story_introduces():
     text = "Mayor Vows “No New Taxes” In Budget Speech\n\nThe council met on Monday."
     (q,) = extract_quotes(text)
     assert q.speaker == "Mayor"
+
+
+def test_extract_quotes_pronoun_skips_a_sentence_whose_subject_is_a_pronoun():
+    # the nearest sentence opens with `he` (Omar Haddad); Victor Lund is only its object
+    text = (
+        "Omar Haddad softened his tone on Monday. Asked who leads the council, he named "
+        "Victor Lund. “I would pick Victor for now,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+
+
+def test_extract_quotes_pronoun_takes_the_speaker_of_the_previous_attribution():
+    # `the good news for Vance`: Vance opens the sentence, but Paul Brink says it
+    text = (
+        "Paul Brink ran the county office for Tom Vance.\n\n"
+        "The good news for Vance, Brink said, is the turnout. “He will get coverage,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Paul Brink"
+
+
+def test_extract_quotes_a_name_after_said_that_starts_a_clause_is_no_speaker():
+    # `said Tom Vance was right`: Vance is the reported clause's subject, not a speaker
+    text = (
+        "Paul Brink, a retired judge, spoke first.\n\n"
+        "Brink said Tom Vance was right about the roads. “He kept his word,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Paul Brink"
+
+
+def test_extract_quotes_a_weekday_between_subject_and_verb_is_no_speaker():
+    text = (
+        "Mayor Ines Duarte (D) on Saturday criticized the budget, calling it "
+        "“a tax on the poor.” Council chair Rob Sten later Thursday told reporters "
+        "that it was “the best we could do.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ines Duarte", "Rob Sten"]
+
+
+def test_scored_quotes_a_pronoun_naming_the_previous_speaker_is_more_certain():
+    chained = "“We won,” Ana Ruiz said at the count. “It was close,” she said."
+    switched = (
+        "“We won,” Tom Hale said at the count. Later Maria Lopez walked in. "
+        "“It was close,” she said."
+    )
+    (_, (a, fa)) = scored_quotes(chained)
+    (_, (b, fb)) = scored_quotes(switched)
+    assert (a.speaker, b.speaker) == ("Ana Ruiz", "Maria Lopez")
+    assert "pronoun: the previous quotation's speaker" in fa
+    assert "pronoun: not the previous quotation's speaker" in fb
+    assert b.confidence < a.confidence
+
+
+def test_extract_quotes_a_dash_line_signs_the_quotation_above():
+    text = (
+        "Here are the claims we checked.\n\n"
+        "“Wages have not grown in forty years. Not one dollar.”\n\n"
+        "– Senator Alma Reyes.\n\n"
+        "Wages have in fact grown."
+    )
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Alma Reyes", "Senator")
+
+
+def test_extract_quotes_manner_of_speaking_verbs_are_cues():
+    text = "“Get out of my office,” Dale Ortiz barked. “Not again,” muttered Ivy Chen."
+    assert [q.speaker for q in extract_quotes(text)] == ["Dale Ortiz", "Ivy Chen"]
