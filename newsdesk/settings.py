@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "annotations.models.Quote.Status",
         "PrehighlightStatusEnum": "annotations.models.Article.PrehighlightStatus",
         "AnchorEnum": "annotations.models.Quote.Anchor",
+        "SpeakerKindEnum": "annotations.models.Speaker.Kind",
+        "FamilyLinkKindEnum": "annotations.models.QuoteFamilyMember.Kind",
     },
 }
 

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from annotations import roles
 from annotations.models import Quote, QuoteFamily, QuoteFamilyMember, Review
+from annotations.selectors.speakers import role_at_time_expression
 from annotations.services.families import quote_text_normalize, quote_words, structural_kind
 
 VERDICTS = (Quote.Status.VERIFIED, Quote.Status.DISPUTED)
@@ -22,14 +23,20 @@ def quote_family_get_for_user(*, user: roles.AnyUser, pk: int) -> QuoteFamily:
     members = (
         QuoteFamilyMember.objects.select_related("quote__article", "quote__speaker", "family")
         .defer("quote__article__body", "quote__search_vector", "shingles")
+        # The member query joins the quote as `annotations_quote`, which the role subquery
+        # reads: each member's speaker role at the time comes in the same query.
+        .annotate(quote_role_at_time=role_at_time_expression())
         .order_by("quote__article__published_at", "quote__created_at", "quote_id")
     )
     try:
-        return QuoteFamily.objects.prefetch_related(Prefetch("members", queryset=members)).get(
+        family = QuoteFamily.objects.prefetch_related(Prefetch("members", queryset=members)).get(
             pk=pk
         )
     except (QuoteFamily.DoesNotExist, ValueError, TypeError):
         raise Http404("No such quote family.") from None
+    for member in family.members.all():
+        member.quote.role_at_time = member.quote_role_at_time  # type: ignore[attr-defined]
+    return family
 
 
 # --- the desk's family card ------------------------------------------------------------------

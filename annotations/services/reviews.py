@@ -171,4 +171,6 @@ def quote_verdict_carry(
         expected_version=expected_version,
         note=note[: settings.NEWSDESK_MAX_NOTE_CHARS],
         evidence=list(decision.evidence) if decision is not None else [],
+        # A carried dispute keeps its reason: the quote holds the one in force.
+        dispute_reason=current.dispute_reason,
     )

@@ -269,6 +269,7 @@ def speaker_save(
     return speaker, created, (["created"] if created else changes)
 
 
+@transaction.atomic
 def speaker_merge(*, source: Speaker, target: Speaker, user: User) -> SpeakerMerge:
     """Merge `source` into `target`: its aliases (and its name, as an alias) and its quotes move
     over, `source` is deleted, and a SpeakerMerge row records who merged what.

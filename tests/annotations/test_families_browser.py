@@ -63,7 +63,12 @@ def test_family_card_in_chromium(browser, live_server):
     # The altered copy disputed: both its card and the whole quote's flag the conflict.
     altered.refresh_from_db()
     quote_review_submit(
-        quote=altered, user=colleague, to_status="disputed", expected_version=1, note="Not said."
+        quote=altered,
+        user=colleague,
+        to_status="disputed",
+        expected_version=1,
+        note="Not said.",
+        dispute_reason="never_said",
     )
     page.goto(f"{live_server.url}/articles/{whole.article_id}/?quote={whole.pk}")
     expect(page.locator(f"#quote-{whole.pk}-family [data-family-conflict]")).to_contain_text(

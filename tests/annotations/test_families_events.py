@@ -46,11 +46,21 @@ def test_family_conflict_reaches_subscribed_webhooks(
         quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
         assert not WebhookDelivery.objects.exists()
         quote_review_submit(
-            quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+            quote=altered,
+            user=editor,
+            to_status="disputed",
+            expected_version=1,
+            note="Not said.",
+            dispute_reason="never_said",
         )
         # Disputing a second copy is no new conflict.
         quote_review_submit(
-            quote=part, user=editor, to_status="disputed", expected_version=1, note="Cut."
+            quote=part,
+            user=editor,
+            to_status="disputed",
+            expected_version=1,
+            note="Cut.",
+            dispute_reason="out_of_context",
         )
 
     family = QuoteFamily.objects.get()
@@ -72,7 +82,12 @@ def test_family_events_in_the_api_change_feed_follow_the_schema():
     whole, _, altered = create_speech_articles()
     quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
     quote_review_submit(
-        quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+        quote=altered,
+        user=editor,
+        to_status="disputed",
+        expected_version=1,
+        note="Not said.",
+        dispute_reason="never_said",
     )
 
     response = APIClient().get(reverse("api:changes"), {"limit": 200}, headers=bearer(key))

@@ -208,11 +208,34 @@ def test_families_carry_applies_the_verdict_as_a_new_review(speech, editor, othe
     assert review.evidence == ["https://harbour-herald.example/recording"]
 
 
+def test_families_carry_of_a_dispute_keeps_its_reason(speech, editor, other_editor):
+    whole, part, _ = speech
+    quote_review_submit(
+        quote=whole,
+        user=other_editor,
+        to_status="disputed",
+        expected_version=1,
+        note="The recording has other words.",
+        dispute_reason="wrong_words",
+    )
+
+    review = quote_verdict_carry(quote=part, source=whole, user=editor, expected_version=1)
+
+    part.refresh_from_db()
+    assert (part.status, part.dispute_reason) == ("disputed", "wrong_words")
+    assert review.dispute_reason == "wrong_words"
+
+
 def test_families_carry_never_replaces_a_decision(speech, editor):
     whole, _, altered = speech
     quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
     quote_review_submit(
-        quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+        quote=altered,
+        user=editor,
+        to_status="disputed",
+        expected_version=1,
+        note="Not said.",
+        dispute_reason="never_said",
     )
 
     with pytest.raises(ValidationError) as refused:

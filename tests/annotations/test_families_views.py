@@ -108,7 +108,12 @@ def test_family_conflict_is_flagged_on_the_card_and_in_the_queue(editor_client, 
     whole, _, altered = speech
     quote_review_submit(quote=whole, user=editor, to_status="verified", expected_version=1)
     quote_review_submit(
-        quote=altered, user=editor, to_status="disputed", expected_version=1, note="Not said."
+        quote=altered,
+        user=editor,
+        to_status="disputed",
+        expected_version=1,
+        note="Not said.",
+        dispute_reason="never_said",
     )
 
     assert "Conflicting verdicts:" in page(editor_client, altered)

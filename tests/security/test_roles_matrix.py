@@ -332,7 +332,8 @@ def _admin_writes(w):
         "speaker-change": (
             f"/admin/annotations/speaker/{speaker.pk}/change/",
             {"name": "Renamed", "kind": "person", "title": "", "organisation": "",
-             "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0"},
+             "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0",
+             "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0"},
         ),
         "article-change": (
             f"/admin/annotations/article/{article.pk}/change/",
