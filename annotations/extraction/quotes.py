@@ -681,6 +681,13 @@ class _Extractor:
             if t.low in WEAK_VERBS and gap > 3 and not put_it:
                 continue
             if k > 0 and toks[k - 1].low in ("was", "were", "been", "be", "is", "are", "being"):
+                if t.low == "asked" and k + 1 < len(toks) and toks[k + 1].low == "by":
+                    # `Rubio was asked by moderator Gerard Baker whether "..."`: the
+                    # question is the asker's
+                    chunk = _chunk_after(toks, k + 2)
+                    np = _np_from_chunk(chunk)
+                    if np is not None and chunk and chunk[-1].cap:
+                        return Attribution(text[np[0] : np[1]], np[0], np[1], "asked", 0.8)
                 continue
             cue, _ = _cue(toks, k, text)
             rel = _relative_antecedent(toks, k)

@@ -264,3 +264,12 @@ def test_extract_quotes_a_dash_line_signs_the_quotation_above():
 def test_extract_quotes_manner_of_speaking_verbs_are_cues():
     text = "“Get out of my office,” Dale Ortiz barked. “Not again,” muttered Ivy Chen."
     assert [q.speaker for q in extract_quotes(text)] == ["Dale Ortiz", "Ivy Chen"]
+
+
+def test_extract_quotes_a_question_asked_by_someone_is_the_askers():
+    text = (
+        "Governor Ana Ruiz spoke for an hour. Ruiz was asked by radio host Leo Marsh, "
+        "“Will you raise taxes, yes or no?”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Leo Marsh"
