@@ -193,6 +193,17 @@ def _name_run_start(toks: list[Tok], j: int) -> int:
         return i
 
 
+def _is_full_name(toks: Sequence[Tok]) -> bool:
+    """Two to five capitalised words (name links allowed): `James B. Comey`."""
+    return (
+        2 <= len(toks) <= 5
+        and toks[0].cap
+        and toks[-1].cap
+        and all(t.cap or t.low in NAME_LINKS for t in toks)
+        and not any(t.low in FUNCTION_WORDS for t in toks)
+    )
+
+
 def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     """NP starting at toks[k], up to a comma, parenthesis, preposition or clause word."""
     out: list[Tok] = []
@@ -248,6 +259,10 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         # but not after a lowercase phrase ("the bill, which passed, said" is no speaker)
         if (conj or j - i >= 14) and not toks[i - 1].cap:
             return []
+        aside = toks[i + 1 : j - 1]
+        if close == "," and not toks[i - 1].cap and _is_full_name(aside):
+            # `Her chief policy aide, Jake Sullivan, calls`: the name beside the role
+            return aside
         j = i
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
             j -= 1
@@ -485,6 +500,16 @@ class _Extractor:
             if out == 2 and toks[1].low != "out":
                 return None
             chunk = _chunk_after(toks, out)
+            end = out + len(chunk)
+            if chunk and not chunk[-1].cap and end < len(toks) and toks[end].word == ",":
+                # `said the bureau's director, James B. Comey, on Monday`: the name
+                name: list[Tok] = []
+                for x in toks[end + 1 :]:
+                    if x.word in ",.;":
+                        break
+                    name.append(x)
+                if _is_full_name(name):
+                    chunk = name
             np = _np_from_chunk(chunk)
             if np is None:
                 return None

@@ -273,3 +273,11 @@ def test_extract_quotes_a_question_asked_by_someone_is_the_askers():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Leo Marsh"
+
+
+def test_extract_quotes_a_name_in_commas_beside_a_role_is_the_speaker():
+    text = (
+        "Her chief of staff, Nora Blake, calls the plan “a blueprint.” "
+        "“We are ready,” said the club’s treasurer, Ivan Petrov, on Monday."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Nora Blake", "Ivan Petrov"]
