@@ -489,8 +489,10 @@ class _Extractor:
             np = _np_from_chunk(chunk)
             if np is not None and chunk[-1].cap:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.85)
-        if toks[0].low in SUBORDINATORS:
-            return None  # `"That makes me smart," when Clinton blasted him`: another clause
+        if toks[0].low in SUBORDINATORS or toks[0].low == "that":
+            # `"That makes me smart," when Clinton blasted him`, `"It seems unlikely" that
+            # Sanders can catch Clinton, said X`: another clause, whose subject is no speaker
+            return None
         # `"... ." Smith said` is rare; `"... ." Smith said the...` reports new speech.
         limit = 4 if last == "." and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":

@@ -281,3 +281,9 @@ def test_extract_quotes_a_name_in_commas_beside_a_role_is_the_speaker():
         "“We are ready,” said the club’s treasurer, Ivan Petrov, on Monday."
     )
     assert [q.speaker for q in extract_quotes(text)] == ["Nora Blake", "Ivan Petrov"]
+
+
+def test_extract_quotes_a_that_clause_after_the_quote_names_no_speaker():
+    text = "“It seems very unlikely” that Dan Cole can beat Amy Lind, said Rosa Vidal, a pollster."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Vidal"
