@@ -287,3 +287,9 @@ def test_extract_quotes_a_that_clause_after_the_quote_names_no_speaker():
     text = "“It seems very unlikely” that Dan Cole can beat Amy Lind, said Rosa Vidal, a pollster."
     (q,) = extract_quotes(text)
     assert q.speaker == "Rosa Vidal"
+
+
+def test_extract_quotes_as_x_puts_it_in_the_present_tense():
+    text = "As the critic Lou Varga puts it, the show is “a long goodbye.”"
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.cue) == ("Lou Varga", "puts")
