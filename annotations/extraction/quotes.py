@@ -552,6 +552,14 @@ class _Extractor:
                     chunk.append(x)
                 while chunk and chunk[-1].low in SKIP_BEFORE_VERB:
                     chunk.pop()
+                n = len(chunk)
+                if chunk and not chunk[-1].cap and n < k and toks[n].word == ",":
+                    # `"...," another friend, Mariam Emara, told CNN`: the name
+                    name = [x for x in toks[n + 1 : k] if x.word != ","]
+                    while name and name[-1].low in SKIP_BEFORE_VERB:
+                        name.pop()
+                    if _is_full_name(name):
+                        chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
                 np = _np_from_chunk(chunk) if _valid_np(chunk) else None

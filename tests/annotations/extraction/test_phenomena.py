@@ -293,3 +293,11 @@ def test_extract_quotes_as_x_puts_it_in_the_present_tense():
     text = "As the critic Lou Varga puts it, the show is “a long goodbye.”"
     (q,) = extract_quotes(text)
     assert (q.speaker, q.cue) == ("Lou Varga", "puts")
+
+
+def test_extract_quotes_a_role_then_a_name_after_the_quote_is_the_name():
+    text = (
+        "“She never missed a day,” a longtime neighbour, Ruth Adler told reporters. "
+        "“We will rebuild,” the school’s chief of staff, Omar Reyes, said."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ruth Adler", "Omar Reyes"]
