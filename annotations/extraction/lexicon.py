@@ -150,7 +150,7 @@ SPEECH_VERBS = _british(
         "tease/teases/teased",
         "brag/brags/bragged",
         "points/pointed",  # with "out" (see quotes.py): "points out Kim Lee"
-        "put",
+        "put/puts",  # `as Ruth Marcus puts it, "..."`
         "opine/opines/opined",
         "advise/advises/advised",
         "complain",
@@ -311,6 +311,7 @@ WEAK_VERBS = _british(
             "begins",
             "began",
             "put",
+            "puts",
             "quote",
             "quotes",
             "quoted",

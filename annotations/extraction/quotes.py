@@ -193,6 +193,17 @@ def _name_run_start(toks: list[Tok], j: int) -> int:
         return i
 
 
+def _is_full_name(toks: Sequence[Tok]) -> bool:
+    """Two to five capitalised words (name links allowed): `James B. Comey`."""
+    return (
+        2 <= len(toks) <= 5
+        and toks[0].cap
+        and toks[-1].cap
+        and all(t.cap or t.low in NAME_LINKS for t in toks)
+        and not any(t.low in FUNCTION_WORDS for t in toks)
+    )
+
+
 def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
     """NP starting at toks[k], up to a comma, parenthesis, preposition or clause word."""
     out: list[Tok] = []
@@ -248,6 +259,10 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         # but not after a lowercase phrase ("the bill, which passed, said" is no speaker)
         if (conj or j - i >= 14) and not toks[i - 1].cap:
             return []
+        aside = toks[i + 1 : j - 1]
+        if close == "," and not toks[i - 1].cap and _is_full_name(aside):
+            # `Her chief policy aide, Jake Sullivan, calls`: the name beside the role
+            return aside
         j = i
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
             j -= 1
@@ -474,8 +489,10 @@ class _Extractor:
             np = _np_from_chunk(chunk)
             if np is not None and chunk[-1].cap:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.85)
-        if toks[0].low in SUBORDINATORS:
-            return None  # `"That makes me smart," when Clinton blasted him`: another clause
+        if toks[0].low in SUBORDINATORS or toks[0].low == "that":
+            # `"That makes me smart," when Clinton blasted him`, `"It seems unlikely" that
+            # Sanders can catch Clinton, said X`: another clause, whose subject is no speaker
+            return None
         # `"... ." Smith said` is rare; `"... ." Smith said the...` reports new speech.
         limit = 4 if last == "." and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
@@ -485,6 +502,16 @@ class _Extractor:
             if out == 2 and toks[1].low != "out":
                 return None
             chunk = _chunk_after(toks, out)
+            end = out + len(chunk)
+            if chunk and not chunk[-1].cap and end < len(toks) and toks[end].word == ",":
+                # `said the bureau's director, James B. Comey, on Monday`: the name
+                name: list[Tok] = []
+                for x in toks[end + 1 :]:
+                    if x.word in ",.;":
+                        break
+                    name.append(x)
+                if _is_full_name(name):
+                    chunk = name
             np = _np_from_chunk(chunk)
             if np is None:
                 return None
@@ -525,6 +552,14 @@ class _Extractor:
                     chunk.append(x)
                 while chunk and chunk[-1].low in SKIP_BEFORE_VERB:
                     chunk.pop()
+                n = len(chunk)
+                if chunk and not chunk[-1].cap and n < k and toks[n].word == ",":
+                    # `"...," another friend, Mariam Emara, told CNN`: the name
+                    name = [x for x in toks[n + 1 : k] if x.word != ","]
+                    while name and name[-1].low in SKIP_BEFORE_VERB:
+                        name.pop()
+                    if _is_full_name(name):
+                        chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
                 np = _np_from_chunk(chunk) if _valid_np(chunk) else None
@@ -681,6 +716,13 @@ class _Extractor:
             if t.low in WEAK_VERBS and gap > 3 and not put_it:
                 continue
             if k > 0 and toks[k - 1].low in ("was", "were", "been", "be", "is", "are", "being"):
+                if t.low == "asked" and k + 1 < len(toks) and toks[k + 1].low == "by":
+                    # `Rubio was asked by moderator Gerard Baker whether "..."`: the
+                    # question is the asker's
+                    chunk = _chunk_after(toks, k + 2)
+                    np = _np_from_chunk(chunk)
+                    if np is not None and chunk and chunk[-1].cap:
+                        return Attribution(text[np[0] : np[1]], np[0], np[1], "asked", 0.8)
                 continue
             cue, _ = _cue(toks, k, text)
             rel = _relative_antecedent(toks, k)

@@ -264,3 +264,40 @@ def test_extract_quotes_a_dash_line_signs_the_quotation_above():
 def test_extract_quotes_manner_of_speaking_verbs_are_cues():
     text = "“Get out of my office,” Dale Ortiz barked. “Not again,” muttered Ivy Chen."
     assert [q.speaker for q in extract_quotes(text)] == ["Dale Ortiz", "Ivy Chen"]
+
+
+def test_extract_quotes_a_question_asked_by_someone_is_the_askers():
+    text = (
+        "Governor Ana Ruiz spoke for an hour. Ruiz was asked by radio host Leo Marsh, "
+        "“Will you raise taxes, yes or no?”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Leo Marsh"
+
+
+def test_extract_quotes_a_name_in_commas_beside_a_role_is_the_speaker():
+    text = (
+        "Her chief of staff, Nora Blake, calls the plan “a blueprint.” "
+        "“We are ready,” said the club’s treasurer, Ivan Petrov, on Monday."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Nora Blake", "Ivan Petrov"]
+
+
+def test_extract_quotes_a_that_clause_after_the_quote_names_no_speaker():
+    text = "“It seems very unlikely” that Dan Cole can beat Amy Lind, said Rosa Vidal, a pollster."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Vidal"
+
+
+def test_extract_quotes_as_x_puts_it_in_the_present_tense():
+    text = "As the critic Lou Varga puts it, the show is “a long goodbye.”"
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.cue) == ("Lou Varga", "puts")
+
+
+def test_extract_quotes_a_role_then_a_name_after_the_quote_is_the_name():
+    text = (
+        "“She never missed a day,” a longtime neighbour, Ruth Adler told reporters. "
+        "“We will rebuild,” the school’s chief of staff, Omar Reyes, said."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ruth Adler", "Omar Reyes"]
