@@ -15,7 +15,8 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast lint typecheck check bench-extraction bench-pipeline \
-        bench-review bench-search bench-api bench-load browser backup restore clean
+        bench-review bench-search bench-api bench-load bench-families browser backup restore \
+        clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +68,9 @@ bench-search: install
 
 bench-api: install
 	$(PY) -m newsdesk.devservices exec --as admin -- $(PY) bench/api.py
+
+bench-families: install
+	$(PY) -m newsdesk.devservices exec --as admin -- $(PY) bench/families.py
 
 # pg_dump / pg_restore of the database behind DATABASE_URL (see newsdesk/backup.py), as the
 # owner of the schema: a restore drops and recreates its tables.
