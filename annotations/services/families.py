@@ -176,26 +176,44 @@ def _similarities(pairs: Sequence[tuple[str, str]]) -> list[float]:
 
 def _candidates(todo: Sequence[_Todo]) -> dict[int, dict[Node, list[tuple[int, str]]]]:
     """Per quote to link: the earlier quotes sharing a 5-gram, grouped by family: existing
-    families ("f", id) from the index, and quotes earlier in this batch ("n", index)."""
+    families ("f", id) from the index, and quotes earlier in this batch ("n", index).
+
+    A quote whose words an earlier quote of the batch already has is identical to that one and
+    links through it, so each distinct text is looked up once: a batch that repeats a sentence
+    n times (one speech in many articles) costs n, not n² comparisons. Quotes of the batch that
+    only share 5-grams are capped at MAX_CANDIDATES per quote, like the index lookup.
+    """
     found: dict[int, dict[Node, list[tuple[int, str]]]] = {i: {} for i in range(len(todo))}
+    first_of: dict[str, int] = {}
+    distinct: list[int] = []
+    for i, t in enumerate(todo):
+        j = first_of.setdefault(t.normalized, i)
+        if j == i:
+            distinct.append(i)
+        else:
+            found[i][("n", j)] = [(todo[j].quote_id, todo[j].normalized)]
     with connection.cursor() as cursor:
         cursor.execute(
             _CANDIDATES_SQL,
             {
-                "idx": list(range(len(todo))),
-                "sh": [",".join(map(str, t.shingles)) for t in todo],
+                "idx": distinct,
+                "sh": [",".join(map(str, todo[i].shingles)) for i in distinct],
                 "limit": MAX_CANDIDATES,
             },
         )
         for i, quote_id, family_id, normalized in cursor.fetchall():
             found[i].setdefault(("f", family_id), []).append((quote_id, normalized))
     by_shingle: dict[int, list[int]] = {}
-    for i, t in enumerate(todo):
-        for h in t.shingles:
+    for i in distinct:
+        in_batch = 0
+        for h in todo[i].shingles:
             for j in by_shingle.get(h, ()):
+                if in_batch >= MAX_CANDIDATES:
+                    break
                 group = found[i].setdefault(("n", j), [])
                 if not group:
                     group.append((todo[j].quote_id, todo[j].normalized))
+                    in_batch += 1
             by_shingle.setdefault(h, []).append(i)
     return found
 

@@ -265,3 +265,27 @@ def test_families_carry_needs_a_verdict_in_the_same_family(speech, editor, repor
     assert no_verdict.value.code == "carry_no_verdict"
     assert other_family.value.code == "carry_other_family"
     assert part.reviews.count() == 0
+
+
+def test_families_a_batch_repeating_a_sentence_links_every_copy_to_the_first(
+    db, django_capture_on_commit_callbacks
+):
+    # One speech quoted over and over (here 60 times in one article, plus a partial copy): each
+    # copy is identical to the first, all in one family, and a partial copy is part of it.
+    sentence = "We will rebuild every bridge the floods took from this valley before spring"
+    body = "\n\n".join(f"“{sentence},” the minister said in speech {n}." for n in range(60))
+    body += "\n\n“rebuild every bridge the floods took from this valley,” the mayor added."
+    with django_capture_on_commit_callbacks(execute=False):
+        article = ArticleFactory(body=body)
+        prehighlight_one(article_id=article.pk, revision=article.revision)
+
+    members = list(
+        QuoteFamilyMember.objects.filter(quote__article=article).order_by("quote__start")
+    )
+    assert len(members) == 61
+    assert len({m.family_id for m in members}) == 1
+    first = members[0]
+    assert first.kind == QuoteFamilyMember.Kind.FIRST
+    assert {(m.kind, m.linked_to_id) for m in members[1:60]} == {("identical", first.quote_id)}
+    assert members[60].kind == QuoteFamilyMember.Kind.PART_OF
+    assert QuoteFamily.objects.get(pk=first.family_id).size == 61
