@@ -9,12 +9,29 @@ document.addEventListener("htmx:configRequest", (event) => {
   const params = event.detail.parameters;
   // htmx 2 passes FormData; older shapes are plain objects.
   if (params instanceof FormData) {
+    // "Same quote once" is on unless turned off, and the form sends a hidden 0 before the
+    // checkbox's 1: keep only "once=0", when it is off.
+    if (params.has("once")) {
+      const off = !params.getAll("once").includes("1");
+      params.delete("once");
+      if (off) {
+        params.append("once", "0");
+      }
+    }
     for (const key of [...new Set(params.keys())]) {
       if (params.getAll(key).every((value) => value === "")) {
         params.delete(key);
       }
     }
   } else {
+    if ("once" in params) {
+      const once = [].concat(params.once);
+      if (once.includes("1")) {
+        delete params.once;
+      } else {
+        params.once = "0";
+      }
+    }
     for (const key of Object.keys(params)) {
       if (params[key] === "") {
         delete params[key];

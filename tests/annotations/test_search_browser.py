@@ -70,6 +70,15 @@ def test_search_live_results_follow_typing_without_a_page_load(browser, live_ser
     # Unused filters stay out of the address bar.
     expect(page).to_have_url(re.compile(r"/search/\?q=deploying(\+|%20)troops&sort=relevance$"))
     assert page.evaluate("window.searchMarker") == "still here"
+    # "Same quote once" is on by default and stays out of the address; off, it says so once.
+    page.get_by_label("Same quote once").uncheck()
+    page.locator("#search-form button[type=submit]").first.click()
+    expect(page).to_have_url(
+        re.compile(r"/search/\?q=deploying(\+|%20)troops&sort=relevance&once=0$")
+    )
+    page.get_by_label("Same quote once").check()
+    page.locator("#search-form button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=deploying(\+|%20)troops&sort=relevance$"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "search-live.png"), full_page=True)
 
