@@ -471,16 +471,38 @@
   let liveHadRows = false;
   const isPoll = (event) => Boolean(event.detail && event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("[data-live-updates]"));
 
-  document.addEventListener("htmx:beforeRequest", (event) => {
-    if (!isPoll(event)) return;
+  // Counts the editor's write requests, so a poll answered after one started is known stale.
+  let actionsStarted = 0;
+  let pollSentAfter = 0;
+  const selectingText = () => {
     const body = document.querySelector("[data-article-body]");
     const selection = window.getSelection();
-    const selecting = body && selection && !selection.isCollapsed && selection.rangeCount && body.contains(selection.getRangeAt(0).commonAncestorContainer);
-    if (busy || pendingDispute || selecting || document.hidden) event.preventDefault();
+    return Boolean(body && selection && !selection.isCollapsed && selection.rangeCount && body.contains(selection.getRangeAt(0).commonAncestorContainer));
+  };
+  const editorMidAction = () => busy || pendingDispute || selectingText();
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (isPoll(event)) {
+      if (editorMidAction() || document.hidden) {
+        event.preventDefault();
+      } else {
+        pollSentAfter = actionsStarted;
+      }
+    } else if (busy) {
+      actionsStarted += 1;
+    }
   });
 
   document.addEventListener("htmx:beforeSwap", (event) => {
     if (!isPoll(event)) return;
+    // A poll sent before the editor began something (selecting words for a span fix, a
+    // decision on its way) must not redraw under them: its swap would drop the selection or
+    // race the action's own answer. Dropped, the poller keeps its old token, so the next poll
+    // brings everything since.
+    if (editorMidAction() || pollSentAfter !== actionsStarted) {
+      event.detail.shouldSwap = false;
+      return;
+    }
     const active = document.activeElement;
     liveHadFocus = !active || active === document.body || Boolean(active.matches && active.matches("[data-quote-row]"));
     liveHadRows = rows().length > 0;
@@ -488,6 +510,7 @@
 
   // Sent by the server after a poll's swap settled: put the editor back where they were.
   document.addEventListener("liveUpdated", (event) => {
+    if (editorMidAction()) return; // its swap was dropped (above)
     const all = rows();
     const row = rowFor(currentPk) || all.find((r) => r.dataset.status === "candidate") || all[0];
     if (!row) return;
