@@ -464,11 +464,22 @@ WITH agg AS (
      WHERE m.family_id = ANY({ids})
      ORDER BY m.family_id, a.published_at ASC NULLS LAST, q.created_at, q.id
 ), old AS (
+    -- Only the families whose derived columns change are locked and written: most decisions
+    -- change none, and a lock on a family's row would queue every decision on its members
+    -- behind one another. A row another writer changed meanwhile is checked again once its
+    -- lock is ours (READ COMMITTED re-evaluates the condition on the newest version).
     SELECT f.id, f.conflict, f.wording_differs, f.speakers_differ
       FROM annotations_quotefamily f
+      JOIN agg ON agg.family_id = f.id
+      JOIN first ON first.family_id = f.id
      WHERE f.id = ANY({ids})
+       AND (f.size, f.wording_differs, f.speakers_differ, f.conflict, f.first_quote_id,
+            f.first_published_at)
+           IS DISTINCT FROM
+           (agg.size, agg.wording_differs, agg.speakers_differ, agg.conflict, first.quote_id,
+            first.published_at)
      ORDER BY f.id
-       FOR UPDATE
+       FOR UPDATE OF f
 )
 UPDATE annotations_quotefamily f
    SET size = agg.size,
