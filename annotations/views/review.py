@@ -250,6 +250,26 @@ def _attempt(
         )
 
 
+def _decided(
+    request: HtmxHttpRequest,
+    quote: Quote,
+    spans: list[QuoteSpan],
+    review: Review,
+    *,
+    also: str = "",
+) -> HttpResponse:
+    """The answer to a decision the service wrote onto `quote` (the article's spans take its
+    new state), announced and moving on to the next quote."""
+    spans = [
+        s._replace(anchor=quote.anchor, status=quote.status) if s.pk == quote.pk else s
+        for s in spans
+    ]
+    context = _row_context(request, quote, spans, decided=review)
+    row = context["row"]
+    announce = f"Quote by {row.speaker_label} marked {row.status_label.lower()}{also}."
+    return _done(request, quote, context, announce=announce, advance=True)
+
+
 def _invalid_form(request: HtmxHttpRequest, pk: int, form: forms.Form, banner: str) -> HttpResponse:
     return _refused(request, pk, status=422, refused=form, banner=banner)
 
@@ -387,14 +407,7 @@ def quote_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if isinstance(review, HttpResponse):
         return review
-    # The service wrote the decision onto `quote`; the article's spans take its new state.
-    spans = [
-        s._replace(anchor=quote.anchor, status=quote.status) if s.pk == pk else s for s in spans
-    ]
-    context = _row_context(request, quote, spans, decided=review)
-    row = context["row"]
-    announce = f"Quote by {row.speaker_label} marked {row.status_label.lower()}."
-    return _done(request, quote, context, announce=announce, advance=True)
+    return _decided(request, quote, spans, review)
 
 
 @require_POST
@@ -418,16 +431,7 @@ def quote_carry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if isinstance(review, HttpResponse):
         return review
-    spans = [
-        s._replace(anchor=quote.anchor, status=quote.status) if s.pk == pk else s for s in spans
-    ]
-    context = _row_context(request, quote, spans, decided=review)
-    row = context["row"]
-    announce = (
-        f"Quote by {row.speaker_label} marked {row.status_label.lower()}, "
-        f"carried from quote #{source.pk}."
-    )
-    return _done(request, quote, context, announce=announce, advance=True)
+    return _decided(request, quote, spans, review, also=f", carried from quote #{source.pk}")
 
 
 @require_POST
