@@ -70,4 +70,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("search/export.csv", search.search_export_csv, name="search_export_csv"),
     path("search/export.jsonl", search.search_export_jsonl, name="search_export_jsonl"),
     path("search/speakers/", search.search_speaker_options, name="search_speaker_options"),
+    path("search/families/<int:pk>/", search.search_family, name="search_family"),
 ]

@@ -5,7 +5,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from annotations import roles
@@ -255,27 +256,42 @@ class FamilyMemberRow:
 
 
 def family_member_rows(
-    *, user: roles.AnyUser, family_ids: Iterable[int]
+    *, user: roles.AnyUser, family_ids: Iterable[int], per_family: int | None = None
 ) -> dict[int, list[FamilyMemberRow]]:
-    """family id -> its members, oldest publication first: one query for a page of results."""
+    """family id -> its members, oldest publication first: one query for a page of results.
+
+    `per_family` keeps only each family's first members: a quote carried by hundreds of
+    articles would otherwise put hundreds of lines under one search result.
+    """
     roles.require_reader(user)
     ids = sorted(set(family_ids))
     if not ids:
         return {}
+    order = ("quote__article__published_at", "quote_id")
+    members = QuoteFamilyMember.objects.filter(family_id__in=ids)
+    if per_family is not None:
+        members = members.annotate(
+            place=Window(RowNumber(), partition_by=[F("family_id")], order_by=list(order))
+        ).filter(place__lte=per_family)
     rows: dict[int, list[FamilyMemberRow]] = {}
-    for family_id, quote_id, article_id, outlet, published_at, name, mention, kind in (
-        QuoteFamilyMember.objects.filter(family_id__in=ids)
-        .order_by("family_id", "quote__article__published_at", "quote_id")
-        .values_list(
-            "family_id",
-            "quote_id",
-            "quote__article_id",
-            "quote__article__outlet",
-            "quote__article__published_at",
-            "quote__speaker__name",
-            "quote__speaker_mention",
-            "kind",
-        )
+    for (
+        family_id,
+        quote_id,
+        article_id,
+        outlet,
+        published_at,
+        name,
+        mention,
+        kind,
+    ) in members.order_by("family_id", *order).values_list(
+        "family_id",
+        "quote_id",
+        "quote__article_id",
+        "quote__article__outlet",
+        "quote__article__published_at",
+        "quote__speaker__name",
+        "quote__speaker_mention",
+        "kind",
     ):
         rows.setdefault(family_id, []).append(
             FamilyMemberRow(
@@ -288,3 +304,15 @@ def family_member_rows(
             )
         )
     return rows
+
+
+def quote_family_members_page(
+    *, user: roles.AnyUser, pk: int
+) -> tuple[QuoteFamily, list[FamilyMemberRow]]:
+    """A family and every member, as the search page lists them: two queries."""
+    roles.require_reader(user)
+    try:
+        family = QuoteFamily.objects.select_related("first_quote").get(pk=pk)
+    except (QuoteFamily.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such quote family.") from None
+    return family, family_member_rows(user=user, family_ids=[family.pk]).get(family.pk, [])

@@ -7,7 +7,7 @@ docs/search.md for the query language and the ranking plan.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -491,6 +491,17 @@ def _once_per_family(matches: QuerySet[Quote]) -> QuerySet[Quote]:
     )
 
 
+def _first_of_each_family(walked: Iterable[tuple[int, int | None]]) -> list[int]:
+    seen: set[int] = set()
+    kept = []
+    for pk, family_id in walked:
+        if family_id is None or family_id not in seen:
+            kept.append(pk)
+            if family_id is not None:
+                seen.add(family_id)
+    return kept
+
+
 def quote_search(
     *,
     user: roles.AnyUser,
@@ -568,8 +579,6 @@ def quote_search(
                 output_field=SearchVectorField(),
             )
         ).filter(quote_text_vector=query)
-    if params.same_once:
-        matches = _once_per_family(matches)
     # Cover density rewards the query words appearing close together (a phrase beats the same
     # words scattered); normalization 1 divides by log(document length).
     rank = SearchRank(
@@ -589,7 +598,7 @@ def quote_search(
         min_words=30,
     )
     if params.sort == SORT_DATE:
-        results = matches
+        results = _once_per_family(matches) if params.same_once else matches
         ordering = _date_order()
     else:
         # Phase 1: the newest matches, found by walking the publication index (or the GIN
@@ -597,11 +606,16 @@ def quote_search(
         # and count queries become primary-key lookups; left as a subquery the planner may
         # hash-join it against a scan of the whole quote table.
         with _without_parallel_workers():
-            newest = list(
-                matches.order_by(*_date_order()).values_list("id", flat=True)[
+            walked = list(
+                matches.order_by(*_date_order()).values_list("id", "family_member__family_id")[
                     : settings.NEWSDESK_SEARCH_RANK_CANDIDATES
                 ]
             )
+        # Walked newest first, a family's first match is its newest: "same quote once" keeps
+        # it and drops the rest here, in one pass, rather than asking for every match whether
+        # a newer one of its family matches too (a correlated query per match, which re-ran
+        # the whole search for each member of a family quoted in hundreds of articles).
+        newest = _first_of_each_family(walked) if params.same_once else [pk for pk, _ in walked]
         # Phase 2: rank only those.
         results = Quote.objects.filter(id__in=newest)
         ordering = [F("rank").desc(), *_date_order()]

@@ -28,7 +28,11 @@ from redis.exceptions import RedisError
 from annotations import roles
 from annotations.invisible import escape_invisible_json, reveal_invisible_plain
 from annotations.models import Article, Quote, QuoteFamily, QuoteFamilyMember
-from annotations.selectors.families import FamilyMemberRow, family_member_rows
+from annotations.selectors.families import (
+    FamilyMemberRow,
+    family_member_rows,
+    quote_family_members_page,
+)
 from annotations.selectors.search import (
     SORT_DATE,
     SORT_RELEVANCE,
@@ -130,6 +134,9 @@ def _result_rows(
     return rows
 
 
+# Members listed under a "same quote once" result; a larger family links to all of them.
+FAMILY_MEMBERS_LISTED = 10
+
 OUTLETS_CACHE_KEY = "search:outlets"
 OUTLETS_CACHE_SECONDS = 60
 
@@ -206,7 +213,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         speaker_text = params.speaker
         shown = quotes[:PAGE_SIZE]
         families = [f.pk for f in (_family_of(q) for q in shown) if f is not None]
-        members = family_member_rows(user=request.user, family_ids=families)
+        members = family_member_rows(
+            user=request.user, family_ids=families, per_family=FAMILY_MEMBERS_LISTED
+        )
         context.update(
             {
                 "searched": True,
@@ -388,3 +397,13 @@ def search_export_jsonl(request: HtmxHttpRequest) -> HttpResponse | StreamingHtt
     response = StreamingHttpResponse(lines(), content_type="application/x-ndjson; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_filename("jsonl")}"'
     return response
+
+
+@require_safe
+@login_required_htmx
+def search_family(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Every article a quote family appears in (a search result lists the first few)."""
+    family, members = quote_family_members_page(user=request.user, pk=pk)
+    return render(
+        request, "annotations/search_family_page.html", {"family": family, "members": members}
+    )

@@ -1,13 +1,17 @@
 """Quote families on the search page and in the exports (issue 17)."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from annotations.models import QuoteFamily
-from tests.annotations.families_support import create_speech_articles
+from annotations.models import Quote, QuoteFamily
+from annotations.services.articles import article_create
+from tests.annotations.families_support import WHOLE_BODY, create_speech_articles
+from tests.annotations.pipeline_support import prehighlight_one
 from tests.factories import ArticleFactory, QuoteFactory
 
 
@@ -65,3 +69,63 @@ def test_families_search_export_carries_the_family_id(reporter_client, speech):
     by_quote = {int(row["quote_id"]): row["family_id"] for row in rows}
     assert {by_quote[q.pk] for q in speech} == {str(family.pk)}
     assert len(rows) == 4 and sorted(by_quote.values())[0] == ""
+
+
+@pytest.fixture
+def quoted_everywhere(db, django_capture_on_commit_callbacks):
+    """One speech quoted whole by 14 outlets, one day apart, the newest last."""
+    day = timezone.make_aware(dt.datetime(2026, 4, 1, 9, 0))
+    quotes = []
+    with django_capture_on_commit_callbacks(execute=False):
+        for n in range(14):
+            article = article_create(
+                title=f"Storm report {n}",
+                outlet=f"Outlet {n:02d}",
+                body=WHOLE_BODY,
+                url=f"https://outlet-{n}.example/storm",
+                published_at=day + dt.timedelta(days=n),
+            )
+            prehighlight_one(article_id=article.pk, revision=article.revision)
+            quotes.append(Quote.objects.get(article=article))
+    return quotes
+
+
+def test_families_search_lists_the_first_members_and_links_to_all(
+    reporter_client, quoted_everywhere
+):
+    page = hits(reporter_client, q="bridge")
+
+    family = QuoteFamily.objects.get()
+    assert family.size == 14
+    # One result, the newest copy, standing for the family.
+    assert page.count('class="search-hit') == 1
+    assert f'id="search-hit-{quoted_everywhere[-1].pk}"' in page
+    # Under it the ten oldest articles, and a link to the rest.
+    listed = [q for q in quoted_everywhere if f"?quote={q.pk}#quote-{q.pk}" in page]
+    assert listed == quoted_everywhere[:10]
+    assert reverse("annotations:search_family", args=[family.pk]) in page
+    assert "all 14 articles" in page
+
+
+def test_families_search_family_page_lists_every_member(reporter_client, quoted_everywhere):
+    family = QuoteFamily.objects.get()
+    response = reporter_client.get(reverse("annotations:search_family", args=[family.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert all(f"?quote={q.pk}#quote-{q.pk}" in page for q in quoted_everywhere)
+    assert "The same quote in 14 articles" in page
+    assert "all 14 articles" not in page
+
+
+def test_families_search_family_page_is_404_for_an_unknown_family(reporter_client, db):
+    response = reporter_client.get(reverse("annotations:search_family", args=[999999]))
+
+    assert response.status_code == 404
+
+
+def test_families_search_family_page_needs_a_login(client, quoted_everywhere):
+    family = QuoteFamily.objects.get()
+    response = client.get(reverse("annotations:search_family", args=[family.pk]))
+
+    assert response.status_code == 302
