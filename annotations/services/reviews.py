@@ -1,10 +1,9 @@
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from annotations import roles
@@ -14,6 +13,31 @@ from annotations.services import events
 from annotations.services.families import quote_family_refresh
 
 MAX_EVIDENCE_LINKS = 20
+
+# A decision is one statement: the status change, conditional on the version the editor saw,
+# and the review that records it, written only when the change was. No second round trip, and
+# no window in which one exists without the other.
+_DECIDE_SQL = """
+WITH decided AS (
+    UPDATE annotations_quote
+       SET status = %(status)s,
+           dispute_reason = %(dispute_reason)s,
+           version = %(version)s,
+           updated_by_id = %(user)s,
+           updated_at = %(now)s,
+           anchor = CASE WHEN %(settle_anchor)s THEN %(anchored)s ELSE anchor END
+     WHERE id = %(quote)s AND version = %(expected)s
+ RETURNING id
+)
+INSERT INTO annotations_review
+       (quote_id, reviewer_id, created_at, from_status, to_status, note, evidence,
+        dispute_reason, quote_version)
+SELECT id, %(user)s::integer, %(now)s::timestamptz, %(from_status)s::varchar,
+       %(status)s::varchar, %(note)s::text, %(evidence)s::varchar[], %(dispute_reason)s::varchar,
+       %(version)s::integer
+  FROM decided
+RETURNING id
+"""
 
 
 @transaction.atomic
@@ -82,25 +106,44 @@ def quote_review_submit(
     # reason rule was checked above and the database holds it too: no query to check it again.
     review.full_clean(exclude=["quote", "reviewer"], validate_constraints=False)
 
-    written: dict[str, Any] = {
-        "status": to_status,
-        "dispute_reason": dispute_reason,
-        "version": expected_version + 1,
-        "updated_by": user,
-        "updated_at": timezone.now(),
-    }
+    now = timezone.now()
+    review.created_at = now
     # A fresh decision settles a "quoted text changed" flag raised by a body edit. Only that
     # flag is written: a quote leaves "changed" only with a new version, but a body edit may
     # find an orphaned quote again without one, which must not be undone here.
-    if quote.anchor == Quote.Anchor.CHANGED:
-        written["anchor"] = Quote.Anchor.ANCHORED
-    updated = Quote.objects.filter(pk=quote.pk, version=expected_version).update(**written)
-    if updated != 1:
+    settle_anchor = quote.anchor == Quote.Anchor.CHANGED
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DECIDE_SQL,
+            {
+                "quote": quote.pk,
+                "expected": expected_version,
+                "version": review.quote_version,
+                "status": to_status,
+                "dispute_reason": dispute_reason,
+                "user": user.pk,
+                "now": now,
+                "settle_anchor": settle_anchor,
+                "anchored": Quote.Anchor.ANCHORED.value,
+                "from_status": review.from_status,
+                "note": note,
+                "evidence": review.evidence,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise QuoteVersionConflict(quote=_current(quote), expected_version=expected_version)
-    review.save()
+    review.pk = row[0]
+    review._state.adding = False
+    review._state.db = connection.alias
     # What the UPDATE wrote, without reading the row back.
-    for field, value in written.items():
-        setattr(quote, field, value)
+    quote.status = to_status
+    quote.dispute_reason = dispute_reason
+    quote.version = review.quote_version
+    quote.updated_by = user
+    quote.updated_at = now
+    if settle_anchor:
+        quote.anchor = Quote.Anchor.ANCHORED
     # A verdict here may contradict one on the same words elsewhere.
     quote_family_refresh(quote_ids=[quote.pk])
     events.publish(
