@@ -284,8 +284,16 @@
     return end > start ? { start: start, end: end } : null;
   }
 
+  // The selection as it is now. `selectionchange` fires as a task of its own, and the browser
+  // may run a key press queued after a selection before it: read the selection itself first.
+  function currentSelection() {
+    const found = readSelection();
+    if (found) lastSelection = found;
+    return lastSelection;
+  }
+
   function fillSpan(form) {
-    if (!lastSelection) return false;
+    if (!currentSelection()) return false;
     form.querySelector("[data-start]").value = lastSelection.start;
     form.querySelector("[data-end]").value = lastSelection.end;
     return true;
@@ -434,7 +442,7 @@
     f: () => {
       const form = currentRow() && field("[data-span-form]");
       if (!form) return announce("Only editors can fix spans.");
-      if (!lastSelection) return announce("Select the words in the article text first.");
+      if (!currentSelection()) return announce("Select the words in the article text first.");
       form.closest("details").open = true;
       form.querySelector("[data-use-selection]").click();
     },
