@@ -67,3 +67,41 @@ def test_settings_debug_is_off_unless_asked_for():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_settings_prepare_statements_the_app_repeats(db):
+    from django.db import connection
+
+    from annotations.models import Quote
+
+    for _ in range(6):
+        list(Quote.objects.filter(pk=0).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT "annotations_quote"."id" AS "pk" FROM "annotations_quote" WHERE%'],
+        )
+        (prepared,) = cursor.fetchone()
+    assert prepared == 1
+
+
+def test_settings_prepared_statements_can_be_turned_off():
+    # Behind PgBouncer in transaction mode a prepared statement may meet another connection.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsdesk.settings"}
+    script = (
+        "import django; django.setup(); from django.db import connection; "
+        "print(connection.settings_dict['OPTIONS'].get('server_side_binding', False))"
+    )
+    answers = []
+    for value in ("1", "0"):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env={**env, "DJANGO_DB_PREPARED_STATEMENTS": value},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        answers.append(result.stdout.strip())
+    assert answers == ["True", "False"]
