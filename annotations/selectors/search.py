@@ -452,22 +452,31 @@ def role_held_filter(quotes: QuerySet[Quote], *, roles: list[SpeakerRole]) -> Qu
     return quotes.filter(held)
 
 
-@contextmanager
-def _without_parallel_workers() -> Iterator[None]:
-    """Run the candidate query on one process.
+# Settings for the candidate query, each restored afterwards rather than left for the rest of
+# an outer transaction:
+# - no parallel workers: it is a LIMIT query built to stop early; bench/search.py measured
+#   their start-up dominating it at 1M quotes (a no-match search took 22 ms instead of 1 ms, a
+#   common word 94 ms instead of 32 ms);
+# - room for exact bitmaps: a word ANDed with a broad role's speakers is two bitmaps of 40k
+#   and 220k rows at 1M quotes; in the default 4 MB they go lossy and every row of every page
+#   they touch is read and rechecked, twice the pages (bench/search.py, `role + words`).
+_CANDIDATE_SETTINGS = """SELECT current_setting('max_parallel_workers_per_gather'),
+       current_setting('work_mem'),
+       set_config('max_parallel_workers_per_gather', '0', true),
+       set_config('work_mem', '32MB', true)"""
+_RESTORE_SETTINGS = """SELECT set_config('max_parallel_workers_per_gather', %s, true),
+       set_config('work_mem', %s, true)"""
 
-    It is a LIMIT query built to stop early; bench/search.py measured parallel workers' start-up
-    dominating it at 1M quotes (a no-match search took 22 ms instead of 1 ms, a common word 94 ms
-    instead of 32 ms). The setting is restored, not left for the rest of an outer transaction.
-    """
-    name = "max_parallel_workers_per_gather"
+
+@contextmanager
+def _candidate_query_settings() -> Iterator[None]:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting(%s), set_config(%s, '0', true)", [name, name])
+        cursor.execute(_CANDIDATE_SETTINGS)  # one round trip: the settings in force, and ours
         row = cursor.fetchone()
         try:
             yield
         finally:
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, row[0] if row else "2"])
+            cursor.execute(_RESTORE_SETTINGS, list(row[:2]) if row else ["2", "4MB"])
 
 
 def _date_order() -> list[OrderBy]:
@@ -596,7 +605,7 @@ def quote_search(
         # bitmap when the word is rare), fetched as ids once. As a literal id list the page
         # and count queries become primary-key lookups; left as a subquery the planner may
         # hash-join it against a scan of the whole quote table.
-        with _without_parallel_workers():
+        with _candidate_query_settings():
             newest = list(
                 matches.order_by(*_date_order()).values_list("id", flat=True)[
                     : settings.NEWSDESK_SEARCH_RANK_CANDIDATES
