@@ -1,7 +1,7 @@
 """Benchmark of the reporter search at 100k and 1M quotes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/search.py \
-        [--sizes 100000,1000000] [--repeats 25] [--keep]
+        [--sizes 100000,1000000] [--repeats 25] [--keep] [--reuse] [--only role]
 
 For every size it (re)builds its own database `newsdesk_bench_search` (dropped at the end
 unless --keep), migrated with the real migrations, and bulk-loads a synthetic corpus shaped like
@@ -15,11 +15,17 @@ INSERT ... SELECT computes every search vector with the same SQL function the tr
 (per-speaker and per-article parts computed once each), with the quote triggers disabled for the
 load and the GIN index built afterwards. That is much faster than firing the row trigger a
 million times; the result is identical (checked on a sample against the trigger's function).
+The same INSERT copies each article's publication time onto its quotes, as the trigger of
+migration 0015 would (checked on every row).
 
 Then a fixed mix of queries runs through the Django search core exactly as the search page
 calls it (parse params, quote_search, first page with headlines, capped count when needed), and
 the SQL it issued (captured with connection.execute_wrapper) is replayed raw through a cursor.
 Reported: p50/p95/p99 per size and per query, app/raw ratio, 1M/100k ratio, EXPLAIN summaries.
+While iterating on a plan, --reuse keeps one database per size (`<BENCH_DB>_<size>`) and loads it
+only when it is missing, holds another seed, or lacks a migration (then it is rebuilt); --only
+runs just the queries whose name starts with the given word ("role"). Figures for the record come
+from a full run without them.
 Targets: app p95 <= 1.5x raw p95; p95 at the largest size <= 3x p95 at the smallest, for the
 whole mix and for the role queries alone (search by office, issue 16: every speaker has 0-3
 roles over the seven years, the famous ones their real roles).
@@ -474,13 +480,14 @@ def load_corpus(n_quotes: int, *, seed: int) -> dict[str, float]:
         cursor.execute(
             f"""
             INSERT INTO annotations_quote ({", ".join(f'"{c}"' for c in QUOTE_COLUMNS)},
-                                           search_vector)
+                                           search_vector, published_at)
             SELECT {cols},
                    setweight(to_tsvector('english'::regconfig, s.text), 'A')
                    || coalesce(sp.vec, setweight(to_tsvector('english'::regconfig, ''), 'B'))
-                   || ar.vec
+                   || ar.vec,
+                   ar.published_at
               FROM bench_quote_stage s
-              JOIN (SELECT id, setweight(to_tsvector('english'::regconfig,
+              JOIN (SELECT id, published_at, setweight(to_tsvector('english'::regconfig,
                                   title || ' ' || outlet), 'C') AS vec
                       FROM annotations_article) ar ON ar.id = s.article_id
               LEFT JOIN (SELECT id, setweight(to_tsvector('english'::regconfig,
@@ -518,6 +525,14 @@ def load_corpus(n_quotes: int, *, seed: int) -> dict[str, float]:
         mismatches = cursor.fetchone()[0]
         if mismatches:
             raise SystemExit(f"{mismatches} bulk-computed vectors differ from the trigger's")
+        # And the quote's copy of the publication time (migration 0015) is the article's.
+        cursor.execute(
+            "SELECT count(*) FROM annotations_quote q JOIN annotations_article a "
+            "ON a.id = q.article_id WHERE q.published_at IS DISTINCT FROM a.published_at"
+        )
+        mismatches = cursor.fetchone()[0]
+        if mismatches:
+            raise SystemExit(f"{mismatches} quotes' publication times differ from the article's")
     connection.commit() if not connection.get_autocommit() else None
     step = time.perf_counter()
     with connection.cursor() as cursor:
@@ -636,11 +651,13 @@ def statement_kind(sql: str) -> str:
     return "page"
 
 
-def measure(user: Any, *, repeats: int) -> dict[str, Any]:
+def measure(user: Any, *, repeats: int, only: str = "") -> dict[str, Any]:
     from django.db import connection, transaction
 
     per_query: dict[str, dict[str, Any]] = {}
     for name, data in QUERY_MIX:
+        if not name.startswith(only):
+            continue
         captured: list[tuple[str, Any]] = []
 
         def capture(
@@ -732,6 +749,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20220124)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep one database per size and reuse it when it matches (for iterating)",
+    )
+    parser.add_argument("--only", default="", help="run only the queries whose name starts so")
+    parser.add_argument(
         "--rank-candidates", type=int, default=None, help="override RANK_CANDIDATES (default: app)"
     )
     args = parser.parse_args()
@@ -749,9 +772,18 @@ def main() -> None:
 
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
+    def database_for(size: int) -> str:
+        return f"{BENCH_DB}_{size}" if args.reuse else BENCH_DB
+
+    def recreate(name: str) -> None:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+
+    def exists(name: str) -> bool:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return found.fetchone() is not None
 
     import django
 
@@ -761,31 +793,64 @@ def main() -> None:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def use(name: str) -> None:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+    def reusable(size: int) -> bool:
+        """The kept database holds this size and seed, loaded on today's migrations."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_meta') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("SELECT size, seed FROM bench_meta")
+            if cursor.fetchone() != (size, args.seed):
+                return False
+        executor = MigrationExecutor(connection)
+        return not executor.migration_plan(executor.loader.graph.leaf_nodes())
 
     if args.rank_candidates:
         settings.NEWSDESK_SEARCH_RANK_CANDIDATES = args.rank_candidates
     print(f"relevance ranks the newest {settings.NEWSDESK_SEARCH_RANK_CANDIDATES:,} matches")
     results: dict[int, dict[str, Any]] = {}
     try:
-        call_command("migrate", verbosity=0)
-        user = get_user_model().objects.create_user("bench-reporter", password=None)
-        user.groups.add(Group.objects.get(name="reporter"))
         for size in sizes:
             print(f"\n=== {size:,} quotes ===", flush=True)
-            timings = load_corpus(size, seed=args.seed)
-            for step, seconds in timings.items():
-                print(f"  load: {step:<28} {seconds:7.1f} s")
+            name = database_for(size)
+            loaded = False
+            if args.reuse and exists(name):
+                use(name)
+                loaded = reusable(size)
+            if not loaded and (args.reuse or size == sizes[0]):
+                use("postgres")
+                recreate(name)
+                use(name)
+                call_command("migrate", verbosity=0)
+            user, _ = get_user_model().objects.get_or_create(username="bench-reporter")
+            user.groups.add(Group.objects.get(name="reporter"))
+            if loaded:
+                print(f"  reusing the loaded database {name}")
+            else:
+                timings = load_corpus(size, seed=args.seed)
+                for step, seconds in timings.items():
+                    print(f"  load: {step:<28} {seconds:7.1f} s")
+                with connection.cursor() as cursor:
+                    cursor.execute("DROP TABLE IF EXISTS bench_meta")
+                    cursor.execute("CREATE TABLE bench_meta (size int, seed int)")
+                    cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [size, args.seed])
             with connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM annotations_article")
                 print(f"  articles: {cursor.fetchone()[0]:,}")
             for word, count in match_counts().items():
                 print(f"  matches for {word!r}: {count:,}")
-            results[size] = measure(user, repeats=args.repeats)
+            results[size] = measure(user, repeats=args.repeats, only=args.only)
             report_size(size, results[size])
         report_summary(results)
     finally:
         connection.close()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             with psycopg.connect(admin_url, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 

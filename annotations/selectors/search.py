@@ -421,19 +421,19 @@ def _day_start(day: date) -> datetime:
 
 # Quotes by one of the speakers, published within that speaker's role: the roles come as three
 # parallel arrays (speaker, first instant, instant after the last day or NULL), so the statement
-# is the same size, and compiles and plans as fast, for 3 roles as for 300. It reads the article
-# the outer query joins (role_held_filter makes sure it does) rather than joining it again: a
-# second join let the planner pull the EXISTS up into a join over every article in range.
+# is the same size, and compiles and plans as fast, for 3 roles as for 300. It reads the quote's
+# own copy of the publication time (migration 0015), so each role is one range of the
+# (speaker, published_at) index, and a page in date order can walk (published_at, id) and stop.
 _ROLE_HELD = """annotations_quote.speaker_id = ANY (%s::bigint[]) AND EXISTS (
   SELECT 1 FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS r(sid, since, until)
    WHERE r.sid = annotations_quote.speaker_id
-     AND annotations_article.published_at >= r.since
-     AND (r.until IS NULL OR annotations_article.published_at < r.until))"""
+     AND annotations_quote.published_at >= r.since
+     AND annotations_quote.published_at < COALESCE(r.until, 'infinity'))"""
 
 
 def role_held_filter(quotes: QuerySet[Quote], *, roles: list[SpeakerRole]) -> QuerySet[Quote]:
     """Quotes by whoever held one of these roles on the quote's date (boundary days included,
-    in the newsroom's time zone); no role, no quote."""
+    in the newsroom's time zone); no role, no quote. Undated articles have no role at the time."""
     if not roles:
         return quotes.none()
     held = RawSQL(  # noqa: S611 - constant SQL; the roles are parameters
@@ -449,32 +449,41 @@ def role_held_filter(quotes: QuerySet[Quote], *, roles: list[SpeakerRole]) -> Qu
         ),
         output_field=BooleanField(),
     )
-    # The condition on the article makes the INNER JOIN that _ROLE_HELD reads (undated
-    # articles have no role at the time anyway).
-    return quotes.filter(article__published_at__isnull=False).filter(held)
+    return quotes.filter(held)
+
+
+# Settings for the candidate query, each restored afterwards rather than left for the rest of
+# an outer transaction:
+# - no parallel workers: it is a LIMIT query built to stop early; bench/search.py measured
+#   their start-up dominating it at 1M quotes (a no-match search took 22 ms instead of 1 ms, a
+#   common word 94 ms instead of 32 ms);
+# - room for exact bitmaps: a word ANDed with a broad role's speakers is two bitmaps of 40k
+#   and 220k rows at 1M quotes; in the default 4 MB they go lossy and every row of every page
+#   they touch is read and rechecked, twice the pages (bench/search.py, `role + words`).
+_CANDIDATE_SETTINGS = """SELECT current_setting('max_parallel_workers_per_gather'),
+       current_setting('work_mem'),
+       set_config('max_parallel_workers_per_gather', '0', true),
+       set_config('work_mem', '32MB', true)"""
+_RESTORE_SETTINGS = """SELECT set_config('max_parallel_workers_per_gather', %s, true),
+       set_config('work_mem', %s, true)"""
 
 
 @contextmanager
-def _without_parallel_workers() -> Iterator[None]:
-    """Run the candidate query on one process.
-
-    It is a LIMIT query built to stop early; bench/search.py measured parallel workers' start-up
-    dominating it at 1M quotes (a no-match search took 22 ms instead of 1 ms, a common word 94 ms
-    instead of 32 ms). The setting is restored, not left for the rest of an outer transaction.
-    """
-    name = "max_parallel_workers_per_gather"
+def _candidate_query_settings() -> Iterator[None]:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting(%s), set_config(%s, '0', true)", [name, name])
+        cursor.execute(_CANDIDATE_SETTINGS)  # one round trip: the settings in force, and ours
         row = cursor.fetchone()
         try:
             yield
         finally:
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, row[0] if row else "2"])
+            cursor.execute(_RESTORE_SETTINGS, list(row[:2]) if row else ["2", "4MB"])
 
 
 def _date_order() -> list[OrderBy]:
     # id breaks ties so pages never overlap or skip rows with equal dates or ranks.
-    return [F("article__published_at").desc(nulls_last=True), F("id").desc()]
+    # The quote's copy of the article's publication time (migration 0015): the order comes from
+    # one index on the quote, with no join to walk first.
+    return [F("published_at").desc(nulls_last=True), F("id").desc()]
 
 
 def _once_per_family(matches: QuerySet[Quote]) -> QuerySet[Quote]:
@@ -533,9 +542,9 @@ def quote_search(
     if params.outlet:
         matches = matches.filter(article__outlet__iexact=params.outlet)
     if params.published_from is not None:
-        matches = matches.filter(article__published_at__gte=params.published_from)
+        matches = matches.filter(published_at__gte=params.published_from)
     if params.published_to is not None:
-        matches = matches.filter(article__published_at__lt=params.published_to)
+        matches = matches.filter(published_at__lt=params.published_to)
     if speaker_text:
         if speakers is None or not params.speaker:
             speakers = speaker_match(text=speaker_text)
@@ -605,7 +614,7 @@ def quote_search(
         # bitmap when the word is rare), fetched as ids once. As a literal id list the page
         # and count queries become primary-key lookups; left as a subquery the planner may
         # hash-join it against a scan of the whole quote table.
-        with _without_parallel_workers():
+        with _candidate_query_settings():
             walked = list(
                 matches.order_by(*_date_order()).values_list("id", "family_member__family_id")[
                     : settings.NEWSDESK_SEARCH_RANK_CANDIDATES
