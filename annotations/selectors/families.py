@@ -4,13 +4,15 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from annotations import roles
-from annotations.models import Quote, QuoteFamily, QuoteFamilyMember, Review
+from annotations.models import Quote, QuoteFamily, QuoteFamilyMember
 from annotations.selectors.speakers import role_at_time_expression
 from annotations.services.families import quote_text_normalize, quote_words, structural_kind
 
@@ -71,7 +73,8 @@ class FamilyCard:
     first_outlet: str
     first_published_at: dt.datetime | None
     first_verdict: FamilyVerdict | None  # the decision on the first appearance, if any
-    verdicts: tuple[FamilyVerdict, ...]  # decisions on the other members, newest first
+    verdicts: tuple[FamilyVerdict, ...]  # the newest decisions on the other members
+    more_verdicts: int  # decisions on other members beyond those
     carry: FamilyVerdict | None  # offered when this quote is open and the others agree
     conflict: bool
     diff: tuple[DiffPart, ...]  # against the first appearance, when the wording differs
@@ -113,131 +116,192 @@ def _speaker_name(quote: Quote) -> str:
     return quote.speaker_mention or "nobody"
 
 
+# Verdicts named on a card, newest first; the rest are counted. A quote carried by hundreds of
+# articles must not put hundreds of lines on every card, nor read hundreds of rows to draw it.
+CARD_VERDICTS = 3
+
+# Per family: the distinct articles, and per credited name the distinct articles and the oldest
+# member (the order names are listed in); the verdicts counted by status. GROUPING SETS gives
+# the family's totals (name IS NULL, grouped) and the per-name rows in one pass.
+_CARD_COUNTS_SQL = """
+SELECT m.family_id,
+       GROUPING(n.credited) = 1 AS total,
+       n.credited,
+       count(DISTINCT q.article_id),
+       min(q.id),
+       count(*) FILTER (WHERE q.status = %(verified)s),
+       count(*) FILTER (WHERE q.status = %(disputed)s)
+  FROM annotations_quotefamilymember m
+  JOIN annotations_quote q ON q.id = m.quote_id
+  LEFT JOIN annotations_speaker s ON s.id = q.speaker_id
+ CROSS JOIN LATERAL (SELECT coalesce(s.name, nullif(q.speaker_mention, ''), 'nobody') AS credited) n
+ WHERE m.family_id = ANY(%(families)s::bigint[])
+ GROUP BY GROUPING SETS ((m.family_id), (m.family_id, n.credited))
+"""
+
+# Per family, the newest verdicts (one more than a card names, as the card's own quote is left
+# out) and the verdict on the first appearance: each decided member's latest verdict review.
+_CARD_VERDICTS_SQL = """
+SELECT family_id, quote_id, status, editor, decided_at, outlet
+  FROM (
+    SELECT m.family_id, q.id AS quote_id, q.status, u.username AS editor,
+           r.created_at AS decided_at, a.outlet, q.id = f.first_quote_id AS is_first,
+           row_number() OVER (PARTITION BY m.family_id
+                              ORDER BY r.created_at DESC NULLS LAST, q.id DESC) AS place
+      FROM annotations_quotefamilymember m
+      JOIN annotations_quotefamily f ON f.id = m.family_id
+      JOIN annotations_quote q ON q.id = m.quote_id
+      JOIN annotations_article a ON a.id = q.article_id
+      LEFT JOIN LATERAL (
+            SELECT r.created_at, r.reviewer_id
+              FROM annotations_review r
+             WHERE r.quote_id = q.id AND r.to_status = ANY(%(verdicts)s::varchar[])
+             ORDER BY r.quote_version DESC
+             LIMIT 1) r ON true
+      LEFT JOIN auth_user u ON u.id = r.reviewer_id
+     WHERE m.family_id = ANY(%(families)s::bigint[])
+       AND q.status = ANY(%(verdicts)s::varchar[])
+  ) decided
+ WHERE place <= %(named)s OR is_first
+ ORDER BY family_id, place
+"""
+
+
+@dataclass
+class _FamilyFacts:
+    family: QuoteFamily
+    articles: int = 0
+    verified: int = 0
+    disputed: int = 0
+    names: list[tuple[str, int]] | None = None  # (credited name, distinct articles), in order
+    verdicts: list[FamilyVerdict] | None = None  # newest first
+    first_verdict: FamilyVerdict | None = None
+
+
 def family_cards_for_quotes(
     *, user: roles.AnyUser, quotes: Iterable[Quote]
 ) -> dict[int, FamilyCard]:
-    """Cards of the quotes that share their words with other quotes: two queries for all of
-    them (members with their articles, and the decisions), none when no quote has relatives.
+    """Cards of the quotes that share their words with other quotes: four queries for all of
+    them, whatever the size of their families (none when no quote has relatives).
 
     The quotes come from the desk's row selector, which joins each quote's family.
     """
     roles.require_reader(user)
-    wanted: dict[int, int] = {}
+    wanted: dict[int, Quote] = {}
+    family_of: dict[int, int] = {}
     for quote in quotes:
         try:
             member = quote.family_member
         except QuoteFamilyMember.DoesNotExist:
             continue
         if member.family.size > 1:
-            wanted[quote.pk] = member.family_id
+            wanted[quote.pk] = quote
+            family_of[quote.pk] = member.family_id
     if not wanted:
         return {}
-    members: dict[int, list[Quote]] = {}
-    for quote in (
-        Quote.objects.filter(family_member__family_id__in=set(wanted.values()))
-        .select_related("article", "speaker", "family_member")
+    family_ids = sorted(set(family_of.values()))
+    facts = {
+        f.pk: _FamilyFacts(family=f)
+        for f in QuoteFamily.objects.filter(pk__in=family_ids)
+        .select_related("first_quote__article")
         .only(
-            "text",
-            "status",
-            "speaker_mention",
-            "article_id",
-            "article__outlet",
-            "article__published_at",
-            "speaker__name",
-            "family_member__family_id",
-            "family_member__kind",
-            "family_member__normalized",
-        )
-        .order_by("pk")
-    ):
-        members.setdefault(quote.family_member.family_id, []).append(quote)
-    decided = [q.pk for family in members.values() for q in family if q.status in VERDICTS]
-    decisions: dict[int, Review] = {}
-    for review in (
-        Review.objects.filter(quote_id__in=decided, to_status__in=VERDICTS)
-        .select_related("reviewer")
-        .order_by("quote_id", "-quote_version")
-        .distinct("quote_id")
-    ):
-        decisions[review.quote_id] = review
-    families = {
-        f.pk: f
-        for f in QuoteFamily.objects.filter(pk__in=set(wanted.values())).only(
-            "first_quote_id", "conflict"
+            "first_quote_id",
+            "conflict",
+            "first_quote__text",
+            "first_quote__article__outlet",
+            "first_quote__article__published_at",
         )
     }
+    params: dict[str, Any] = {
+        "families": family_ids,
+        "verified": Quote.Status.VERIFIED.value,
+        "disputed": Quote.Status.DISPUTED.value,
+        "verdicts": [status.value for status in VERDICTS],
+        "named": CARD_VERDICTS + 1,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CARD_COUNTS_SQL, params)
+        counts = sorted(cursor.fetchall(), key=lambda row: (row[0], -row[3], row[4]))
+        cursor.execute(_CARD_VERDICTS_SQL, params)
+        decided = cursor.fetchall()
+    for family_id, total, name, articles, _oldest, verified, disputed in counts:
+        fact = facts[family_id]
+        if total:
+            fact.articles, fact.verified, fact.disputed = articles, verified, disputed
+        else:
+            fact.names = [*(fact.names or []), (name, articles)]
+    labels = dict(Quote.Status.choices)
+    for family_id, quote_id, status, editor, decided_at, outlet in decided:
+        fact = facts[family_id]
+        verdict = FamilyVerdict(
+            quote_id=quote_id,
+            status=status,
+            status_label=str(labels[status]),
+            editor=editor or "someone",
+            decided_at=decided_at,
+            outlet=outlet,
+        )
+        if quote_id == fact.family.first_quote_id:
+            fact.first_verdict = verdict
+        fact.verdicts = [*(fact.verdicts or []), verdict]
+    # The normalised words of each card's quote and of each first appearance, for the diff.
+    normalized = dict(
+        QuoteFamilyMember.objects.filter(
+            quote_id__in={*wanted, *(f.family.first_quote_id for f in facts.values())}
+        ).values_list("quote_id", "normalized")
+    )
     return {
-        quote_id: _card(quote_id, families[family_id], members[family_id], decisions)
-        for quote_id, family_id in wanted.items()
-        if family_id in members
+        quote_id: _card(quote, facts[family_of[quote_id]], normalized)
+        for quote_id, quote in wanted.items()
     }
 
 
-def _verdict(quote: Quote, decisions: dict[int, Review]) -> FamilyVerdict | None:
-    if quote.status not in VERDICTS:
-        return None
-    review = decisions.get(quote.pk)
-    return FamilyVerdict(
-        quote_id=quote.pk,
-        status=quote.status,
-        status_label=quote.get_status_display(),
-        editor=review.reviewer.get_username() if review and review.reviewer else "someone",
-        decided_at=review.created_at if review else None,
-        outlet=quote.article.outlet,
-    )
-
-
-def _card(
-    quote_id: int, family: QuoteFamily, members: list[Quote], decisions: dict[int, Review]
-) -> FamilyCard:
-    here = next(q for q in members if q.pk == quote_id)
-    first = next((q for q in members if q.pk == family.first_quote_id), members[0])
-    others = [q for q in members if q.pk != quote_id]
-    verdicts = sorted(
-        (v for v in (_verdict(q, decisions) for q in others) if v is not None),
-        key=lambda v: (v.decided_at is None, -(v.decided_at.timestamp() if v.decided_at else 0)),
-    )
-    first_verdict = _verdict(first, decisions) if first.pk != quote_id else None
-    agreeing = len({v.status for v in verdicts}) == 1
+def _card(here: Quote, facts: _FamilyFacts, normalized: dict[int, str]) -> FamilyCard:
+    family = facts.family
+    first = family.first_quote
+    is_first = family.first_quote_id == here.pk
+    # The newest verdicts on the other members (the query read one more than a card names, in
+    # case this quote is among them).
+    verdicts = [v for v in facts.verdicts or [] if v.quote_id != here.pk][:CARD_VERDICTS]
+    decided_here = here.status in VERDICTS
+    more = facts.verified + facts.disputed - int(decided_here) - len(verdicts)
+    first_verdict = None if is_first else facts.first_verdict
     carry = None
+    # Offered when this quote is open and every verdict elsewhere agrees.
+    agreeing = not (facts.verified and facts.disputed)
     if here.status == Quote.Status.CANDIDATE and verdicts and agreeing:
         carry = first_verdict or verdicts[0]
     diff: tuple[DiffPart, ...] = ()
-    if first.pk != quote_id:
-        words = quote_words(here.family_member.normalized)
-        first_words = quote_words(first.family_member.normalized)
+    if not is_first and first is not None:
+        mine, theirs = normalized.get(here.pk, ""), normalized.get(first.pk, "")
         if (
             structural_kind(
-                normalized=here.family_member.normalized,
-                words=words,
-                other=first.family_member.normalized,
-                other_words=first_words,
+                normalized=mine,
+                words=quote_words(mine),
+                other=theirs,
+                other_words=quote_words(theirs),
             )
             is None
         ):
             diff = _word_diff(first.text, here.text)
     speaker_here = _speaker_name(here)
-    elsewhere: dict[str, set[int]] = {}
-    for q in others:
-        name = _speaker_name(q)
-        if name != speaker_here:
-            elsewhere.setdefault(name, set()).add(q.article_id)
     return FamilyCard(
         family_id=family.pk,
-        quote_id=quote_id,
-        articles=len({q.article_id for q in others} - {here.article_id}),
-        first_quote_id=first.pk,
-        is_first=first.pk == quote_id,
-        first_outlet=first.article.outlet,
-        first_published_at=first.article.published_at,
+        quote_id=here.pk,
+        articles=max(facts.articles - 1, 0),
+        first_quote_id=first.pk if first is not None else here.pk,
+        is_first=is_first,
+        first_outlet=first.article.outlet if first is not None else "",
+        first_published_at=first.article.published_at if first is not None else None,
         first_verdict=first_verdict,
         verdicts=tuple(verdicts),
+        more_verdicts=max(more, 0),
         carry=carry,
         conflict=family.conflict,
         diff=diff,
         speaker_here=speaker_here,
         speakers_elsewhere=tuple(
-            sorted(((name, len(ids)) for name, ids in elsewhere.items()), key=lambda x: -x[1])
+            (name, count) for name, count in facts.names or [] if name != speaker_here
         ),
     )
 

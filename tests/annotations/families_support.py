@@ -68,3 +68,26 @@ def create_speech_articles():
         prehighlight_one(article_id=article.pk, revision=article.revision)
         quotes.append(Quote.objects.get(article=article, text__startswith=words))
     return tuple(quotes)
+
+
+def quote_speech_in_outlets(numbers, *, verify_below=0, editor=None):
+    """The whole speech quoted by "Outlet n", published on day n of April 2026, for each n of
+    `numbers`; the copies of the outlets below `verify_below` verified by `editor`."""
+    from annotations.services.reviews import quote_review_submit
+
+    day = timezone.make_aware(dt.datetime(2026, 4, 1, 9, 0))
+    quotes = []
+    for n in numbers:
+        article = article_create(
+            title=f"Storm report {n}",
+            outlet=f"Outlet {n}",
+            body=WHOLE_BODY,
+            url=f"https://outlet-{n}.example/storm",
+            published_at=day + dt.timedelta(days=n),
+        )
+        prehighlight_one(article_id=article.pk, revision=article.revision)
+        quote = Quote.objects.get(article=article)
+        if n < verify_below:
+            quote_review_submit(quote=quote, user=editor, to_status="verified", expected_version=1)
+        quotes.append(quote)
+    return quotes

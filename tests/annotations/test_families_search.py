@@ -1,17 +1,13 @@
 """Quote families on the search page and in the exports (issue 17)."""
 
 import csv
-import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from annotations.models import Quote, QuoteFamily
-from annotations.services.articles import article_create
-from tests.annotations.families_support import WHOLE_BODY, create_speech_articles
-from tests.annotations.pipeline_support import prehighlight_one
+from annotations.models import QuoteFamily
+from tests.annotations.families_support import create_speech_articles, quote_speech_in_outlets
 from tests.factories import ArticleFactory, QuoteFactory
 
 
@@ -74,20 +70,8 @@ def test_families_search_export_carries_the_family_id(reporter_client, speech):
 @pytest.fixture
 def quoted_everywhere(db, django_capture_on_commit_callbacks):
     """One speech quoted whole by 14 outlets, one day apart, the newest last."""
-    day = timezone.make_aware(dt.datetime(2026, 4, 1, 9, 0))
-    quotes = []
     with django_capture_on_commit_callbacks(execute=False):
-        for n in range(14):
-            article = article_create(
-                title=f"Storm report {n}",
-                outlet=f"Outlet {n:02d}",
-                body=WHOLE_BODY,
-                url=f"https://outlet-{n}.example/storm",
-                published_at=day + dt.timedelta(days=n),
-            )
-            prehighlight_one(article_id=article.pk, revision=article.revision)
-            quotes.append(Quote.objects.get(article=article))
-    return quotes
+        return quote_speech_in_outlets(range(14))
 
 
 def test_families_search_lists_the_first_members_and_links_to_all(

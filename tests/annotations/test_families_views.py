@@ -3,11 +3,13 @@
 import html
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.services.quotes import quote_add_by_editor
 from annotations.services.reviews import quote_review_submit
-from tests.annotations.families_support import create_speech_articles
+from tests.annotations.families_support import create_speech_articles, quote_speech_in_outlets
 from tests.factories import ArticleFactory
 
 
@@ -119,3 +121,41 @@ def test_family_conflict_is_flagged_on_the_card_and_in_the_queue(editor_client, 
     assert "Conflicting verdicts:" in page(editor_client, altered)
     queue = editor_client.get(reverse("annotations:home")).content.decode()
     assert queue.count("conflicting verdict") == 3
+
+
+@pytest.fixture
+def quoted_everywhere(db, django_capture_on_commit_callbacks, other_editor):
+    """One speech quoted by 8 outlets, one day apart; the 7 oldest copies verified."""
+    with django_capture_on_commit_callbacks(execute=False):
+        return quote_speech_in_outlets(range(8), verify_below=7, editor=other_editor)
+
+
+def test_family_card_names_the_newest_verdicts_and_counts_the_rest(
+    editor_client, quoted_everywhere
+):
+    text = page(editor_client, quoted_everywhere[-1])
+
+    assert "Also in 7 articles" in text
+    named = [n for n in range(7) if f"(Outlet {n})</span>" in text]
+    # The three newest verdicts by name, the four others counted; the open copy may carry them.
+    assert named == [4, 5, 6]
+    assert "and 4 more verdicts" in text
+    assert "data-carry-verdict" in text
+
+
+def test_family_card_reads_as_much_for_a_larger_family(
+    editor_client, other_editor, quoted_everywhere, django_capture_on_commit_callbacks
+):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            text = page(editor_client, quoted_everywhere[0])
+        return len(captured.captured_queries), text
+
+    before, _ = queries()
+    with django_capture_on_commit_callbacks(execute=False):
+        quote_speech_in_outlets(range(8, 20), verify_below=20, editor=other_editor)
+    after, text = queries()
+
+    assert "Also in 19 articles" in text
+    assert "and 15 more verdicts" in text
+    assert after == before
