@@ -51,10 +51,12 @@ from bench.search import (  # noqa: E402  (after the path is set)
     OUTLETS,
     QUOTE_COLUMNS,
     SPAN_SECONDS,
+    article_row,
     check_columns,
     copy_rows,
     make_speakers,
     percentile,
+    quote_row,
     sentence,
     vocabulary,
     word_pool,
@@ -142,36 +144,17 @@ def article_body(quotes: list[tuple[str, str]]) -> tuple[str, list[tuple[int, in
     return "\n\n".join(paragraphs), spans
 
 
-# bench/search.py's article columns and the ones added since.
-ARTICLE_FIELDS = [*ARTICLE_COLUMNS, "body_fingerprint", "prehighlight_claim_token"]
-MEMBER_COLUMNS = [
-    "quote_id",
-    "family_id",
-    "kind",
-    "linked_to_id",
-    "similarity",
-    "normalized",
-    "shingles",
-    "created_at",
-]
-FAMILY_COLUMNS = [
-    "id",
-    "size",
-    "first_quote_id",
-    "first_published_at",
-    "wording_differs",
-    "speakers_differ",
-    "conflict",
-    "created_at",
-    "updated_at",
-]
-
-
 def load_archive(n_quotes: int, gen: Generator) -> dict[str, float]:
     from django.db import connection
 
-    from annotations.models import body_fingerprint, body_hash, normalize_alias
-    from annotations.services.families import quote_shingles, quote_text_normalize, quote_words
+    from annotations.models import normalize_alias
+    from annotations.services.families import (
+        FAMILY_COLUMNS,
+        MEMBER_COLUMNS,
+        quote_shingles,
+        quote_text_normalize,
+        quote_words,
+    )
 
     rng = gen.rng
     names = {sid: name for sid, name, _ in gen.speakers.speakers}
@@ -188,7 +171,7 @@ def load_archive(n_quotes: int, gen: Generator) -> dict[str, float]:
             "annotations_speaker RESTART IDENTITY CASCADE"
         )
         cursor.execute("DROP INDEX IF EXISTS family_member_shingles_gin")
-        check_columns(cursor, "annotations_article", ARTICLE_FIELDS)
+        check_columns(cursor, "annotations_article", ARTICLE_COLUMNS)
         check_columns(cursor, "annotations_quote", QUOTE_COLUMNS)
         check_columns(cursor, "annotations_quotefamilymember", MEMBER_COLUMNS)
         now = datetime.now(UTC)
@@ -239,13 +222,19 @@ def load_archive(n_quotes: int, gen: Generator) -> dict[str, float]:
                         kind, linked = source[1], source[0]
                     gen.remember(quote_id, text, speaker)
                     quotes.append(
-                        (
-                            quote_id, article_id, start, end, text,
-                            body[max(0, start - 32) : start], body[end : end + 32],
-                            speaker, names[speaker] if speaker else "", None, None, "said",
-                            "machine", 0.9, "candidate", "anchored", "", 1, 1, now, now,
+                        quote_row(
+                            quote_id,
+                            article_id=article_id,
+                            body=body,
+                            start=start,
+                            end=end,
+                            speaker_id=speaker,
+                            mention=names[speaker] if speaker else "an official",
+                            confidence=0.9,
+                            status="candidate",
+                            now=now,
                         )
-                    )  # fmt: skip
+                    )
                     members.append(
                         (
                             quote_id, family_of[quote_id], kind, linked, 1.0, normalized,
@@ -253,14 +242,17 @@ def load_archive(n_quotes: int, gen: Generator) -> dict[str, float]:
                         )
                     )  # fmt: skip
                 articles.append(
-                    (
-                        article_id, f"Article {article_id}", body,
-                        f"https://bench.example/{article_id}", rng.choice(OUTLETS), "",
-                        published, "en", body_hash(body), 1, now, now, "done", 1, "",
-                        body_fingerprint(body), "",
+                    article_row(
+                        article_id,
+                        title=f"Article {article_id}",
+                        body=body,
+                        url=f"https://bench.example/{article_id}",
+                        outlet=rng.choice(OUTLETS),
+                        published=published,
+                        now=now,
                     )
-                )  # fmt: skip
-            copy_rows(cursor, "annotations_article", ARTICLE_FIELDS, articles)
+                )
+            copy_rows(cursor, "annotations_article", ARTICLE_COLUMNS, articles)
             copy_rows(cursor, "annotations_quote", QUOTE_COLUMNS, quotes)
             copy_rows(cursor, "annotations_quotefamilymember", MEMBER_COLUMNS, members)
         # Families after the members (no FK checks with triggers off); then the sequences.
