@@ -625,12 +625,17 @@ UPDATE annotations_quotefamily f
        speakers_differ = CASE
            WHEN old.speakers_differ OR coalesce(cardinality(added.speakers), 0) > 1 THEN true
            WHEN coalesce(cardinality(added.speakers), 0) = 0 THEN false
-           -- One new speaker: does an earlier member name another one?
-           ELSE EXISTS (
-               SELECT 1 FROM annotations_quotefamilymember m
+           -- One new speaker: does an earlier member name another one? They all name the
+           -- same one (speakers_differ is false), so the first credited member says: a
+           -- popular quote's family has hundreds of members, nearly all with one speaker,
+           -- and looking for a different one read them all.
+           ELSE coalesce((
+               SELECT q.speaker_id <> added.speakers[1]
+                 FROM annotations_quotefamilymember m
                  JOIN annotations_quote q ON q.id = m.quote_id
-                WHERE m.family_id = f.id AND q.speaker_id <> added.speakers[1]
-                  AND NOT m.quote_id = ANY(%(quote_ids)s::bigint[]))
+                WHERE m.family_id = f.id AND q.speaker_id IS NOT NULL
+                  AND NOT m.quote_id = ANY(%(quote_ids)s::bigint[])
+                LIMIT 1), false)
        END,
        first_quote_id = CASE
            WHEN old.first_quote_id IS NULL
