@@ -46,6 +46,15 @@ def test_quote_shingles_are_word_five_grams_or_one_hash_for_short_quotes():
     assert quote_shingles([]) == []
 
 
+def test_quote_shingles_leave_out_runs_of_function_words_only():
+    words = quote_words("and we will not be here today")
+
+    assert quote_shingles(words) == quote_shingles(["will", "not", "be", "here", "today"])
+    assert quote_shingles(["and", "we", "will", "not", "be"]) == quote_shingles(
+        ["and we will not be"]
+    )
+
+
 def test_families_link_whole_partial_and_altered_speech(speech):
     whole, part, altered = speech
 
