@@ -240,9 +240,17 @@ def word_pool(rng: random.Random, words: list[str], cum: list[float]) -> list[st
 
 
 def sentence(rng: random.Random, pool: list[str]) -> str:
-    length = max(6, min(120, int(rng.lognormvariate(3.1, 0.55))))
+    length = sentence_length(rng)
     at = rng.randrange(len(pool) - length)
-    chosen = pool[at : at + length]
+    return sentence_from(rng, pool[at : at + length])
+
+
+def sentence_length(rng: random.Random) -> int:
+    return max(6, min(120, int(rng.lognormvariate(3.1, 0.55))))
+
+
+def sentence_from(rng: random.Random, chosen: list[str]) -> str:
+    """The drawn words as a sentence, now and then with the bench's search phrase in it."""
     if rng.random() < PHRASE_RATE:
         at = rng.randrange(len(chosen))
         chosen[at : at + 1] = PHRASE.split()
@@ -315,6 +323,52 @@ QUOTE_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+
+
+def article_row(
+    article_id: int,
+    *,
+    title: str,
+    body: str,
+    url: str,
+    outlet: str,
+    published: datetime | None,
+    now: datetime,
+) -> tuple[Any, ...]:
+    """An ARTICLE_COLUMNS row of a pre-highlighted article (bench/families.py loads them too)."""
+    from annotations.models import body_fingerprint
+
+    return (
+        article_id, title, body, url, outlet, "", published, "en",
+        hashlib.sha256(body.encode()).hexdigest(), 1, now, now, "done", 1, "",
+        body_fingerprint(body), "",
+    )  # fmt: skip
+
+
+def quote_row(
+    quote_id: int,
+    *,
+    article_id: int,
+    body: str,
+    start: int,
+    end: int,
+    speaker_id: int | None,
+    mention: str,
+    confidence: float,
+    status: str,
+    now: datetime,
+) -> tuple[Any, ...]:
+    """A QUOTE_COLUMNS row of a machine quote `“text” Mention said.` at body[start:end]."""
+    mention_start = end + 2
+    return (
+        quote_id, article_id, start, end, body[start:end],
+        body[max(0, start - 32) : start], body[end : end + 32],
+        speaker_id, mention, mention_start, mention_start + len(mention),
+        "said", "machine", confidence, status,
+        "cannot_confirm" if status == "disputed" else "", "anchored", "", 1, 1, now, now,
+    )  # fmt: skip
+
+
 STATUSES = (("candidate", 0.6), ("verified", 0.25), ("disputed", 0.1), ("not_a_quote", 0.05))
 
 
@@ -361,7 +415,7 @@ def load_corpus(n_quotes: int, *, seed: int) -> dict[str, float]:
             ],
             ((*role, "", now) for role in corpus.roles),
         )
-        from annotations.models import body_fingerprint, normalize_alias
+        from annotations.models import normalize_alias
 
         copy_rows(
             cursor,
@@ -392,7 +446,7 @@ def load_corpus(n_quotes: int, *, seed: int) -> dict[str, float]:
                     else EPOCH + timedelta(seconds=rng.randrange(SPAN_SECONDS))
                 )
                 paragraphs: list[str] = []
-                spans: list[tuple[int, int, str, int | None, str]] = []
+                spans: list[tuple[int, int, int | None, str]] = []
                 offset = 0
                 for _ in range(count):
                     text = sentence(rng, pool)
@@ -403,61 +457,38 @@ def load_corpus(n_quotes: int, *, seed: int) -> dict[str, float]:
                     )
                     mention = names[speaker_id] if speaker_id else "an official"
                     paragraph = f"“{text}” {mention} said."
-                    spans.append((offset + 1, offset + 1 + len(text), text, speaker_id, mention))
+                    spans.append((offset + 1, offset + 1 + len(text), speaker_id, mention))
                     paragraphs.append(paragraph)
                     offset += len(paragraph) + 2
                 body = "\n\n".join(paragraphs)
-                for start, end, text, speaker_id, mention in spans:
+                for start, end, speaker_id, mention in spans:
                     quote_id += 1
                     status = STATUSES[bisect(status_cum, rng.random() * status_cum[-1])][0]
-                    mention_start = end + 2
                     quotes.append(
-                        (
+                        quote_row(
                             quote_id,
-                            article_id,
-                            start,
-                            end,
-                            text,
-                            body[max(0, start - 32) : start],
-                            body[end : end + 32],
-                            speaker_id,
-                            mention,
-                            mention_start,
-                            mention_start + len(mention),
-                            "said",
-                            "machine",
-                            round(rng.uniform(0.5, 1.0), 3),
-                            status,
-                            "cannot_confirm" if status == "disputed" else "",
-                            "anchored",
-                            "",
-                            1,
-                            1,
-                            now,
-                            now,
+                            article_id=article_id,
+                            body=body,
+                            start=start,
+                            end=end,
+                            speaker_id=speaker_id,
+                            mention=mention,
+                            confidence=round(rng.uniform(0.5, 1.0), 3),
+                            status=status,
+                            now=now,
                         )
                     )
                 at = rng.randrange(len(pool) - 10)
                 title = " ".join(pool[at : at + rng.randint(5, 10)]).capitalize()
                 articles.append(
-                    (
+                    article_row(
                         article_id,
-                        title,
-                        body,
-                        f"https://bench.example.org/{article_id}",
-                        rng.choice(OUTLETS),
-                        "",
-                        published,
-                        "en",
-                        hashlib.sha256(body.encode()).hexdigest(),
-                        1,
-                        now,
-                        now,
-                        "done",
-                        1,
-                        "",
-                        body_fingerprint(body),
-                        "",
+                        title=title,
+                        body=body,
+                        url=f"https://bench.example.org/{article_id}",
+                        outlet=rng.choice(OUTLETS),
+                        published=published,
+                        now=now,
                     )
                 )
             copy_rows(cursor, "annotations_article", ARTICLE_COLUMNS, articles)

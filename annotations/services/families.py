@@ -79,13 +79,30 @@ def _hash(value: str) -> int:
     return h - (1 << 32) if h >= 1 << 31 else h
 
 
+# Closed-class English words. A run of five of them ("and we will not be") is in thousands of
+# unrelated quotes: its posting list would grow with the archive, and a GIN bitmap scan reads a
+# posting list whole before any LIMIT, while the run says nothing about which quote this is.
+_FUNCTION_WORDS = frozenset(
+    """a about above after against all also am an and any are as at be been before being below
+    between both but by can could did do does doing down during each either few for from had has
+    have having he her here hers him his how i if in into is it it's its itself just let me more
+    most must my no nor not now of off on once only or other our ours out over own same shall she
+    should so some such than that that's the their theirs them then there these they this those
+    through to too under until up upon very was we were what when where whether which while who
+    whom whose why will with within without would yet you your yours""".split()  # noqa: SIM905
+)
+
+
 def quote_shingles(words: Sequence[str]) -> list[int]:
-    """Hashes of every run of five words; a shorter quote is one hash of all its words."""
-    if len(words) < SHINGLE_WORDS:
-        return [_hash(" ".join(words))] if words else []
+    """Hashes of every run of five words that is not made only of function words; a quote
+    shorter than five words, or of function-word runs only, is one hash of all its words."""
     runs = {
-        _hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+        _hash(" ".join(run))
+        for i in range(len(words) - SHINGLE_WORDS + 1)
+        if not _FUNCTION_WORDS.issuperset(run := words[i : i + SHINGLE_WORDS])
     }
+    if not runs:
+        return [_hash(" ".join(words))] if words else []
     return sorted(runs)
 
 
@@ -114,6 +131,11 @@ def structural_kind(
 _RANK = {Kind.IDENTICAL: 0, Kind.PART_OF: 1, Kind.WORDING_DIFFERS: 2}
 
 
+_DECIDED = (Quote.Status.VERIFIED, Quote.Status.DISPUTED)
+
+FlagRow = tuple[int, bool, bool, bool]  # family id, conflict, wording differs, speakers differ
+
+
 @dataclass(frozen=True)
 class FamilyChange:
     """A family whose alarm or conflict flag went up in this transaction."""
@@ -139,7 +161,9 @@ class _Todo:
     words: list[str]
     shingles: list[int]
     published_at: dt.datetime | None
-    decided: bool = False  # verified or disputed (a span fix links a decided quote again)
+    created_at: dt.datetime
+    speaker_id: int | None
+    status: str  # a span fix links a decided (verified or disputed) quote again
     family: int = 0  # set once the batch is decided
     kind: str = Kind.FIRST
     linked_to: int | None = None
@@ -275,10 +299,21 @@ def quote_families_link(
     rows = Quote.objects.filter(Q(pk__in=quote_ids) | Q(article_id__in=article_ids))
     todo: list[_Todo] = []
     stale: list[int] = []
-    for pk, text, status, published_at, known, family_id in rows.order_by("pk").values_list(
+    for (
+        pk,
+        text,
+        status,
+        speaker_id,
+        created_at,
+        published_at,
+        known,
+        family_id,
+    ) in rows.order_by("pk").values_list(
         "pk",
         "text",
         "status",
+        "speaker_id",
+        "created_at",
         "article__published_at",
         "family_member__normalized",
         "family_member__family_id",
@@ -297,12 +332,13 @@ def quote_families_link(
                 words,
                 quote_shingles(words),
                 published_at,
-                decided=status in (Quote.Status.VERIFIED, Quote.Status.DISPUTED),
+                created_at,
+                speaker_id,
+                status,
             )
         )
     if not todo:
-        raised = quote_family_refresh(family_ids=refresh) if refresh else ()
-        return LinkResult(linked=0, raised=raised)
+        return LinkResult(linked=0, raised=quote_family_refresh(family_ids=refresh))
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINK_LOCK_KEY])
@@ -335,12 +371,12 @@ def quote_families_link(
             if other_root != node:
                 parent[other_root] = node
 
-    groups: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    groups: dict[Node, list[Node]] = {}
     for node in list(parent):
         groups.setdefault(find(node), []).append(node)
     # Each group keeps its oldest existing family, or gets a new one; the others merge into it.
-    target: dict[tuple[str, int], int] = {}
-    to_create: list[tuple[str, int]] = []
+    target: dict[Node, int] = {}
+    to_create: list[Node] = []
     merges: dict[int, int] = {}
     for group_root, nodes in groups.items():
         existing = sorted(pk for kind, pk in nodes if kind == "f")
@@ -349,59 +385,114 @@ def quote_families_link(
             merges.update((pk, existing[0]) for pk in existing[1:])
         else:
             to_create.append(group_root)
-    # A new family of one quote is known without asking the database; only families that
-    # gained or lost members are recomputed (most quotes are said once).
-    single = {
-        node: todo[nodes[0][1]]
-        for node, nodes in groups.items()
-        if len(nodes) == 1 and nodes[0][0] == "n"
-    }
-    created = QuoteFamily.objects.bulk_create(
-        [
-            QuoteFamily(
-                first_quote_id=single[node].quote_id, first_published_at=single[node].published_at
-            )
-            if node in single
-            else QuoteFamily()
-            for node in to_create
-        ]
-    )
-    target.update((node, family.pk) for node, family in zip(to_create, created, strict=True))
+    target.update(zip(to_create, _family_ids(len(to_create)), strict=True))
     for i, t in enumerate(todo):
         t.family = target[find(node_of[i])]
-    # Families that only gained new candidates are updated from the new members alone; the
-    # others (new families of several quotes, merged ones, ones that lost a member, ones
-    # gaining a decided quote) are recomputed from all their members.
-    grown = {target[node] for node in groups if node not in single}
-    refresh |= grown & {family.pk for family in created}
-    refresh |= {t.family for t in todo if t.decided}
-
+    # A new family is made of quotes of this batch only: it is written complete, from what was
+    # read of them, and not recomputed (most quotes are said once: a family of one).
+    flags = _create_families(
+        [(target[node], [todo[i] for _, i in groups[node]]) for node in to_create]
+    )
+    # Existing families that only gained undecided quotes are updated from the new members
+    # alone; the others (merged ones, ones that lost a member, ones gaining a decided quote)
+    # are recomputed from all their members.
+    new = set(to_create)
+    grown = {target[node] for node in groups if node not in new}
+    refresh |= {t.family for t in todo if t.status in _DECIDED} & grown
     if merges:
         with connection.cursor() as cursor:
-            cursor.execute(_MERGE_SQL, [list(merges), list(merges.values())])
-        refresh |= set(merges.values())
-        QuoteFamily.objects.filter(pk__in=list(merges)).delete()
-        refresh -= set(merges)
+            cursor.execute(_MERGE_SQL, [list(merges), list(merges.values()), list(merges)])
+        refresh = (refresh | set(merges.values())) - set(merges)
 
     _copy_members(todo)
     grow = grown - refresh - set(merges)
-    raised = quote_family_refresh(family_ids=refresh) + _family_grow(
+    flags += _refresh_rows(family_ids=refresh) + _grow_rows(
         family_ids=grow, quote_ids=[t.quote_id for t in todo if t.family in grow]
     )
     return LinkResult(
         linked=len(todo),
         families={t.quote_id: t.family for t in todo},
-        raised=raised,
+        raised=_raised(flags),
     )
 
 
+def _family_ids(count: int) -> list[int]:
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [QuoteFamily._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+FAMILY_COLUMNS = (
+    "id",
+    "size",
+    "first_quote_id",
+    "first_published_at",
+    "wording_differs",
+    "speakers_differ",
+    "conflict",
+    "created_at",
+    "updated_at",
+)
+
+
+def _create_families(families: Sequence[tuple[int, Sequence[_Todo]]]) -> list[FlagRow]:
+    """Write new families complete (the refresh's rules, on the members in hand) with COPY;
+    the flags they are born with, to announce like any flag that rises."""
+    if not families:
+        return []
+    now = timezone.now()
+    raised: list[FlagRow] = []
+    sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(QuoteFamily._meta.db_table), ", ".join(FAMILY_COLUMNS)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for family_id, members in families:
+            first = min(
+                members,
+                key=lambda t: (
+                    t.published_at is None,
+                    t.published_at or now,
+                    t.created_at,
+                    t.quote_id,
+                ),
+            )
+            statuses = {t.status for t in members}
+            conflict = Quote.Status.VERIFIED in statuses and Quote.Status.DISPUTED in statuses
+            wording = any(t.kind == Kind.WORDING_DIFFERS for t in members)
+            speakers = len({t.speaker_id for t in members} - {None}) > 1
+            copy.write_row(
+                (
+                    family_id,
+                    len(members),
+                    first.quote_id,
+                    first.published_at,
+                    wording,
+                    speakers,
+                    conflict,
+                    now,
+                    now,
+                )
+            )
+            raised.append((family_id, conflict, wording, speakers))
+    return raised
+
+
+# The members move, then the emptied families go; the members' foreign key is checked at commit.
 _MERGE_SQL = """
-UPDATE annotations_quotefamilymember m SET family_id = g.into_id
-  FROM unnest(%s::bigint[], %s::bigint[]) AS g(source_id, into_id)
- WHERE m.family_id = g.source_id
+WITH moved AS (
+    UPDATE annotations_quotefamilymember m SET family_id = g.into_id
+      FROM unnest(%s::bigint[], %s::bigint[]) AS g(source_id, into_id)
+     WHERE m.family_id = g.source_id
+)
+DELETE FROM annotations_quotefamily f WHERE f.id = ANY(%s::bigint[])
 """
 
-_MEMBER_COLUMNS = (
+MEMBER_COLUMNS = (
     "quote_id",
     "family_id",
     "kind",
@@ -418,7 +509,7 @@ def _copy_members(todo: Sequence[_Todo]) -> None:
     # multi-thousand-parameter INSERT cost more than the database's work (bench/families.py).
     now = timezone.now()
     sql = "COPY {} ({}) FROM STDIN".format(
-        connection.ops.quote_name(QuoteFamilyMember._meta.db_table), ", ".join(_MEMBER_COLUMNS)
+        connection.ops.quote_name(QuoteFamilyMember._meta.db_table), ", ".join(MEMBER_COLUMNS)
     )
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for t in todo:
@@ -430,7 +521,8 @@ def _copy_members(todo: Sequence[_Todo]) -> None:
                     t.linked_to,
                     t.similarity,
                     t.normalized,
-                    t.shingles,
+                    # As an array literal: psycopg's list dumper cost more than the COPY.
+                    "{" + ",".join(map(str, t.shingles)) + "}",
                     now,
                 )
             )
@@ -480,6 +572,11 @@ WITH agg AS (
             first.published_at)
      ORDER BY f.id
        FOR UPDATE OF f
+), gone AS (
+    -- A family given by id that was left without members (its quotes deleted or moved).
+    DELETE FROM annotations_quotefamily f
+     WHERE f.id = ANY(%(family_ids)s::bigint[])
+       AND NOT EXISTS (SELECT 1 FROM annotations_quotefamilymember m WHERE m.family_id = f.id)
 )
 UPDATE annotations_quotefamily f
    SET size = agg.size,
@@ -528,12 +625,17 @@ UPDATE annotations_quotefamily f
        speakers_differ = CASE
            WHEN old.speakers_differ OR coalesce(cardinality(added.speakers), 0) > 1 THEN true
            WHEN coalesce(cardinality(added.speakers), 0) = 0 THEN false
-           -- One new speaker: does an earlier member name another one?
-           ELSE EXISTS (
-               SELECT 1 FROM annotations_quotefamilymember m
+           -- One new speaker: does an earlier member name another one? They all name the
+           -- same one (speakers_differ is false), so the first credited member says: a
+           -- popular quote's family has hundreds of members, nearly all with one speaker,
+           -- and looking for a different one read them all.
+           ELSE coalesce((
+               SELECT q.speaker_id <> added.speakers[1]
+                 FROM annotations_quotefamilymember m
                  JOIN annotations_quote q ON q.id = m.quote_id
-                WHERE m.family_id = f.id AND q.speaker_id <> added.speakers[1]
-                  AND NOT m.quote_id = ANY(%(quote_ids)s::bigint[]))
+                WHERE m.family_id = f.id AND q.speaker_id IS NOT NULL
+                  AND NOT m.quote_id = ANY(%(quote_ids)s::bigint[])
+                LIMIT 1), false)
        END,
        first_quote_id = CASE
            WHEN old.first_quote_id IS NULL
@@ -555,12 +657,12 @@ RETURNING f.id, false, f.wording_differs AND NOT old.wording_differs,
 """
 
 
-def _family_grow(*, family_ids: set[int], quote_ids: Sequence[int]) -> tuple[FamilyChange, ...]:
+def _grow_rows(*, family_ids: set[int], quote_ids: Sequence[int]) -> list[FlagRow]:
     """Families that gained undecided quotes and nothing else: their size, alarms and first
     appearance follow from the new members, without reading the old ones (a popular quote's
     family has hundreds). A new candidate cannot raise a conflict."""
     if not family_ids:
-        return ()
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
             _GROW_SQL,
@@ -570,11 +672,11 @@ def _family_grow(*, family_ids: set[int], quote_ids: Sequence[int]) -> tuple[Fam
                 "wording": Kind.WORDING_DIFFERS.value,
             },
         )
-        rows = cursor.fetchall()
-    return _raised(rows)
+        return cursor.fetchall()
 
 
-def _raised(rows: Sequence[tuple[int, bool, bool, bool]]) -> tuple[FamilyChange, ...]:
+def _raised(rows: Sequence[FlagRow]) -> tuple[FamilyChange, ...]:
+    """The flags that rose, announced in one go."""
     raised = tuple(
         FamilyChange(family_id=pk, conflict=c, wording_differs=w, speakers_differ=s)
         for pk, c, w, s in sorted(rows)
@@ -593,9 +695,16 @@ def quote_family_refresh(
 
     A family given by id that was left without members is deleted.
     """
+    return _raised(_refresh_rows(family_ids=family_ids, quote_ids=quote_ids))
+
+
+def _refresh_rows(
+    *, family_ids: Iterable[int] = (), quote_ids: Iterable[int] = ()
+) -> list[FlagRow]:
+    """The families whose derived columns changed, with the flags that rose."""
     family_ids, quote_ids = sorted(set(family_ids)), sorted(set(quote_ids))
     if not family_ids and not quote_ids:
-        return ()
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
             _REFRESH_SQL,
@@ -607,12 +716,7 @@ def quote_family_refresh(
                 "disputed": Quote.Status.DISPUTED.value,
             },
         )
-        rows = cursor.fetchall()
-    touched = {row[0] for row in rows}
-    empty = [pk for pk in family_ids if pk not in touched]
-    if empty:
-        QuoteFamily.objects.filter(pk__in=empty, members__isnull=True).delete()
-    return _raised(rows)
+        return cursor.fetchall()
 
 
 def _announce(raised: Sequence[FamilyChange]) -> None:

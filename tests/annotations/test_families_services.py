@@ -20,7 +20,7 @@ from annotations.services.quotes import quote_add_by_editor, quote_fix_span
 from annotations.services.reviews import quote_review_submit, quote_verdict_carry
 from tests.annotations.families_support import create_speech_articles
 from tests.annotations.pipeline_support import prehighlight_one
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, SpeakerFactory
 
 
 @pytest.fixture
@@ -44,6 +44,15 @@ def test_quote_shingles_are_word_five_grams_or_one_hash_for_short_quotes():
     assert len(quote_shingles(words)) == 2
     assert len(quote_shingles(["short", "one"])) == 1
     assert quote_shingles([]) == []
+
+
+def test_quote_shingles_leave_out_runs_of_function_words_only():
+    words = quote_words("and we will not be here today")
+
+    assert quote_shingles(words) == quote_shingles(["will", "not", "be", "here", "today"])
+    assert quote_shingles(["and", "we", "will", "not", "be"]) == quote_shingles(
+        ["and we will not be"]
+    )
 
 
 def test_families_link_whole_partial_and_altered_speech(speech):
@@ -89,6 +98,25 @@ def test_families_grow_keeps_the_earliest_publication_first(db, editor):
     family = QuoteFamily.objects.get()
     assert (family.size, family.first_quote_id) == (2, second.pk)
     assert member(first).family_id == member(second).family_id == family.pk
+
+
+def test_families_grow_notices_a_new_speaker_only_when_it_differs(db, editor):
+    body = "“Every bridge will be rebuilt before the snow comes back,” she said."
+    mara, tomas = SpeakerFactory(name="Mara Lindqvist"), SpeakerFactory(name="Tomas Berg")
+
+    def add(speaker):
+        article = ArticleFactory(body=body)
+        end = body.index("”")
+        return quote_add_by_editor(article=article, user=editor, start=1, end=end, speaker=speaker)
+
+    for speaker in (mara, None, mara, None):
+        add(speaker)
+    family = QuoteFamily.objects.get()
+    assert (family.size, family.speakers_differ) == (4, False)
+
+    add(tomas)
+    family.refresh_from_db()
+    assert (family.size, family.speakers_differ) == (5, True)
 
 
 def test_families_conflicting_verdicts_are_detected(speech, editor):
