@@ -301,3 +301,38 @@ def test_extract_quotes_a_role_then_a_name_after_the_quote_is_the_name():
         "“We will rebuild,” the school’s chief of staff, Omar Reyes, said."
     )
     assert [q.speaker for q in extract_quotes(text)] == ["Ruth Adler", "Omar Reyes"]
+
+
+def test_extract_quotes_a_title_s_period_ends_no_sentence_for_pronouns():
+    # "Dr." is no sentence end: the subject of the sentence stays Nadia Flores, and
+    # "she" after it names her, not the doctor the sentence goes on to mention
+    text = (
+        "Nadia Flores said on Monday that the remark by Dr. Helen Park was unkind. "
+        "She writes that “there is no room for that.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Nadia Flores"
+
+
+def test_extract_quotes_a_possessor_before_a_named_role_is_not_the_subject():
+    text = (
+        "The mayor's lawyer, Omar Haddad, said the claim was false. "
+        "“We will see them in court,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+    text = (
+        "Governor Ray Dunn spoke first. Dunn's spokesman, Eli Stone, said the plan was "
+        "ready. “It is all costed,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Eli Stone"
+
+
+def test_extract_quotes_a_lone_surname_with_an_adverb_before_its_verb_is_a_person():
+    text = (
+        "Marta Lind spoke first. Quint openly admitted that the vote was about the budget. "
+        "“It is the money,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Quint"
