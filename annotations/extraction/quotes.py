@@ -614,6 +614,27 @@ class _Extractor:
             return None
         clause = toks[c + 1 :]
         if (
+            1 <= len(clause) <= 2
+            and clause[0].cap
+            and c > 1
+            and not any(_speech_verb(t) for t in clause)
+        ):
+            # `..., says Kim Lee, an analyst in Alexandria, Va.`: a place's state or
+            # country closes the appositive; the clause before it is the appositive
+            b = c - 1
+            while b >= 0 and toks[b].word != ",":
+                if toks[b].word in ";:\u2014\u2013" or c - b > 14:
+                    break
+                b -= 1
+            if (
+                b >= 1
+                and toks[b].word == ","
+                and toks[c - 1].cap
+                and toks[b + 1].low in ("a", "an")
+            ):
+                c = b
+                clause = toks[c + 1 :]
+        if (
             len(clause) > 1
             and (clause[0].low in ("a", "an") or clause[0].word.islower())
             and clause[0].low != "according"
@@ -630,7 +651,7 @@ class _Extractor:
             if b < 1:
                 return None
             clause = toks[b + 1 : c]
-        elif len(clause) > 8:
+        elif len(clause) > 8 + _trailing_phrase(clause):
             return None
         if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
             # `... chants of "Bobby!" at a conference, according to Kim Lee.`
@@ -639,8 +660,9 @@ class _Extractor:
 
     def _final_clause(self, clause: list[Tok]) -> Attribution | None:
         text = self.text
+        tail = _trailing_phrase(clause)
         for k, t in enumerate(clause):
-            if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - k > 4:
+            if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - tail - k > 4:
                 continue
             if k == 0:
                 chunk = _chunk_after(clause, 1)
@@ -1177,6 +1199,18 @@ class _Extractor:
                 if own is not None:
                     return own
         return self.mentions.titles.get(speaker)
+
+
+def _trailing_phrase(clause: Sequence[Tok]) -> int:
+    """Length of a short prepositional phrase closing an attribution clause after its
+    verb (`..., Kim Lee wrote in a court filing.`, `..., Kim Lee said on Friday.`), or 0."""
+    for k in range(len(clause) - 1, max(0, len(clause) - 6) - 1, -1):
+        t = clause[k]
+        if t.low in TIME_PREPS and k > 0 and _speech_verb(clause[k - 1]):
+            return len(clause) - k
+        if _speech_verb(t) or t.word in ",;:":
+            return 0
+    return 0
 
 
 def _plain_role(words: Sequence[str]) -> bool:

@@ -336,3 +336,21 @@ def test_extract_quotes_a_lone_surname_with_an_adverb_before_its_verb_is_a_perso
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Quint"
+
+
+def test_extract_quotes_an_appositive_ending_in_a_place_and_state():
+    text = (
+        'Costs went up. "Firms cannot hire. They have no choice" but to cut hours, says '
+        "Evan Marsh, a consultant with Delta Media in Alexandria, Va. Others disagree."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Evan Marsh"
+
+
+def test_extract_quotes_a_phrase_after_the_closing_verb():
+    text = (
+        'The city answered. "If the city finds more records, it will search them" for '
+        "the request, county lawyer Ines Varga wrote in a court filing. The judge agreed."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ines Varga"
