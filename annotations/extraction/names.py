@@ -175,6 +175,13 @@ def _opening_participle(word: str) -> bool:
 
 
 @lru_cache(maxsize=1 << 14)  # names recur within and across stories
+def _inverted_cue(word: str, more: bool) -> bool:
+    """`Continued Stone: "..."`, `Added Kim Lee,`: a past-tense cue opening the sentence
+    before the name is no part of it."""
+    low = word.lower()
+    return more and low.endswith("ed") and low in SPEECH_VERBS
+
+
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     """Strip leading function words and titles; classify. Returns (name, kind, gender, skip).
 
@@ -189,7 +196,9 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
         pos += len(t)
     i = 0
     while i < len(toks) and (
-        toks[i].lower().rstrip(".") in FUNCTION_WORDS or _opening_participle(toks[i])
+        toks[i].lower().rstrip(".") in FUNCTION_WORDS
+        or _opening_participle(toks[i])
+        or _inverted_cue(toks[i], i + 1 < len(toks))
     ):
         if toks[i].lower() in TITLES and i + 1 < len(toks):
             break  # "Mr. Haddad": a title, not a function word

@@ -242,9 +242,10 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
             j -= 1
     # step over an appositive or aside: "Clinton, at a press gaggle, said"
-    if j > 1 and toks[j - 1].word in ",)":
+    if j > 1 and toks[j - 1].word in ",)\u2014\u2013":
+        # (`Kim Lee \u2014 a teacher from Dover \u2014 says`: a dash aside like a comma one)
         close = toks[j - 1].word
-        opener = "," if close == "," else "("
+        opener = "(" if close == ")" else close
         i = j - 2
         conj = False
         while i >= 0 and j - i < 32 and toks[i].word != opener:
@@ -260,7 +261,7 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         if (conj or j - i >= 14) and not toks[i - 1].cap:
             return []
         aside = toks[i + 1 : j - 1]
-        if close == "," and not toks[i - 1].cap and _is_full_name(aside):
+        if close != ")" and not toks[i - 1].cap and _is_full_name(aside):
             # `Her chief policy aide, Jake Sullivan, calls`: the name beside the role
             return aside
         j = i
@@ -707,7 +708,15 @@ class _Extractor:
         if not toks:
             return None
         # inverted and capitalised: `Said Kim Lee: "..."`
-        if toks[0].low in ("said", "says", "added", "asked", "wrote") and toks[0].cap:
+        if toks[0].cap and (
+            toks[0].low in ("said", "says", "added", "asked", "wrote")
+            or (
+                toks[0].low in SPEECH_VERBS
+                and not toks[0].low.endswith("ing")
+                and toks[-1].word in ":,"
+            )
+        ):
+            # `Said Kim Lee: "..."`, `Continued Lee: "..."`, `Added the mayor, "..."`
             chunk = _chunk_after(toks, 1)
             np = _np_from_chunk(chunk)
             if np is not None and chunk and chunk[-1].cap:
@@ -999,6 +1008,34 @@ class _Extractor:
                 j -= 1
             nxt = toks[j + 1] if j + 1 < len(toks) else None
             last = toks[j]
+            if j == 0 and last.word.endswith(POSS) and nxt is not None and nxt.cap:
+                # `Germany's Chancellor Angela Merkel heralded`: the possessor is a
+                # modifier; the subject is the titled name after it
+                return self._np_at(toks[1:])
+            if (
+                nxt is not None
+                and nxt.low == "and"
+                and j + 2 < len(toks)
+                and toks[j + 2].cap
+                and toks[j + 2].low not in PRONOUNS
+            ):
+                # `Kim Lee and Ray Dunn issued a statement`: two names, one group
+                k = j + 2
+                while k + 1 < len(toks) and toks[k + 1].cap:
+                    k += 1
+                after = toks[k + 1] if k + 1 < len(toks) else None
+                if (
+                    after is not None
+                    and k - j <= 4
+                    and after.word[:1].islower()
+                    and after.low not in STOP_CONJ
+                    and after.low not in PREP
+                    and not last.word.endswith(POSS)
+                    and not toks[k].word.endswith(POSS)
+                    and all(self._proper(t.word) for t in (toks[0], toks[j + 2]))
+                ):
+                    a, b = toks[0].start, toks[k].end
+                    return Attribution(text[a:b], a, b, None, 0.5)
             if last.word.endswith(POSS) and nxt is not None and not nxt.cap:
                 # "Kim Lee's campaign said": the possessor speaks through it
                 k = j + 1

@@ -354,3 +354,30 @@ def test_extract_quotes_a_phrase_after_the_closing_verb():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Ines Varga"
+
+
+def test_extract_quotes_a_possessor_before_a_titled_subject_is_a_modifier():
+    text = "Norway’s Minister Ana Berg heralded the deal as a “breakthrough.” Others were unsure."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_two_named_subjects_speak_as_a_group():
+    text = (
+        "Mayor Kim Lee met Governor Ray Dunn on Monday. Lee and Dunn issued a statement "
+        "describing it as a “very positive step” for all."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Lee and Dunn"
+
+
+def test_extract_quotes_a_capitalised_cue_before_the_name():
+    text = "Ana Berg spoke first. Continued Berg: “So I think it is a real problem.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_dash_aside_between_subject_and_verb():
+    text = "Ana Berg — a teacher from Mount Pleasant — says the endorsement was “a big deal.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
