@@ -197,6 +197,7 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     i = 0
     while i < len(toks) and (
         toks[i].lower().rstrip(".") in FUNCTION_WORDS
+        or toks[i].lower().endswith(("n\u2019t", "n't"))  # `Don't Republicans run ...?`
         or _opening_participle(toks[i])
         or _inverted_cue(toks[i], i + 1 < len(toks))
     ):

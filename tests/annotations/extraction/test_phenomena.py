@@ -381,3 +381,13 @@ def test_extract_quotes_a_dash_aside_between_subject_and_verb():
     text = "Ana Berg — a teacher from Mount Pleasant — says the endorsement was “a big deal.”"
     (q,) = extract_quotes(text)
     assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_contraction_opening_a_question_is_no_name():
+    text = (
+        "Lena Ortiz, a law professor, was not optimistic. “They will run out the clock,” "
+        "Ortiz said. But what if Dana Kim wins? Don’t Republicans run the risk of a worse "
+        "pick? “That is the gamble,” she said."
+    )
+    speakers = [q.speaker for q in extract_quotes(text)]
+    assert "Don’t Republicans" not in speakers
