@@ -391,6 +391,20 @@ SKIP_BEFORE_VERB = frozenset(
         "directly",
         "personally",
         "has",
+        # modals and negations: `Schumer wouldn't say ..., saying only that "..."`
+        "not",
+        "could",
+        "can",
+        "may",
+        "might",
+        "should",
+        "must",
+        "cannot",
+        *(
+            stem + apostrophe + "t"
+            for stem in ("wouldn", "didn", "doesn", "couldn", "won", "can", "don", "hasn")
+            for apostrophe in ("'", "\u2019")
+        ),
     ]
 )
 

@@ -278,7 +278,15 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     i = j - 1
     if head.cap:
         # keep a lowercase role in front ("press secretary Jen Psaki") out of the name
-        return toks[_name_run_start(toks, i) : i + 1]
+        start = _name_run_start(toks, i)
+        of = start - 2 if start > 1 and toks[start - 1].low == "the" else start - 1
+        if of > 0 and toks[of].low == "of" and toks[of - 1].cap:
+            # `Sen. Chuck Schumer of New York says`, `Kim Lee of the Cook Report said`:
+            # the person, not the place or employer after "of"
+            person = toks[_name_run_start(toks, of - 1) : of]
+            if _is_full_name(person) and not any(t.low in ORG_WORDS for t in person):
+                return person
+        return toks[start : i + 1]
     while i >= 0 and len(out) < 7:
         t = toks[i]
         if t.word in ",;:().!?\u2014\u2013" or t.low in STOP_CONJ or t.low in PRONOUNS:
@@ -395,6 +403,8 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
     an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
     Trump tweet`, `a controversial comment`."""
     first, head = chunk[0], chunk[-1]
+    if first.low in PREP_NOT_BY and len(chunk) > 1 and not head.cap:
+        return True  # `In somber comments, Trump called`: a phrase, not the subject
     prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in PREP_NOT_BY), -1)
     if prep > 0 and not head.cap and any(_verbish(t) for t in chunk[1:prep]):
         return True  # `The Ledger rated 20% of mayoral claims`: a clause, then a PP
@@ -719,7 +729,12 @@ class _Extractor:
             # `Said Kim Lee: "..."`, `Continued Lee: "..."`, `Added the mayor, "..."`
             chunk = _chunk_after(toks, 1)
             np = _np_from_chunk(chunk)
-            if np is not None and chunk and chunk[-1].cap:
+            if (
+                np is not None
+                and chunk
+                and chunk[-1].cap
+                and (chunk[0].cap or chunk[0].low in DETERMINERS)  # not `Asked at a ...`
+            ):
                 return Attribution(text[np[0] : np[1]], np[0], np[1], toks[0].word, 0.9)
         for k in range(len(toks) - 1, -1, -1):
             t = toks[k]
@@ -762,8 +777,15 @@ class _Extractor:
                 a, b = rel
                 return Attribution(text[a:b], a, b, cue, 0.8)
             if t.low.endswith("ing"):
-                if k > 0 and toks[k - 1].cap and not toks[k - 1].word.endswith(POSS):
-                    # `footage of Kim Lee saying, "..."`: the name right before it
+                run = _name_run_start(toks, k - 1) if k > 0 else 0
+                if (
+                    k > 0
+                    and toks[k - 1].cap
+                    and not toks[k - 1].word.endswith(POSS)
+                    and not (run > 0 and toks[run - 1].low in PREP_NOT_BY - {"of"})
+                ):
+                    # `footage of Kim Lee saying, "..."`: the name right before it (not
+                    # `replied on Facebook writing`, a place)
                     chunk = _chunk_before(toks, k)
                     np = _np_from_chunk(chunk) if chunk else None
                     if np is not None and not any(x.low in FUNCTION_WORDS for x in chunk):

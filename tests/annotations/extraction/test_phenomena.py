@@ -391,3 +391,43 @@ def test_extract_quotes_a_contraction_opening_a_question_is_no_name():
     )
     speakers = [q.speaker for q in extract_quotes(text)]
     assert "Don’t Republicans" not in speakers
+
+
+def test_extract_quotes_an_opening_phrase_is_no_subject():
+    text = (
+        "In grave remarks, Mayor Ana Berg called the fire that destroyed the old mill "
+        "“a tragedy for all of us,” and left."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_capitalised_asked_before_a_phrase_names_nobody():
+    text = (
+        "Asked at a briefing Monday about the plan, spokesman Leo Marsh said it had been "
+        "“a success” so far."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Leo Marsh"
+
+
+def test_extract_quotes_a_name_after_a_preposition_is_a_place_not_the_writer():
+    text = (
+        "Ana Berg answered the question on Facebook writing, “Yes, I will. It was a poor choice.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_modals_and_negations_before_the_verb():
+    text = (
+        "Kim Lee wouldn’t say Tuesday how she would vote, saying only that “it is a hard choice.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Kim Lee"
+
+
+def test_extract_quotes_a_person_of_a_place_is_the_person():
+    text = "Sen. Ana Berg of New Mexico said the bill was “dead on arrival.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
