@@ -1030,6 +1030,20 @@ class _Extractor:
                 j -= 1
             nxt = toks[j + 1] if j + 1 < len(toks) else None
             last = toks[j]
+            if nxt is not None and nxt.word[:1].islower() and not last.word.endswith(POSS):
+                # `Former US secretary of state Madeleine Albright said`: modifiers and a
+                # role before the name
+                k = j + 1
+                while k < len(toks) and k < j + 6 and not toks[k].cap:
+                    if toks[k].word in ",;:" or (_verbish(toks[k]) and toks[k - 1].low not in PREP):
+                        break  # (`secretary of state`: a noun after "of")
+                    k += 1
+                if (
+                    k < len(toks)
+                    and toks[k].cap
+                    and any(t.low in PERSON_ROLES for t in toks[j + 1 : k])
+                ):
+                    return self._np_at(toks[k:])
             if j == 0 and last.word.endswith(POSS) and nxt is not None and nxt.cap:
                 # `Germany's Chancellor Angela Merkel heralded`: the possessor is a
                 # modifier; the subject is the titled name after it

@@ -431,3 +431,12 @@ def test_extract_quotes_a_person_of_a_place_is_the_person():
     text = "Sen. Ana Berg of New Mexico said the bill was “dead on arrival.”"
     (q,) = extract_quotes(text)
     assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_modifiers_and_a_role_before_a_subject_name():
+    text = (
+        "Former US secretary of state Mara Lind, a party elder, fanned controversy over her "
+        "remark that “there is a special place for them.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Mara Lind"
