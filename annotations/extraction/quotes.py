@@ -223,7 +223,8 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
 
 # a paragraph that only signs the quotation above it: `- Hillary Clinton.`
 _DASH_LINE_RE = re.compile(
-    r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*(?:\n|$)"
+    r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*"
+    r"(?:,[^\n]{1,80})?(?:\n|$)"  # `- Michelle Marks, Philadelphia.`: a place or a role
 )
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced

@@ -440,3 +440,18 @@ def test_extract_quotes_modifiers_and_a_role_before_a_subject_name():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Mara Lind"
+
+
+def test_extract_quotes_a_dash_line_with_a_place_or_a_role_after_the_name():
+    text = (
+        "Readers wrote in.\n\n"
+        '"The whole idea is something we have heard before."\n\n'
+        "-Mia Stone, Philadelphia.\n\n"
+        '"Great speech. She is ready."\n\n'
+        "-President Leo Marsh, tweeting after the speech.\n\n"
+        "More follows."
+    )
+    assert [(q.speaker, q.speaker_title) for q in extract_quotes(text)] == [
+        ("Mia Stone", None),
+        ("Leo Marsh", "President"),
+    ]
