@@ -174,7 +174,6 @@ def _opening_participle(word: str) -> bool:
     return len(low) > 5 and low.endswith("ing") and low not in _FIRST_NAMES
 
 
-@lru_cache(maxsize=1 << 14)  # names recur within and across stories
 def _inverted_cue(word: str, more: bool) -> bool:
     """`Continued Stone: "..."`, `Added Kim Lee,`: a past-tense cue opening the sentence
     before the name is no part of it."""
@@ -182,6 +181,7 @@ def _inverted_cue(word: str, more: bool) -> bool:
     return more and low.endswith("ed") and low in SPEECH_VERBS
 
 
+@lru_cache(maxsize=1 << 14)  # names recur within and across stories
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     """Strip leading function words and titles; classify. Returns (name, kind, gender, skip).
 
