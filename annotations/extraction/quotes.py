@@ -53,7 +53,7 @@ from .lexicon import (
     WEEKDAYS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
-from .names import Mentions, clean_name, title_of
+from .names import Mention, Mentions, clean_name, title_of
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -466,6 +466,7 @@ class _Extractor:
         self._mentions: Mentions | None = None
         self._midcaps: set[str] | None = None
         self.spans: list[tuple[int, int]] = []
+        self.antecedents: dict[int, Mention] = {}  # pronoun offset -> the mention it names
 
     @property
     def mentions(self) -> Mentions:
@@ -1193,6 +1194,7 @@ class _Extractor:
             if low0 in ("he", "she"):
                 m = self.mentions.resolve(att.start, gender)
                 if m is not None:
+                    self.antecedents[att.start] = m
                     name = self.mentions.canonical(m.name, m.start, gender)
                     rec = self.index.lookup(name)
                     if rec is not None:
@@ -1433,6 +1435,23 @@ def scored_quotes(
             # a pronoun that names the speaker of the quotation just before is the
             # common case (`"A," Woolson said. ... "B," he said.`); one that names
             # somebody else is a guess between people
+            antecedent = extractor.antecedents.get(best.mention_start)
+            if antecedent is not None:
+                gap = extractor.text.count("\n", antecedent.end, best.mention_start)
+                features[
+                    "pronoun: names a sentence subject"
+                    if antecedent.subject
+                    else "pronoun: names an attribution's speaker"
+                    if antecedent.speaker
+                    else "pronoun: names only a nearby name"
+                ] = 1.0
+                features[
+                    "pronoun: its person in this paragraph"
+                    if gap == 0
+                    else "pronoun: its person a paragraph back"
+                    if gap <= 2
+                    else "pronoun: its person paragraphs back"
+                ] = 1.0
             if said_last is None or quote.start - said_last[1] > _PRONOUN_CHAIN_WINDOW:
                 features["pronoun: no quotation just before"] = 1.0
             elif said_last[0] == speaker:

@@ -455,3 +455,24 @@ def test_extract_quotes_a_dash_line_with_a_place_or_a_role_after_the_name():
         ("Mia Stone", None),
         ("Leo Marsh", "President"),
     ]
+
+
+def test_scored_quotes_a_pronoun_far_from_its_person_is_less_sure():
+    near = (
+        "Mayor Ana Ruiz toured the flooded streets on Monday.\n\n"
+        "Ruiz said the city would pay for repairs. “We will rebuild every house,” she said."
+    )
+    far = (
+        "Mayor Ana Ruiz toured the flooded streets on Monday.\n\n"
+        "Ruiz said the city would pay for repairs.\n\n"
+        "Crews worked through the night to clear the roads.\n\n"
+        "Schools stayed closed and buses ran late.\n\n"
+        "“We will rebuild every house,” she said."
+    )
+    ((a, fa),) = scored_quotes(near)
+    ((b, fb),) = scored_quotes(far)
+    assert (a.speaker, b.speaker) == ("Ana Ruiz", "Ana Ruiz")
+    assert "pronoun: names a sentence subject" in fa
+    assert "pronoun: its person in this paragraph" in fa
+    assert "pronoun: its person paragraphs back" in fb
+    assert b.confidence < a.confidence
