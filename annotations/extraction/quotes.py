@@ -507,7 +507,9 @@ class _Extractor:
             # Sanders can catch Clinton, said X`: another clause, whose subject is no speaker
             return None
         # `"... ." Smith said` is rare; `"... ." Smith said the...` reports new speech.
-        limit = 4 if last == "." and toks[0].cap and toks[0].low not in PRONOUNS else 16
+        # (a full stop after the closing mark, `"... o". You know what they say`, too)
+        ended = last == "." or "." in text[a : toks[0].start]
+        limit = 4 if ended and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
             return self._according(toks, 2, quote, text, toks[0].start, toks[1].end)
         if _speech_verb(toks[0]) and toks[0].low not in WEAK_VERBS:
@@ -516,7 +518,10 @@ class _Extractor:
                 return None
             chunk = _chunk_after(toks, out)
             end = out + len(chunk)
-            if chunk and not chunk[-1].cap and end < len(toks) and toks[end].word == ",":
+            called = _called(toks, end) if chunk and not chunk[-1].cap else []
+            if called:
+                chunk = called  # `said the base chief known as Bob`: the name
+            elif chunk and not chunk[-1].cap and end < len(toks) and toks[end].word == ",":
                 # `said the bureau's director, James B. Comey, on Monday`: the name
                 name: list[Tok] = []
                 for x in toks[end + 1 :]:
@@ -1275,6 +1280,25 @@ class _Extractor:
                 if own is not None:
                     return own
         return self.mentions.titles.get(speaker)
+
+
+def _called(toks: Sequence[Tok], k: int) -> list[Tok]:
+    """The name after `known as`, `named` or `called` at toks[k] (`a chief known as
+    Bob`, `an academic named Eric Kingson`), or []."""
+    j = k
+    if j + 1 < len(toks) and toks[j].low == "known" and toks[j + 1].low == "as":
+        j += 2
+    elif 0 < j < len(toks) and toks[j - 1].low == "known" and toks[j].low == "as":
+        j += 1  # the chunk took "known" and stopped at "as"
+    elif j < len(toks) and toks[j].low in ("named", "called"):
+        j += 1
+    else:
+        return []
+    name: list[Tok] = []
+    while j < len(toks) and toks[j].cap and len(name) < 4:
+        name.append(toks[j])
+        j += 1
+    return name
 
 
 def _trailing_phrase(clause: Sequence[Tok]) -> int:

@@ -476,3 +476,21 @@ def test_scored_quotes_a_pronoun_far_from_its_person_is_less_sure():
     assert "pronoun: its person in this paragraph" in fa
     assert "pronoun: its person paragraphs back" in fb
     assert b.confidence < a.confidence
+
+
+def test_extract_quotes_a_role_known_as_or_named_a_name_is_the_name():
+    text = (
+        '"There never was an order to stand down," said the base chief known as Bob, '
+        'speaking for the first time. "We sell out by noon," said an academic named '
+        "Eric Kingson, who is running for Congress."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Bob", "Eric Kingson"]
+
+
+def test_extract_quotes_a_full_stop_after_the_closing_mark_ends_the_sentence():
+    text = (
+        "Kim Lee mocked him. “That is why I do not get his hands”. You know what they say "
+        "about small hands? Lee went on."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker != "know what they"
