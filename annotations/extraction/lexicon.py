@@ -841,6 +841,7 @@ PERSON_ROLES = frozenset(
         "president",
         "candidate",
         "nominee",
+        "hopeful",  # `the Republican hopeful said`
         "governor",
         "official",
         "spokesman",

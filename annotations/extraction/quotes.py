@@ -789,7 +789,7 @@ class _Extractor:
                     k > 0
                     and toks[k - 1].cap
                     and not toks[k - 1].word.endswith(POSS)
-                    and not (run > 0 and toks[run - 1].low in PREP_NOT_BY - {"of"})
+                    and not (run > 0 and toks[run - 1].low in PREP_NOT_BY - {"of", "with"})
                 ):
                     # `footage of Kim Lee saying, "..."`: the name right before it (not
                     # `replied on Facebook writing`, a place)

@@ -494,3 +494,18 @@ def test_extract_quotes_a_full_stop_after_the_closing_mark_ends_the_sentence():
     )
     (q,) = extract_quotes(text)
     assert q.speaker != "know what they"
+
+
+def test_extract_quotes_with_a_name_saying_is_the_name():
+    text = (
+        "Senators who agree were irritated by the plan, with Sen. Ana Berg calling it a "
+        "“Chinese menu.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_hopeful_is_a_role_before_a_name():
+    text = "Presidential hopeful Sen. Ana Berg was also critical, telling the radio: “It is weak.”"
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Ana Berg", "Sen.")
