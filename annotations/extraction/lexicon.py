@@ -1780,3 +1780,29 @@ CHUNK_BREAKS = frozenset(
 # `Priebus later Thursday told`) is stepped over
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 WEEKDAY_LEAD = frozenset(["on", "late", "early", "last", "this", "next", "later", "earlier"])
+
+# States and provinces, and their news-style abbreviations: `in Salem, New Hampshire,` and
+# `in Halifax, N.S.,` put a comma inside a place, which is no clause boundary
+REGIONS = frozenset(
+    [
+        # US states
+        "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut",
+        "delaware", "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa",
+        "kansas", "kentucky", "louisiana", "maine", "maryland", "massachusetts", "michigan",
+        "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada",
+        "new hampshire", "new jersey", "new mexico", "new york", "north carolina",
+        "north dakota", "ohio", "oklahoma", "oregon", "pennsylvania", "rhode island",
+        "south carolina", "south dakota", "tennessee", "texas", "utah", "vermont", "virginia",
+        "washington", "west virginia", "wisconsin", "wyoming", "d.c",
+        # AP abbreviations
+        "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan",
+        "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "n.h",
+        "n.j", "n.m", "n.y", "n.c", "n.d", "okla", "ore", "pa", "r.i", "s.c", "s.d", "tenn",
+        "vt", "va", "wash", "w.va", "wis", "wyo",
+        # Canadian provinces and territories, and theirs
+        "alberta", "british columbia", "manitoba", "new brunswick", "newfoundland",
+        "newfoundland and labrador", "nova scotia", "ontario", "prince edward island",
+        "quebec", "québec", "saskatchewan", "yukon", "nunavut", "northwest territories",
+        "alta", "b.c", "man", "n.b", "n.l", "n.s", "ont", "p.e.i", "que", "sask", "n.w.t",
+    ]
+)  # fmt: skip

@@ -37,6 +37,7 @@ from .lexicon import (
     PREP,
     PREP_NOT_BY,
     PRONOUNS,
+    REGIONS,
     SAY,
     SENTENCE_OPENERS,
     SKIP_BEFORE_VERB,
@@ -255,6 +256,15 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
                 break
             conj = conj or (close == "," and toks[i].low in STOP_CONJ)
             i -= 1
+        if close == "," and i > 1 and _region_at(toks, i + 1) == j - 1:
+            # `a pastor at the church of Elizabeth, Colorado, slammed`: the state's comma
+            # is inside the aside, which began at the comma before
+            i -= 1
+            while i >= 0 and j - i < 32 and toks[i].word != ",":
+                if toks[i].word in ".;:":
+                    return []
+                conj = conj or toks[i].low in STOP_CONJ
+                i -= 1
         if i <= 0 or j - i >= 32:
             return []
         # a relative clause or "and" is fine inside "Kim Lee, a lawyer who ..., said",
@@ -910,6 +920,10 @@ class _Extractor:
             if c >= n:
                 return self._subject_after(quote)
             i = c + 1
+            r = _region_at(toks, i)
+            if r > i and r < n and toks[r].word == ",":
+                # `Speaking in Salem, New Hampshire, Trump went after Bush`
+                i = r + 1
         return self._np_at(toks[i:])
 
     def _appositive_name(self, toks: list[Tok], j: int) -> Attribution | None:
@@ -1280,6 +1294,19 @@ class _Extractor:
                 if own is not None:
                     return own
         return self.mentions.titles.get(speaker)
+
+
+def _region_at(toks: Sequence[Tok], i: int) -> int:
+    """The end of a state's or province's name starting at toks[i] (`New Hampshire`,
+    `N.H.`, `B.C.`), or i when there is none."""
+    words: list[str] = []
+    for j in range(i, min(len(toks), i + 4)):
+        if not toks[j].cap and toks[j].low != "and":
+            break
+        words.append(toks[j].low.rstrip("."))
+        if " ".join(words) in REGIONS and (j + 1 >= len(toks) or toks[j + 1].word in ",.;"):
+            return j + 1
+    return i
 
 
 def _called(toks: Sequence[Tok], k: int) -> list[Tok]:

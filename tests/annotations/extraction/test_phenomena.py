@@ -509,3 +509,20 @@ def test_extract_quotes_a_hopeful_is_a_role_before_a_name():
     text = "Presidential hopeful Sen. Ana Berg was also critical, telling the radio: “It is weak.”"
     (q,) = extract_quotes(text)
     assert (q.speaker, q.speaker_title) == ("Ana Berg", "Sen.")
+
+
+def test_extract_quotes_a_state_or_province_after_a_city_is_inside_the_phrase():
+    text = (
+        "Speaking at a town hall in Salem, New Hampshire, Ana Berg went after her rival, "
+        "calling him “a total stiff.”\n\n"
+        "Kim Lee, a lawyer in Dover, Del., said the law was “a mess.”\n\n"
+        "Speaking in Halifax, N.S., Premier Tom Reyes called the budget “fair.”\n\n"
+        "Ray Dunn, who is a pastor at a church in Elizabeth, Colorado, slammed the group "
+        "for its “bad values.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == [
+        "Ana Berg",
+        "Kim Lee",
+        "Tom Reyes",
+        "Ray Dunn",
+    ]
