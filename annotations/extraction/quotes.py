@@ -227,6 +227,7 @@ _DASH_LINE_RE = re.compile(
     r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*"
     r"(?:,[^\n]{1,80})?(?:\n|$)"  # `- Michelle Marks, Philadelphia.`: a place or a role
 )
+_MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
 
@@ -815,6 +816,12 @@ class _Extractor:
                 if subj is None:
                     continue
                 return Attribution(subj.mention, subj.start, subj.end, cue, 0.75)
+            if k > 1 and toks[k - 1].low in _MODALS:
+                # `Obama said he expected that Americans will say "no"`: a speech act
+                # imagined inside reported speech is the reporting speaker's words
+                fin = self._finite_before(toks, k - 1)
+                if fin is not None:
+                    return Attribution(fin[0], fin[1], fin[2], cue, 0.8)
             chunk = _chunk_before(toks, k)
             if chunk and _object_not_subject(toks, chunk, t):
                 continue
