@@ -529,6 +529,8 @@ def test_extract_quotes_a_state_or_province_after_a_city_is_inside_the_phrase():
 
 
 def test_extract_quotes_a_speech_act_imagined_in_reported_speech():
-    text = "Asked about the race, President Ana Berg said she expected that voters will say “no.”"
+    text = (
+        "Asked about the race, President Ana Berg said she expected that Canadians will say “no.”"
+    )
     (q,) = extract_quotes(text)
     assert q.speaker == "Ana Berg"
