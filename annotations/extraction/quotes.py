@@ -227,6 +227,9 @@ _DASH_LINE_RE = re.compile(
     r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*"
     r"(?:,[^\n]{1,80})?(?:\n|$)"  # `- Michelle Marks, Philadelphia.`: a place or a role
 )
+_TIME_NOUNS = frozenset(
+    ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
+)
 _MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
@@ -244,6 +247,22 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
             j -= 1
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
             j -= 1
+    if j > 2 and toks[j - 1].low in _TIME_NOUNS:
+        # `The State Department less than two weeks ago said`, `Trump at the time said`,
+        # `Lee earlier this year told`: a time, not the subject
+        i = j - 1
+        while i > 0 and j - i < 7 and not toks[i - 1].cap and toks[i - 1].word not in ",;:()":
+            i -= 1
+        lead = toks[i].low
+        if (
+            i > 0
+            and toks[i - 1].cap
+            and i < j - 1
+            and (toks[j - 1].low == "ago" or lead in TIME_PREPS or lead in WEEKDAY_LEAD)
+        ):
+            j = i
+            while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
+                j -= 1
     # step over an appositive or aside: "Clinton, at a press gaggle, said"
     if j > 1 and toks[j - 1].word in ",)\u2014\u2013":
         # (`Kim Lee \u2014 a teacher from Dover \u2014 says`: a dash aside like a comma one)

@@ -534,3 +534,16 @@ def test_extract_quotes_a_speech_act_imagined_in_reported_speech():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_time_between_subject_and_verb_is_stepped_over():
+    text = (
+        "The State Department less than two weeks ago said that “top secret” data had "
+        "passed through. Ana Berg at the time said she had asked her “people” to look into "
+        "it. Ray Dunn earlier this year told the crowd it was “a disgrace.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == [
+        "The State Department",
+        "Ana Berg",
+        "Ray Dunn",
+    ]
