@@ -699,6 +699,22 @@ class _Extractor:
             if b < 1:
                 return None
             clause = toks[b + 1 : c]
+        elif len(clause) == 1 and _speech_verb(clause[0]):
+            # `..., Howard Dean, the former governor of Vermont, said.`: the name before
+            # the appositive
+            b = c - 1
+            while b >= 0 and toks[b].word != ",":
+                if toks[b].word in ";:\u2014\u2013" or c - b > 14:
+                    return None
+                b -= 1
+            d = b - 1
+            while d >= 0 and b - d <= 6 and toks[d].word not in ",;:\u2014\u2013":
+                d -= 1
+            name = toks[d + 1 : b]
+            if b < 1 or not name or not (_is_full_name(name) or (len(name) == 1 and name[0].cap)):
+                return None
+            a, z = name[0].start, name[-1].end
+            return Attribution(text[a:z], a, z, clause[0].word, 0.8)
         elif len(clause) > 8 + _trailing_phrase(clause):
             return None
         if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
@@ -947,6 +963,8 @@ class _Extractor:
                 return self._subject_after(quote)
             i = c + 1
             r = _region_at(toks, i)
+            if r > i and r + 1 < n and toks[r].low in WEEKDAYS:
+                r += 1  # `in Hudson, New Hampshire Monday, the supporter retorted`
             if r > i and r < n and toks[r].word == ",":
                 # `Speaking in Salem, New Hampshire, Trump went after Bush`
                 i = r + 1
@@ -1330,7 +1348,10 @@ def _region_at(toks: Sequence[Tok], i: int) -> int:
         if not toks[j].cap and toks[j].low != "and":
             break
         words.append(toks[j].low.rstrip("."))
-        if " ".join(words) in REGIONS and (j + 1 >= len(toks) or toks[j + 1].word in ",.;"):
+        after = toks[j + 1] if j + 1 < len(toks) else None
+        if " ".join(words) in REGIONS and (
+            after is None or after.word in ",.;" or after.low in WEEKDAYS
+        ):
             return j + 1
     return i
 
@@ -1387,6 +1408,17 @@ def _head_name(mention: str) -> str | None:
     k = 0
     while k < len(words) and (words[k][:1].isupper() or (k and words[k] in NAME_LINKS)):
         k += 1
+    if k == len(words) and k >= 3:
+        # a title-case headline, `Maria Lind Explained Why She Felt "..."`: the name
+        # ends before its verb
+        for m in range(1, k):
+            w = words[m].lower()
+            if words[m].isupper():
+                break  # an all-caps line, `OBAMA'S LAST STATE OF THE UNION`, is no headline
+            if w in HEADLINE_VERBS or (
+                w in SPEECH_VERBS and (w.endswith("ed") or w in ("said", "says", "told", "tells"))
+            ):
+                return " ".join(words[:m])
     if k == len(words) or k == 0:
         return mention
     nxt = words[k].lower()

@@ -547,3 +547,30 @@ def test_extract_quotes_a_time_between_subject_and_verb_is_stepped_over():
         "Ana Berg",
         "Ray Dunn",
     ]
+
+
+def test_extract_quotes_a_title_case_headline_name_ends_before_its_verb():
+    text = (
+        "Stars gave us plenty to think about this year.\n\n1\n\n"
+        "Maria Lind Explained Why She Felt “Invisible” As A Child.\n\n"
+        "In a talk, the actress spoke about school."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Maria Lind"
+
+
+def test_extract_quotes_name_appositive_said_closing_the_sentence():
+    text = (
+        "Guns are “the ultimate public health crisis” and “stunt children’s growth,” "
+        "Howard Lee, the former governor of Vermont, said."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Howard Lee", "Howard Lee"]
+
+
+def test_extract_quotes_a_weekday_after_a_state_in_an_opening_phrase():
+    text = (
+        "At the town hall in Hudson, New Hampshire Monday, the Lind supporter retorted: "
+        "“There is a special place for them.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "the Lind supporter"
