@@ -38,6 +38,11 @@ SPEECH_VERBS = _british(
         "insist/insists/insisted",
         "claim/claims/claimed",
         "tweet/tweets/tweeted",
+        # cues only where they close the attribution clause (see WEAK_VERBS):
+        # `"...?" Hannity pressed.`, `"...," Verley remembered.`
+        "press/presses/pressed",
+        "remember/remembers/remembered",
+        "retaliate/retaliates/retaliated",
         "post/posted",
         "respond/responds/responded",
         "reply/replies/replied",
@@ -271,6 +276,15 @@ SPEECH_NOUNS = frozenset(
 WEAK_VERBS = _british(
     frozenset(
         [
+            "press",
+            "presses",
+            "pressed",
+            "remember",
+            "remembers",
+            "remembered",
+            "retaliate",
+            "retaliates",
+            "retaliated",
             "call",
             "calls",
             "called",

@@ -230,6 +230,7 @@ _DASH_LINE_RE = re.compile(
 _TIME_NOUNS = frozenset(
     ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
 )
+_PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}
 _MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
@@ -336,9 +337,21 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+def _phrasal_cue(toks: Sequence[Tok], k: int) -> bool:
+    """`"...," Trump went on.`, `her husband cut in`: a phrasal verb of speaking that
+    closes the attribution clause."""
+    return (
+        k + 1 < len(toks)
+        and toks[k + 1].low == _PHRASAL_CUES.get(toks[k].low)
+        and _clause_end(list(toks), k + 2)
+    )
+
+
 def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
     v = toks[k]
     end = v.end
+    if _phrasal_cue(toks, k):
+        return text[v.start : toks[k + 1].end], toks[k + 1].end
     if v.low in ("told", "tells", "tell", "telling") and k + 1 < len(toks):
         n = toks[k + 1]
         if n.word not in ",;:().!?" and n.low not in STOP_CONJ:
@@ -542,7 +555,7 @@ class _Extractor:
         limit = 4 if ended and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
             return self._according(toks, 2, quote, text, toks[0].start, toks[1].end)
-        if _speech_verb(toks[0]) and toks[0].low not in WEAK_VERBS:
+        if _speech_verb(toks[0]) and (toks[0].low not in WEAK_VERBS or _inverted_name_closes(toks)):
             out = 2 if toks[0].low in ("points", "pointed") and len(toks) > 1 else 1
             if out == 2 and toks[1].low != "out":
                 return None
@@ -583,7 +596,7 @@ class _Extractor:
             if t.low in SUBORDINATORS and not appos:
                 return None  # `"...," while Sanders suggests`: another clause's speaker
             if (
-                _speech_verb(t)
+                (_speech_verb(t) or _phrasal_cue(toks, k))
                 and _verb_position(toks, k)
                 and (t.low not in WEAK_VERBS or _clause_end(toks, k + 1))
             ):
@@ -1354,6 +1367,15 @@ def _region_at(toks: Sequence[Tok], i: int) -> int:
         ):
             return j + 1
     return i
+
+
+def _inverted_name_closes(toks: Sequence[Tok]) -> bool:
+    """`"...," remembered Roy Verley, the spokesman.`: a weak cue verb before the
+    quotation's speaker, when a name follows it and closes the clause."""
+    j = 1
+    while j < len(toks) and j < 6 and toks[j].cap:
+        j += 1
+    return j > 1 and (j == len(toks) or toks[j].word in ",.;")
 
 
 def _called(toks: Sequence[Tok], k: int) -> list[Tok]:

@@ -574,3 +574,22 @@ def test_extract_quotes_a_weekday_after_a_state_in_an_opening_phrase():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "the Lind supporter"
+
+
+def test_extract_quotes_cues_that_only_close_the_clause():
+    text = (
+        "“Will you raise taxes?” Dan Hale pressed. “Yes or no?”\n\n"
+        "“An awful lot of analysts said no,” remembered Roy Verley, the former spokesman.\n\n"
+        "“France will always be France,” an angry Paul Morel retaliated.\n\n"
+        "“You know, it happens, right?” Ana Berg went on. “But get over it.”\n\n"
+        "Kim Lee pressed the button and went on to call it “a miracle.”"
+    )
+    assert [(q.speaker, q.cue) for q in extract_quotes(text)] == [
+        ("Dan Hale", "pressed"),
+        ("Dan Hale", "pressed"),
+        ("Roy Verley", "remembered"),
+        ("Paul Morel", "retaliated"),
+        ("Ana Berg", "went on"),
+        ("Ana Berg", "went on"),
+        ("Kim Lee", None),
+    ]
