@@ -545,7 +545,12 @@ class _Extractor:
             np = _np_from_chunk(chunk)
             if np is not None and chunk[-1].cap:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.85)
-        if toks[0].low in SUBORDINATORS or toks[0].low == "that":
+        if (
+            toks[0].low in SUBORDINATORS
+            or toks[0].low == "that"
+            or (toks[0].low in ("and", "but") and len(toks) > 1 and toks[1].cap)
+        ):
+            # (`"leading from behind" and Donald Trump says he's ...`: a new clause)
             # `"That makes me smart," when Clinton blasted him`, `"It seems unlikely" that
             # Sanders can catch Clinton, said X`: another clause, whose subject is no speaker
             return None
@@ -783,6 +788,22 @@ class _Extractor:
         toks = _drop_parens(_tokens(text, s, e))
         if not toks:
             return None
+        if len(toks) > 1 and toks[-1].word == ":" and toks[-2].cap:
+            # `Pollsters agree - Carl Bialik: "..."`, `More from Jones: "..."`: a name
+            # labelling the quotation
+            run = _name_run_start(toks, len(toks) - 2)
+            name = toks[run:-1]
+            if (
+                len(name) <= 4
+                and (
+                    run == 0
+                    or toks[run - 1].low == "from"
+                    or text[: toks[run].start].rstrip().endswith(("-", "\u2014", "\u2013"))
+                )
+                and not any(t.low in FUNCTION_WORDS for t in name)
+            ):
+                a, b = name[0].start, name[-1].end
+                return Attribution(text[a:b], a, b, None, 0.8)
         # inverted and capitalised: `Said Kim Lee: "..."`
         if toks[0].cap and (
             toks[0].low in ("said", "says", "added", "asked", "wrote")
@@ -843,11 +864,14 @@ class _Extractor:
                 a, b = rel
                 return Attribution(text[a:b], a, b, cue, 0.8)
             if t.low.endswith("ing"):
-                run = _name_run_start(toks, k - 1) if k > 0 else 0
+                p = k - 1
+                while p > 0 and toks[p].low in SKIP_BEFORE_VERB:
+                    p -= 1  # `with Cruz recently promising to`
+                run = _name_run_start(toks, p) if p >= 0 else 0
                 if (
-                    k > 0
-                    and toks[k - 1].cap
-                    and not toks[k - 1].word.endswith(POSS)
+                    p >= 0
+                    and toks[p].cap
+                    and not toks[p].word.endswith(POSS)
                     and not (run > 0 and toks[run - 1].low in PREP_NOT_BY - {"of", "with"})
                 ):
                     # `footage of Kim Lee saying, "..."`: the name right before it (not

@@ -593,3 +593,29 @@ def test_extract_quotes_cues_that_only_close_the_clause():
         ("Ana Berg", "went on"),
         ("Kim Lee", None),
     ]
+
+
+def test_extract_quotes_and_a_new_subject_after_the_quote_is_another_clause():
+    text = (
+        'Ana Berg accuses the mayor of "leading from behind" and Tom Reyes says he is '
+        '"losing the war."'
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ana Berg", "Tom Reyes"]
+
+
+def test_extract_quotes_with_a_name_and_an_adverb_before_the_participle():
+    text = (
+        "Kim Lee and Ray Dunn have used tough words, with Lee recently promising to "
+        '"carpet bomb them."'
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Kim Lee"
+
+
+def test_extract_quotes_a_name_and_a_colon_label_the_quotation():
+    text = (
+        "Pollsters agree - Carl Bialik: “One lesson was simple.”\n\n"
+        "Ana Berg spoke. More from Berg: “It is done.”\n\n"
+        "Ray Dunn told reporters in New York: “It is over.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Carl Bialik", "Ana Berg", "Ray Dunn"]
