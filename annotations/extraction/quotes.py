@@ -560,6 +560,10 @@ class _Extractor:
         limit = 4 if ended and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
             return self._according(toks, 2, quote, text, toks[0].start, toks[1].end)
+        if toks[0].low.endswith("ing") and _speech_verb(toks[0]):
+            # `..., but said, "...," promising the Friends of Abe will return`: the
+            # participle's subject is the main clause's; what follows it is its object
+            return None
         if _speech_verb(toks[0]) and (toks[0].low not in WEAK_VERBS or _inverted_name_closes(toks)):
             out = 2 if toks[0].low in ("points", "pointed") and len(toks) > 1 else 1
             if out == 2 and toks[1].low != "out":

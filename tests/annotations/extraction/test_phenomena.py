@@ -619,3 +619,12 @@ def test_extract_quotes_a_name_and_a_colon_label_the_quotation():
         "Ray Dunn told reporters in New York: “It is over.”"
     )
     assert [q.speaker for q in extract_quotes(text)] == ["Carl Bialik", "Ana Berg", "Ray Dunn"]
+
+
+def test_extract_quotes_a_participle_after_the_quote_takes_no_object_as_speaker():
+    text = (
+        "Jon Hale said the members will still meet, but said, “It is time we change how we "
+        "do it,” promising the Friends of Abe will return to its roots."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Jon Hale"
