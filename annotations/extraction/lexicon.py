@@ -856,6 +856,7 @@ PERSON_ROLES = frozenset(
         "candidate",
         "nominee",
         "hopeful",  # `the Republican hopeful said`
+        "member",  # `Band member Flea shared`
         "governor",
         "official",
         "spokesman",

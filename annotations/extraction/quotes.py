@@ -996,7 +996,9 @@ class _Extractor:
             or (toks[i].low.endswith("ly") and i + 1 < n and toks[i + 1].word == ",")
         ):
             i += 1  # `Conversely, PolitiFact rated ...`
-        if i < n and _intro_word(toks, i):
+        for _ in range(3):  # `On Thursday, after remaining neutral, Warren appeared`
+            if i >= n or not _intro_word(toks, i):
+                break
             c = i + 1
             while c < n and toks[c].word != ",":
                 c += 1

@@ -628,3 +628,18 @@ def test_extract_quotes_a_participle_after_the_quote_takes_no_object_as_speaker(
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Jon Hale"
+
+
+def test_extract_quotes_two_opening_phrases_before_the_subject():
+    text = (
+        "On Thursday, after remaining neutral throughout the race, Ana Berg appeared on the "
+        "radio and endorsed Lee, saying, “I think a fighter should lead.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_member_is_a_role_before_a_name():
+    text = "Band member Flea shared the news last week, writing “Feels great to support her.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Flea"
