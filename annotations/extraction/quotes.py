@@ -737,7 +737,7 @@ class _Extractor:
                 return None
             a, z = name[0].start, name[-1].end
             return Attribution(text[a:z], a, z, clause[0].word, 0.8)
-        elif len(clause) > 8 + _trailing_phrase(clause):
+        elif len(clause) > _closing_clause_limit(clause):
             return None
         if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
             # `... chants of "Bobby!" at a conference, according to Kim Lee.`
@@ -1425,6 +1425,14 @@ def _called(toks: Sequence[Tok], k: int) -> list[Tok]:
         name.append(toks[j])
         j += 1
     return name
+
+
+def _closing_clause_limit(clause: Sequence[Tok]) -> int:
+    """How long a clause closing a quotation's sentence may be: eight tokens, or ten
+    and its phrase when a phrase follows the verb (`..., Justice Department senior
+    trial counsel Caroline Lewis Wolverton wrote in a court filing.`)."""
+    tail = _trailing_phrase(clause)
+    return 10 + tail if tail else 8
 
 
 def _trailing_phrase(clause: Sequence[Tok]) -> int:

@@ -643,3 +643,13 @@ def test_extract_quotes_a_member_is_a_role_before_a_name():
     text = "Band member Flea shared the news last week, writing “Feels great to support her.”"
     (q,) = extract_quotes(text)
     assert q.speaker == "Flea"
+
+
+def test_extract_quotes_a_long_titled_name_then_verb_and_phrase_closing_the_sentence():
+    text = (
+        '"If the city finds more records, it will search them" for the request, State '
+        "Department senior trial counsel Ines Maria Varga wrote in a court filing. The judge "
+        "agreed."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ines Maria Varga"
