@@ -136,6 +136,8 @@ def _is_sentence_end(text: str, s: int, e: int) -> list[int]:
             continue
         if text[i] == "." and i + 1 < len(text) and text[i + 1] == ")":
             continue  # "(D-Md.) said": an abbreviation closing a parenthesis
+        if text[i] == "." and "." in word and text[i + 2 : i + 3].islower():
+            continue  # "a veteran D.C. lobbyist": an initialism inside the sentence
         out.append(i + 1)
     return out
 

@@ -653,3 +653,12 @@ def test_extract_quotes_a_long_titled_name_then_verb_and_phrase_closing_the_sent
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Ines Maria Varga"
+
+
+def test_extract_quotes_an_initialism_inside_the_sentence_ends_nothing():
+    text = (
+        "Steve Lund, a top fundraiser and veteran D.C. lobbyist close to the campaign, says "
+        "the main issue is “money.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Steve Lund"
