@@ -800,13 +800,13 @@ class _Extractor:
             run = _name_run_start(toks, len(toks) - 2)
             name = toks[run:-1]
             if (
-                len(name) <= 4
+                len(name) <= 4 + 2 * any(t.low == "and" for t in name)
                 and (
                     run == 0
                     or toks[run - 1].low == "from"
                     or text[: toks[run].start].rstrip().endswith(("-", "\u2014", "\u2013"))
                 )
-                and not any(t.low in FUNCTION_WORDS for t in name)
+                and not any(t.low in FUNCTION_WORDS and t.low != "and" for t in name)
             ):
                 a, b = name[0].start, name[-1].end
                 return Attribution(text[a:b], a, b, None, 0.8)
@@ -1233,7 +1233,15 @@ class _Extractor:
             return None
         m = _HEAD_LABEL_RE.match(text, ps, pe)
         if m is not None and m.end(1) <= quote.open_pos:
-            return Attribution(m.group(1), m.start(1), m.end(1), None, 0.7)
+            if m.group(1).split()[0].lower() not in DETERMINERS:
+                return Attribution(m.group(1), m.start(1), m.end(1), None, 0.7)
+            # `The Latest: Trump delivers defense of '...'`: a section label; the
+            # headline's own subject follows it
+            subject = self._np_at(_tokens(text, m.end(), quote.open_pos))
+            if subject is not None and subject.mention[:1].isupper():
+                subject.strength = 0.6
+                return subject
+            return None
         m = _HEAD_SAYS_RE.search(text, ps, pe)
         if m is not None and m.start(1) > quote.end:
             return Attribution(m.group(1), m.start(1), m.end(1), "says", 0.7)

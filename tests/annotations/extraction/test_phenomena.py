@@ -662,3 +662,15 @@ def test_extract_quotes_an_initialism_inside_the_sentence_ends_nothing():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Steve Lund"
+
+
+def test_extract_quotes_a_section_label_is_no_headline_speaker():
+    text = "The Latest: Lee delivers defense of ‘city values.’\n\nAna Lee spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Lee"
+
+
+def test_extract_quotes_two_names_label_the_quotation():
+    text = "Pollsters agree - Mark Blum and Jon Cole: “Although the polls failed, they were close.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Mark Blum and Jon Cole"
