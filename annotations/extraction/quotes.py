@@ -233,6 +233,7 @@ _TIME_NOUNS = frozenset(
     ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
 )
 _PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}
+_OPENING_PHRASES = INTRO_WORDS | {"given", "despite", "unlike"}
 _MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
@@ -1473,6 +1474,8 @@ def _head_name(mention: str) -> str | None:
         w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in CLAUSE_WORDS for w in words
     ):
         return None
+    if len(words) > 1 and words[1][:1].islower() and words[0].lower() in _OPENING_PHRASES:
+        return None  # `Given his past`, `Asked about`: an opening phrase, no name
     if not words[0][:1].isupper() or words[0].lower() in DETERMINERS:
         return mention  # a role or group as written: `the cheerful owner`
     k = 0

@@ -674,3 +674,11 @@ def test_extract_quotes_two_names_label_the_quotation():
     text = "Pollsters agree - Mark Blum and Jon Cole: “Although the polls failed, they were close.”"
     (q,) = extract_quotes(text)
     assert q.speaker == "Mark Blum and Jon Cole"
+
+
+def test_extract_quotes_an_opening_phrase_is_never_the_speaker():
+    text = (
+        "Ana Lee said the deadlock has “kept us safe.” Given his past comments on the wall, "
+        "the claim was “odd.”"
+    )
+    assert "Given his past" not in [q.speaker for q in extract_quotes(text)]
