@@ -631,7 +631,13 @@ class _Extractor:
                     name = [x for x in toks[n + 1 : k] if x.word != ","]
                     while name and name[-1].low in SKIP_BEFORE_VERB:
                         name.pop()
-                    if _is_full_name(name):
+                    if _is_full_name(name) or (
+                        # `"...," the dawn of the movement, Bozell says`
+                        len(name) == 1
+                        and name[0].cap
+                        and name[0].low not in FUNCTION_WORDS
+                        and toks[k - 1] is name[0]
+                    ):
                         chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
@@ -887,6 +893,11 @@ class _Extractor:
                     np = _np_from_chunk(chunk) if chunk else None
                     if np is not None and not any(x.low in FUNCTION_WORDS for x in chunk):
                         return Attribution(text[np[0] : np[1]], np[0], np[1], cue, 0.8)
+                with_name = _with_name_participle(toks, k)
+                if with_name is not None:
+                    # `with Donald Trump tweeting that ... and asking, "..."`
+                    a, b = with_name
+                    return Attribution(text[a:b], a, b, cue, 0.8)
                 # "X said, adding ..." / "said X, adding": the finite verb's subject
                 fin = self._finite_before(toks, k)
                 if fin is not None:
@@ -1417,6 +1428,21 @@ def _inverted_name_closes(toks: Sequence[Tok]) -> bool:
     while j < len(toks) and j < 6 and toks[j].cap:
         j += 1
     return j > 1 and (j == len(toks) or toks[j].word in ",.;")
+
+
+def _with_name_participle(toks: Sequence[Tok], k: int) -> tuple[int, int] | None:
+    """`with Donald Trump tweeting that ... and asking` (toks[k] is the later
+    participle): the offsets of the name before the first participle, or None."""
+    for j in range(k - 1, max(0, k - 20), -1):
+        t = toks[j]
+        if t.word in ".;:":
+            return None
+        if t.low.endswith("ing") and _speech_verb(t) and toks[j - 1].cap:
+            i = _name_run_start(list(toks), j - 1)
+            if i > 0 and toks[i - 1].low == "with":
+                return toks[i].start, toks[j - 1].end
+            return None
+    return None
 
 
 def _called(toks: Sequence[Tok], k: int) -> list[Tok]:

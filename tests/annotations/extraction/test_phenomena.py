@@ -682,3 +682,18 @@ def test_extract_quotes_an_opening_phrase_is_never_the_speaker():
         "the claim was “odd.”"
     )
     assert "Given his past" not in [q.speaker for q in extract_quotes(text)]
+
+
+def test_extract_quotes_with_a_name_and_two_participles():
+    text = (
+        "Senators were quick to chime in, with Ana Berg tweeting that it was a disaster "
+        "and asking, “How can we trust her?”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_surname_between_a_phrase_and_the_verb():
+    text = "“[The situation] is like the 1960s,” the dawn of the modern movement, Bozell says."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Bozell"
