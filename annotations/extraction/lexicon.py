@@ -1625,6 +1625,11 @@ POSS = ("\u2019s", "'s", "s\u2019", "s'")
 
 LEAD_ADVERBS = frozenset(
     [
+        # sequence words opening a sentence: `First, Trump identified the judge`
+        "first",
+        "second",
+        "third",
+        "finally",
         "but",
         "and",
         "so",

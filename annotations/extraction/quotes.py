@@ -442,6 +442,8 @@ def _verb_position(toks: list[Tok], k: int) -> bool:
     p = toks[k - 1]
     if p.word.islower() and "-" in p.word:
         return False  # "late-night tweets": a noun
+    if k > 1 and p.low.endswith("ed") and toks[k - 2].word.endswith(POSS):
+        return False  # "Trump's repeated calls": a noun after a possessive and a participle
     return p.low not in NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
 
 

@@ -697,3 +697,18 @@ def test_extract_quotes_a_surname_between_a_phrase_and_the_verb():
     text = "“[The situation] is like the 1960s,” the dawn of the modern movement, Bozell says."
     (q,) = extract_quotes(text)
     assert q.speaker == "Bozell"
+
+
+def test_extract_quotes_a_possessor_and_participle_make_the_next_word_a_noun():
+    text = (
+        "Omar Haddad, who is a doctor, also decried Lee’s repeated calls to close the "
+        "clinic, noting she has “sacrificed nothing” for it."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+
+
+def test_extract_quotes_a_sequence_word_opening_the_sentence_is_no_speaker():
+    text = "The rally turned ugly. First, Ana Berg identified the judge as “Spanish,” wrongly."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
