@@ -405,6 +405,9 @@ SKIP_BEFORE_VERB = frozenset(
         "directly",
         "personally",
         "has",
+        # `Sen. Ron Johnson kept asking her why ... "spontaneous"`: an aspect verb
+        "kept",
+        "keeps",
         # modals and negations: `Schumer wouldn't say ..., saying only that "..."`
         "not",
         "could",

@@ -712,3 +712,12 @@ def test_extract_quotes_a_sequence_word_opening_the_sentence_is_no_speaker():
     text = "The rally turned ugly. First, Ana Berg identified the judge as “Spanish,” wrongly."
     (q,) = extract_quotes(text)
     assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_kept_asking_is_the_askers():
+    text = (
+        "When Ana Berg testified before the council, Sen. Ray Dunn (R-Wis.) kept asking her "
+        "why the city had tied the fire to “faulty” wiring."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ray Dunn"
