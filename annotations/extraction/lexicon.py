@@ -1538,6 +1538,8 @@ HEADLINE_VERBS = frozenset(
         "rejects",
         "back",
         "backs",
+        "side",  # `Hillary Clinton Sides With George W. Bush On '...'`
+        "sides",
     ]
 )
 

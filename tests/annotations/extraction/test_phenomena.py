@@ -721,3 +721,9 @@ def test_extract_quotes_kept_asking_is_the_askers():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_sides_with_ends_a_headline_name():
+    text = "Ana Berg Sides With Ray Dunn On ‘Radical Plans.’\n\nBerg spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
