@@ -38,6 +38,11 @@ SPEECH_VERBS = _british(
         "insist/insists/insisted",
         "claim/claims/claimed",
         "tweet/tweets/tweeted",
+        # cues only where they close the attribution clause (see WEAK_VERBS):
+        # `"...?" Hannity pressed.`, `"...," Verley remembered.`
+        "press/presses/pressed",
+        "remember/remembers/remembered",
+        "retaliate/retaliates/retaliated",
         "post/posted",
         "respond/responds/responded",
         "reply/replies/replied",
@@ -271,6 +276,15 @@ SPEECH_NOUNS = frozenset(
 WEAK_VERBS = _british(
     frozenset(
         [
+            "press",
+            "presses",
+            "pressed",
+            "remember",
+            "remembers",
+            "remembered",
+            "retaliate",
+            "retaliates",
+            "retaliated",
             "call",
             "calls",
             "called",
@@ -391,6 +405,23 @@ SKIP_BEFORE_VERB = frozenset(
         "directly",
         "personally",
         "has",
+        # `Sen. Ron Johnson kept asking her why ... "spontaneous"`: an aspect verb
+        "kept",
+        "keeps",
+        # modals and negations: `Schumer wouldn't say ..., saying only that "..."`
+        "not",
+        "could",
+        "can",
+        "may",
+        "might",
+        "should",
+        "must",
+        "cannot",
+        *(
+            stem + apostrophe + "t"
+            for stem in ("wouldn", "didn", "doesn", "couldn", "won", "can", "don", "hasn")
+            for apostrophe in ("'", "\u2019")
+        ),
     ]
 )
 
@@ -827,6 +858,8 @@ PERSON_ROLES = frozenset(
         "president",
         "candidate",
         "nominee",
+        "hopeful",  # `the Republican hopeful said`
+        "member",  # `Band member Flea shared`
         "governor",
         "official",
         "spokesman",
@@ -1505,6 +1538,8 @@ HEADLINE_VERBS = frozenset(
         "rejects",
         "back",
         "backs",
+        "side",  # `Hillary Clinton Sides With George W. Bush On '...'`
+        "sides",
     ]
 )
 
@@ -1595,6 +1630,11 @@ POSS = ("\u2019s", "'s", "s\u2019", "s'")
 
 LEAD_ADVERBS = frozenset(
     [
+        # sequence words opening a sentence: `First, Trump identified the judge`
+        "first",
+        "second",
+        "third",
+        "finally",
         "but",
         "and",
         "so",
@@ -1765,3 +1805,29 @@ CHUNK_BREAKS = frozenset(
 # `Priebus later Thursday told`) is stepped over
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 WEEKDAY_LEAD = frozenset(["on", "late", "early", "last", "this", "next", "later", "earlier"])
+
+# States and provinces, and their news-style abbreviations: `in Salem, New Hampshire,` and
+# `in Halifax, N.S.,` put a comma inside a place, which is no clause boundary
+REGIONS = frozenset(
+    [
+        # US states
+        "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut",
+        "delaware", "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa",
+        "kansas", "kentucky", "louisiana", "maine", "maryland", "massachusetts", "michigan",
+        "minnesota", "mississippi", "missouri", "montana", "nebraska", "nevada",
+        "new hampshire", "new jersey", "new mexico", "new york", "north carolina",
+        "north dakota", "ohio", "oklahoma", "oregon", "pennsylvania", "rhode island",
+        "south carolina", "south dakota", "tennessee", "texas", "utah", "vermont", "virginia",
+        "washington", "west virginia", "wisconsin", "wyoming", "d.c",
+        # AP abbreviations
+        "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan",
+        "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "n.h",
+        "n.j", "n.m", "n.y", "n.c", "n.d", "okla", "ore", "pa", "r.i", "s.c", "s.d", "tenn",
+        "vt", "va", "wash", "w.va", "wis", "wyo",
+        # Canadian provinces and territories, and theirs
+        "alberta", "british columbia", "manitoba", "new brunswick", "newfoundland",
+        "newfoundland and labrador", "nova scotia", "ontario", "prince edward island",
+        "quebec", "québec", "saskatchewan", "yukon", "nunavut", "northwest territories",
+        "alta", "b.c", "man", "n.b", "n.l", "n.s", "ont", "p.e.i", "que", "sask", "n.w.t",
+    ]
+)  # fmt: skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import (
+    ABBREV,
     BOILERPLATE_LINES,
     FEMALE_NAMES,
     FEMALE_TITLES,
@@ -17,6 +18,7 @@ from .lexicon import (
     ORG_WORDS,
     PERSON_ROLES,
     PLACE_WORDS,
+    POSS,
     SPEECH_VERBS,
     SUBORDINATORS,
     TITLES,
@@ -35,6 +37,10 @@ _BOILERPLATE_RE = re.compile(
 )
 _POSSESSIVE_BEFORE_RE = re.compile(r"\b(?:his|her|their|its|our|my|your)[ \u00a0]$")
 _SENT_BREAK_RE = re.compile(r"[.!?][\"\u201d\u2019']?\s|\n")
+_WORD_END_RE = re.compile(r"(?<![\w.])[A-Za-z]+$")
+_INITIAL_RE = re.compile(r"[A-Z]$")
+# `Trump's attorney, Alan Garten,`: a role of the possessor, then the person's name
+_POSS_ROLE_NAME_RE = re.compile(r"(?:[ \u00a0]+[a-z][\w\-]*){1,4},[ \u00a0]+[A-Z]")
 
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
 _KEEP_DOT = frozenset(["jr", "sr", "inc", "corp", "co", "st"])
@@ -50,7 +56,6 @@ _WORK_BEFORE_RE = re.compile(
     r"\b(?:book|memoir|novel|film|movie|song|album|essay|documentary|play|series),[ \u00a0]$"
 )
 _LOCAL_NAME_WINDOW = 800  # chars within which the latest full name wins for a bare surname
-_NEXT_WORD_RE = re.compile(r"[ \u00a0]([a-z]+)\b")
 # `Woolson said`, `Hemsley also says`, `said Jeffery Hemsley`: the speaker of an attribution
 _SPEAKER_AFTER_RE = re.compile(r"[ \u00a0]+(?:[a-z]+ly[ \u00a0]+|also[ \u00a0]+)?([a-z]+)\b")
 _SPEAKER_BEFORE_RE = re.compile(r"\b(?:said|says|added|adds|according[ \u00a0]to),?[ \u00a0]+$")
@@ -82,6 +87,21 @@ _ROLE_ALIASES = {
     "secretary-general": "secretary",
     "nominee": "nominee",
 }
+
+
+def _last_sentence_break(text: str, start: int, end: int) -> int:
+    """Where the last sentence that starts in [start, end) begins, or -1. The period of
+    a title or an initial (`the comment by Dr. Paul Song`, `James B. Comey`) ends no
+    sentence."""
+    out = -1
+    for m in _SENT_BREAK_RE.finditer(text, start, end):
+        i = m.start()
+        if text[i] == ".":
+            w = _WORD_END_RE.search(text, max(0, i - 6), i)
+            if w is not None and (w.group(0).lower() in ABBREV or _INITIAL_RE.match(w.group(0))):
+                continue
+        out = m.end()
+    return out
 
 
 def boilerplate_lines(text: str) -> list[tuple[int, int]]:
@@ -154,6 +174,13 @@ def _opening_participle(word: str) -> bool:
     return len(low) > 5 and low.endswith("ing") and low not in _FIRST_NAMES
 
 
+def _inverted_cue(word: str, more: bool) -> bool:
+    """`Continued Stone: "..."`, `Added Kim Lee,`: a past-tense cue opening the sentence
+    before the name is no part of it."""
+    low = word.lower()
+    return more and low.endswith("ed") and low in SPEECH_VERBS
+
+
 @lru_cache(maxsize=1 << 14)  # names recur within and across stories
 def clean_name(raw: str) -> tuple[str, str, str | None, int]:
     """Strip leading function words and titles; classify. Returns (name, kind, gender, skip).
@@ -169,7 +196,10 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
         pos += len(t)
     i = 0
     while i < len(toks) and (
-        toks[i].lower().rstrip(".") in FUNCTION_WORDS or _opening_participle(toks[i])
+        toks[i].lower().rstrip(".") in FUNCTION_WORDS
+        or toks[i].lower().endswith(("n\u2019t", "n't"))  # `Don't Republicans run ...?`
+        or _opening_participle(toks[i])
+        or _inverted_cue(toks[i], i + 1 < len(toks))
     ):
         if toks[i].lower() in TITLES and i + 1 < len(toks):
             break  # "Mr. Haddad": a title, not a function word
@@ -289,12 +319,10 @@ class Mentions:
             if not name:
                 continue
             s = ms + skip
-            brk = _SENT_BREAK_RE.search(text, prev_end, s)
-            if brk is not None:
+            brk = _last_sentence_break(text, prev_end, s)
+            if brk >= 0:
                 sentence_has_person = False
-                while brk is not None:
-                    sent_start = brk.end()
-                    brk = _SENT_BREAK_RE.search(text, sent_start, s)
+                sent_start = brk
             while qi < len(quote_spans) and quote_spans[qi][1] <= s:
                 qi += 1
             in_quote = qi < len(quote_spans) and quote_spans[qi][0] <= s
@@ -310,8 +338,9 @@ class Mentions:
                 kind = "person"
                 strong = True
             elif kind == "other" and single and not in_quote:
-                # "McLenney said ...": whoever says something is a speaker
-                verb = _NEXT_WORD_RE.match(text, me)
+                # "McLenney said ...", "Cruz openly admitted": whoever says something
+                # is a speaker
+                verb = _SPEAKER_AFTER_RE.match(text, me)
                 if verb is not None and verb.group(1) in SPEECH_VERBS:
                     kind = "person"
             if kind == "person" and not single and name.split()[0].lower() in _FIRST_NAMES:
@@ -363,10 +392,15 @@ class Mentions:
                 s, me, name, kind, gender, in_quote=in_quote, strong=strong, roles=roles
             )
             if kind == "person" and not in_quote and not self._modifier(me):
-                mention.subject = not sentence_has_person and not self._pronoun_subject(
-                    sent_start, ms, quote_spans, quote_starts
-                )
-                sentence_has_person = True
+                if raw.endswith(POSS) and _POSS_ROLE_NAME_RE.match(text, me):
+                    # `Trump's attorney, Alan Garten, said`: the possessor is no subject;
+                    # the person named after it may be
+                    mention.subject = False
+                else:
+                    mention.subject = not sentence_has_person and not self._pronoun_subject(
+                        sent_start, ms, quote_spans, quote_starts
+                    )
+                    sentence_has_person = True
                 after = _SPEAKER_AFTER_RE.match(text, me)
                 mention.speaker = self._speaker(after.group(1) if after else "") or (
                     _SPEAKER_BEFORE_RE.search(text, max(0, ms - 16), ms) is not None

@@ -37,6 +37,7 @@ from .lexicon import (
     PREP,
     PREP_NOT_BY,
     PRONOUNS,
+    REGIONS,
     SAY,
     SENTENCE_OPENERS,
     SKIP_BEFORE_VERB,
@@ -53,7 +54,7 @@ from .lexicon import (
     WEEKDAYS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
-from .names import Mentions, clean_name, title_of
+from .names import Mention, Mentions, clean_name, title_of
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -135,6 +136,8 @@ def _is_sentence_end(text: str, s: int, e: int) -> list[int]:
             continue
         if text[i] == "." and i + 1 < len(text) and text[i + 1] == ")":
             continue  # "(D-Md.) said": an abbreviation closing a parenthesis
+        if text[i] == "." and "." in word and text[i + 2 : i + 3].islower():
+            continue  # "a veteran D.C. lobbyist": an initialism inside the sentence
         out.append(i + 1)
     return out
 
@@ -223,8 +226,15 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
 
 # a paragraph that only signs the quotation above it: `- Hillary Clinton.`
 _DASH_LINE_RE = re.compile(
-    r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*(?:\n|$)"
+    r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*"
+    r"(?:,[^\n]{1,80})?(?:\n|$)"  # `- Michelle Marks, Philadelphia.`: a place or a role
 )
+_TIME_NOUNS = frozenset(
+    ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
+)
+_PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}
+_OPENING_PHRASES = INTRO_WORDS | {"given", "despite", "unlike"}
+_MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
 
@@ -241,10 +251,27 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
             j -= 1
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
             j -= 1
+    if j > 2 and toks[j - 1].low in _TIME_NOUNS:
+        # `The State Department less than two weeks ago said`, `Trump at the time said`,
+        # `Lee earlier this year told`: a time, not the subject
+        i = j - 1
+        while i > 0 and j - i < 7 and not toks[i - 1].cap and toks[i - 1].word not in ",;:()":
+            i -= 1
+        lead = toks[i].low
+        if (
+            i > 0
+            and toks[i - 1].cap
+            and i < j - 1
+            and (toks[j - 1].low == "ago" or lead in TIME_PREPS or lead in WEEKDAY_LEAD)
+        ):
+            j = i
+            while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
+                j -= 1
     # step over an appositive or aside: "Clinton, at a press gaggle, said"
-    if j > 1 and toks[j - 1].word in ",)":
+    if j > 1 and toks[j - 1].word in ",)\u2014\u2013":
+        # (`Kim Lee \u2014 a teacher from Dover \u2014 says`: a dash aside like a comma one)
         close = toks[j - 1].word
-        opener = "," if close == "," else "("
+        opener = "(" if close == ")" else close
         i = j - 2
         conj = False
         while i >= 0 and j - i < 32 and toks[i].word != opener:
@@ -253,6 +280,15 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
                 break
             conj = conj or (close == "," and toks[i].low in STOP_CONJ)
             i -= 1
+        if close == "," and i > 1 and _region_at(toks, i + 1) == j - 1:
+            # `a pastor at the church of Elizabeth, Colorado, slammed`: the state's comma
+            # is inside the aside, which began at the comma before
+            i -= 1
+            while i >= 0 and j - i < 32 and toks[i].word != ",":
+                if toks[i].word in ".;:":
+                    return []
+                conj = conj or toks[i].low in STOP_CONJ
+                i -= 1
         if i <= 0 or j - i >= 32:
             return []
         # a relative clause or "and" is fine inside "Kim Lee, a lawyer who ..., said",
@@ -260,7 +296,7 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
         if (conj or j - i >= 14) and not toks[i - 1].cap:
             return []
         aside = toks[i + 1 : j - 1]
-        if close == "," and not toks[i - 1].cap and _is_full_name(aside):
+        if close != ")" and not toks[i - 1].cap and _is_full_name(aside):
             # `Her chief policy aide, Jake Sullivan, calls`: the name beside the role
             return aside
         j = i
@@ -277,7 +313,15 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     i = j - 1
     if head.cap:
         # keep a lowercase role in front ("press secretary Jen Psaki") out of the name
-        return toks[_name_run_start(toks, i) : i + 1]
+        start = _name_run_start(toks, i)
+        of = start - 2 if start > 1 and toks[start - 1].low == "the" else start - 1
+        if of > 0 and toks[of].low == "of" and toks[of - 1].cap:
+            # `Sen. Chuck Schumer of New York says`, `Kim Lee of the Cook Report said`:
+            # the person, not the place or employer after "of"
+            person = toks[_name_run_start(toks, of - 1) : of]
+            if _is_full_name(person) and not any(t.low in ORG_WORDS for t in person):
+                return person
+        return toks[start : i + 1]
     while i >= 0 and len(out) < 7:
         t = toks[i]
         if t.word in ",;:().!?\u2014\u2013" or t.low in STOP_CONJ or t.low in PRONOUNS:
@@ -296,9 +340,21 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     return out
 
 
+def _phrasal_cue(toks: Sequence[Tok], k: int) -> bool:
+    """`"...," Trump went on.`, `her husband cut in`: a phrasal verb of speaking that
+    closes the attribution clause."""
+    return (
+        k + 1 < len(toks)
+        and toks[k + 1].low == _PHRASAL_CUES.get(toks[k].low)
+        and _clause_end(list(toks), k + 2)
+    )
+
+
 def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
     v = toks[k]
     end = v.end
+    if _phrasal_cue(toks, k):
+        return text[v.start : toks[k + 1].end], toks[k + 1].end
     if v.low in ("told", "tells", "tell", "telling") and k + 1 < len(toks):
         n = toks[k + 1]
         if n.word not in ",;:().!?" and n.low not in STOP_CONJ:
@@ -386,6 +442,8 @@ def _verb_position(toks: list[Tok], k: int) -> bool:
     p = toks[k - 1]
     if p.word.islower() and "-" in p.word:
         return False  # "late-night tweets": a noun
+    if k > 1 and p.low.endswith("ed") and toks[k - 2].word.endswith(POSS):
+        return False  # "Trump's repeated calls": a noun after a possessive and a participle
     return p.low not in NOT_BEFORE_VERB and not p.word.endswith(("\u2019s", "'s"))
 
 
@@ -394,6 +452,8 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
     an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
     Trump tweet`, `a controversial comment`."""
     first, head = chunk[0], chunk[-1]
+    if first.low in PREP_NOT_BY and len(chunk) > 1 and not head.cap:
+        return True  # `In somber comments, Trump called`: a phrase, not the subject
     prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in PREP_NOT_BY), -1)
     if prep > 0 and not head.cap and any(_verbish(t) for t in chunk[1:prep]):
         return True  # `The Ledger rated 20% of mayoral claims`: a clause, then a PP
@@ -454,6 +514,7 @@ class _Extractor:
         self._mentions: Mentions | None = None
         self._midcaps: set[str] | None = None
         self.spans: list[tuple[int, int]] = []
+        self.antecedents: dict[int, Mention] = {}  # pronoun offset -> the mention it names
 
     @property
     def mentions(self) -> Mentions:
@@ -489,21 +550,35 @@ class _Extractor:
             np = _np_from_chunk(chunk)
             if np is not None and chunk[-1].cap:
                 return Attribution(text[np[0] : np[1]], np[0], np[1], None, 0.85)
-        if toks[0].low in SUBORDINATORS or toks[0].low == "that":
+        if (
+            toks[0].low in SUBORDINATORS
+            or toks[0].low == "that"
+            or (toks[0].low in ("and", "but") and len(toks) > 1 and toks[1].cap)
+        ):
+            # (`"leading from behind" and Donald Trump says he's ...`: a new clause)
             # `"That makes me smart," when Clinton blasted him`, `"It seems unlikely" that
             # Sanders can catch Clinton, said X`: another clause, whose subject is no speaker
             return None
         # `"... ." Smith said` is rare; `"... ." Smith said the...` reports new speech.
-        limit = 4 if last == "." and toks[0].cap and toks[0].low not in PRONOUNS else 16
+        # (a full stop after the closing mark, `"... o". You know what they say`, too)
+        ended = last == "." or "." in text[a : toks[0].start]
+        limit = 4 if ended and toks[0].cap and toks[0].low not in PRONOUNS else 16
         if toks[0].low == "according" and len(toks) > 2 and toks[1].low == "to":
             return self._according(toks, 2, quote, text, toks[0].start, toks[1].end)
-        if _speech_verb(toks[0]) and toks[0].low not in WEAK_VERBS:
+        if toks[0].low.endswith("ing") and _speech_verb(toks[0]):
+            # `..., but said, "...," promising the Friends of Abe will return`: the
+            # participle's subject is the main clause's; what follows it is its object
+            return None
+        if _speech_verb(toks[0]) and (toks[0].low not in WEAK_VERBS or _inverted_name_closes(toks)):
             out = 2 if toks[0].low in ("points", "pointed") and len(toks) > 1 else 1
             if out == 2 and toks[1].low != "out":
                 return None
             chunk = _chunk_after(toks, out)
             end = out + len(chunk)
-            if chunk and not chunk[-1].cap and end < len(toks) and toks[end].word == ",":
+            called = _called(toks, end) if chunk and not chunk[-1].cap else []
+            if called:
+                chunk = called  # `said the base chief known as Bob`: the name
+            elif chunk and not chunk[-1].cap and end < len(toks) and toks[end].word == ",":
                 # `said the bureau's director, James B. Comey, on Monday`: the name
                 name: list[Tok] = []
                 for x in toks[end + 1 :]:
@@ -535,7 +610,7 @@ class _Extractor:
             if t.low in SUBORDINATORS and not appos:
                 return None  # `"...," while Sanders suggests`: another clause's speaker
             if (
-                _speech_verb(t)
+                (_speech_verb(t) or _phrasal_cue(toks, k))
                 and _verb_position(toks, k)
                 and (t.low not in WEAK_VERBS or _clause_end(toks, k + 1))
             ):
@@ -558,7 +633,13 @@ class _Extractor:
                     name = [x for x in toks[n + 1 : k] if x.word != ","]
                     while name and name[-1].low in SKIP_BEFORE_VERB:
                         name.pop()
-                    if _is_full_name(name):
+                    if _is_full_name(name) or (
+                        # `"...," the dawn of the movement, Bozell says`
+                        len(name) == 1
+                        and name[0].cap
+                        and name[0].low not in FUNCTION_WORDS
+                        and toks[k - 1] is name[0]
+                    ):
                         chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
@@ -614,6 +695,27 @@ class _Extractor:
             return None
         clause = toks[c + 1 :]
         if (
+            1 <= len(clause) <= 2
+            and clause[0].cap
+            and c > 1
+            and not any(_speech_verb(t) for t in clause)
+        ):
+            # `..., says Kim Lee, an analyst in Alexandria, Va.`: a place's state or
+            # country closes the appositive; the clause before it is the appositive
+            b = c - 1
+            while b >= 0 and toks[b].word != ",":
+                if toks[b].word in ";:\u2014\u2013" or c - b > 14:
+                    break
+                b -= 1
+            if (
+                b >= 1
+                and toks[b].word == ","
+                and toks[c - 1].cap
+                and toks[b + 1].low in ("a", "an")
+            ):
+                c = b
+                clause = toks[c + 1 :]
+        if (
             len(clause) > 1
             and (clause[0].low in ("a", "an") or clause[0].word.islower())
             and clause[0].low != "according"
@@ -630,7 +732,23 @@ class _Extractor:
             if b < 1:
                 return None
             clause = toks[b + 1 : c]
-        elif len(clause) > 8:
+        elif len(clause) == 1 and _speech_verb(clause[0]):
+            # `..., Howard Dean, the former governor of Vermont, said.`: the name before
+            # the appositive
+            b = c - 1
+            while b >= 0 and toks[b].word != ",":
+                if toks[b].word in ";:\u2014\u2013" or c - b > 14:
+                    return None
+                b -= 1
+            d = b - 1
+            while d >= 0 and b - d <= 6 and toks[d].word not in ",;:\u2014\u2013":
+                d -= 1
+            name = toks[d + 1 : b]
+            if b < 1 or not name or not (_is_full_name(name) or (len(name) == 1 and name[0].cap)):
+                return None
+            a, z = name[0].start, name[-1].end
+            return Attribution(text[a:z], a, z, clause[0].word, 0.8)
+        elif len(clause) > _closing_clause_limit(clause):
             return None
         if len(clause) > 2 and clause[0].low == "according" and clause[1].low == "to":
             # `... chants of "Bobby!" at a conference, according to Kim Lee.`
@@ -639,8 +757,9 @@ class _Extractor:
 
     def _final_clause(self, clause: list[Tok]) -> Attribution | None:
         text = self.text
+        tail = _trailing_phrase(clause)
         for k, t in enumerate(clause):
-            if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - k > 4:
+            if not _speech_verb(t) or t.low.endswith("ing") or len(clause) - tail - k > 4:
                 continue
             if k == 0:
                 chunk = _chunk_after(clause, 1)
@@ -684,11 +803,40 @@ class _Extractor:
         toks = _drop_parens(_tokens(text, s, e))
         if not toks:
             return None
+        if len(toks) > 1 and toks[-1].word == ":" and toks[-2].cap:
+            # `Pollsters agree - Carl Bialik: "..."`, `More from Jones: "..."`: a name
+            # labelling the quotation
+            run = _name_run_start(toks, len(toks) - 2)
+            name = toks[run:-1]
+            if (
+                len(name) <= 4 + 2 * any(t.low == "and" for t in name)
+                and (
+                    run == 0
+                    or toks[run - 1].low == "from"
+                    or text[: toks[run].start].rstrip().endswith(("-", "\u2014", "\u2013"))
+                )
+                and not any(t.low in FUNCTION_WORDS and t.low != "and" for t in name)
+            ):
+                a, b = name[0].start, name[-1].end
+                return Attribution(text[a:b], a, b, None, 0.8)
         # inverted and capitalised: `Said Kim Lee: "..."`
-        if toks[0].low in ("said", "says", "added", "asked", "wrote") and toks[0].cap:
+        if toks[0].cap and (
+            toks[0].low in ("said", "says", "added", "asked", "wrote")
+            or (
+                toks[0].low in SPEECH_VERBS
+                and not toks[0].low.endswith("ing")
+                and toks[-1].word in ":,"
+            )
+        ):
+            # `Said Kim Lee: "..."`, `Continued Lee: "..."`, `Added the mayor, "..."`
             chunk = _chunk_after(toks, 1)
             np = _np_from_chunk(chunk)
-            if np is not None and chunk and chunk[-1].cap:
+            if (
+                np is not None
+                and chunk
+                and chunk[-1].cap
+                and (chunk[0].cap or chunk[0].low in DETERMINERS)  # not `Asked at a ...`
+            ):
                 return Attribution(text[np[0] : np[1]], np[0], np[1], toks[0].word, 0.9)
         for k in range(len(toks) - 1, -1, -1):
             t = toks[k]
@@ -731,12 +879,27 @@ class _Extractor:
                 a, b = rel
                 return Attribution(text[a:b], a, b, cue, 0.8)
             if t.low.endswith("ing"):
-                if k > 0 and toks[k - 1].cap and not toks[k - 1].word.endswith(POSS):
-                    # `footage of Kim Lee saying, "..."`: the name right before it
+                p = k - 1
+                while p > 0 and toks[p].low in SKIP_BEFORE_VERB:
+                    p -= 1  # `with Cruz recently promising to`
+                run = _name_run_start(toks, p) if p >= 0 else 0
+                if (
+                    p >= 0
+                    and toks[p].cap
+                    and not toks[p].word.endswith(POSS)
+                    and not (run > 0 and toks[run - 1].low in PREP_NOT_BY - {"of", "with"})
+                ):
+                    # `footage of Kim Lee saying, "..."`: the name right before it (not
+                    # `replied on Facebook writing`, a place)
                     chunk = _chunk_before(toks, k)
                     np = _np_from_chunk(chunk) if chunk else None
                     if np is not None and not any(x.low in FUNCTION_WORDS for x in chunk):
                         return Attribution(text[np[0] : np[1]], np[0], np[1], cue, 0.8)
+                with_name = _with_name_participle(toks, k)
+                if with_name is not None:
+                    # `with Donald Trump tweeting that ... and asking, "..."`
+                    a, b = with_name
+                    return Attribution(text[a:b], a, b, cue, 0.8)
                 # "X said, adding ..." / "said X, adding": the finite verb's subject
                 fin = self._finite_before(toks, k)
                 if fin is not None:
@@ -745,6 +908,12 @@ class _Extractor:
                 if subj is None:
                     continue
                 return Attribution(subj.mention, subj.start, subj.end, cue, 0.75)
+            if k > 1 and toks[k - 1].low in _MODALS:
+                # `Obama said he expected that Americans will say "no"`: a speech act
+                # imagined inside reported speech is the reporting speaker's words
+                fin = self._finite_before(toks, k - 1)
+                if fin is not None:
+                    return Attribution(fin[0], fin[1], fin[2], cue, 0.8)
             chunk = _chunk_before(toks, k)
             if chunk and _object_not_subject(toks, chunk, t):
                 continue
@@ -843,13 +1012,21 @@ class _Extractor:
             or (toks[i].low.endswith("ly") and i + 1 < n and toks[i + 1].word == ",")
         ):
             i += 1  # `Conversely, PolitiFact rated ...`
-        if i < n and _intro_word(toks, i):
+        for _ in range(3):  # `On Thursday, after remaining neutral, Warren appeared`
+            if i >= n or not _intro_word(toks, i):
+                break
             c = i + 1
             while c < n and toks[c].word != ",":
                 c += 1
             if c >= n:
                 return self._subject_after(quote)
             i = c + 1
+            r = _region_at(toks, i)
+            if r > i and r + 1 < n and toks[r].low in WEEKDAYS:
+                r += 1  # `in Hudson, New Hampshire Monday, the supporter retorted`
+            if r > i and r < n and toks[r].word == ",":
+                # `Speaking in Salem, New Hampshire, Trump went after Bush`
+                i = r + 1
         return self._np_at(toks[i:])
 
     def _appositive_name(self, toks: list[Tok], j: int) -> Attribution | None:
@@ -977,6 +1154,48 @@ class _Extractor:
                 j -= 1
             nxt = toks[j + 1] if j + 1 < len(toks) else None
             last = toks[j]
+            if nxt is not None and nxt.word[:1].islower() and not last.word.endswith(POSS):
+                # `Former US secretary of state Madeleine Albright said`: modifiers and a
+                # role before the name
+                k = j + 1
+                while k < len(toks) and k < j + 6 and not toks[k].cap:
+                    if toks[k].word in ",;:" or (_verbish(toks[k]) and toks[k - 1].low not in PREP):
+                        break  # (`secretary of state`: a noun after "of")
+                    k += 1
+                if (
+                    k < len(toks)
+                    and toks[k].cap
+                    and any(t.low in PERSON_ROLES for t in toks[j + 1 : k])
+                ):
+                    return self._np_at(toks[k:])
+            if j == 0 and last.word.endswith(POSS) and nxt is not None and nxt.cap:
+                # `Germany's Chancellor Angela Merkel heralded`: the possessor is a
+                # modifier; the subject is the titled name after it
+                return self._np_at(toks[1:])
+            if (
+                nxt is not None
+                and nxt.low == "and"
+                and j + 2 < len(toks)
+                and toks[j + 2].cap
+                and toks[j + 2].low not in PRONOUNS
+            ):
+                # `Kim Lee and Ray Dunn issued a statement`: two names, one group
+                k = j + 2
+                while k + 1 < len(toks) and toks[k + 1].cap:
+                    k += 1
+                after = toks[k + 1] if k + 1 < len(toks) else None
+                if (
+                    after is not None
+                    and k - j <= 4
+                    and after.word[:1].islower()
+                    and after.low not in STOP_CONJ
+                    and after.low not in PREP
+                    and not last.word.endswith(POSS)
+                    and not toks[k].word.endswith(POSS)
+                    and all(self._proper(t.word) for t in (toks[0], toks[j + 2]))
+                ):
+                    a, b = toks[0].start, toks[k].end
+                    return Attribution(text[a:b], a, b, None, 0.5)
             if last.word.endswith(POSS) and nxt is not None and not nxt.cap:
                 # "Kim Lee's campaign said": the possessor speaks through it
                 k = j + 1
@@ -1028,7 +1247,15 @@ class _Extractor:
             return None
         m = _HEAD_LABEL_RE.match(text, ps, pe)
         if m is not None and m.end(1) <= quote.open_pos:
-            return Attribution(m.group(1), m.start(1), m.end(1), None, 0.7)
+            if m.group(1).split()[0].lower() not in DETERMINERS:
+                return Attribution(m.group(1), m.start(1), m.end(1), None, 0.7)
+            # `The Latest: Trump delivers defense of '...'`: a section label; the
+            # headline's own subject follows it
+            subject = self._np_at(_tokens(text, m.end(), quote.open_pos))
+            if subject is not None and subject.mention[:1].isupper():
+                subject.strength = 0.6
+                return subject
+            return None
         m = _HEAD_SAYS_RE.search(text, ps, pe)
         if m is not None and m.start(1) > quote.end:
             return Attribution(m.group(1), m.start(1), m.end(1), "says", 0.7)
@@ -1097,6 +1324,7 @@ class _Extractor:
             if low0 in ("he", "she"):
                 m = self.mentions.resolve(att.start, gender)
                 if m is not None:
+                    self.antecedents[att.start] = m
                     name = self.mentions.canonical(m.name, m.start, gender)
                     rec = self.index.lookup(name)
                     if rec is not None:
@@ -1179,6 +1407,85 @@ class _Extractor:
         return self.mentions.titles.get(speaker)
 
 
+def _region_at(toks: Sequence[Tok], i: int) -> int:
+    """The end of a state's or province's name starting at toks[i] (`New Hampshire`,
+    `N.H.`, `B.C.`), or i when there is none."""
+    words: list[str] = []
+    for j in range(i, min(len(toks), i + 4)):
+        if not toks[j].cap and toks[j].low != "and":
+            break
+        words.append(toks[j].low.rstrip("."))
+        after = toks[j + 1] if j + 1 < len(toks) else None
+        if " ".join(words) in REGIONS and (
+            after is None or after.word in ",.;" or after.low in WEEKDAYS
+        ):
+            return j + 1
+    return i
+
+
+def _inverted_name_closes(toks: Sequence[Tok]) -> bool:
+    """`"...," remembered Roy Verley, the spokesman.`: a weak cue verb before the
+    quotation's speaker, when a name follows it and closes the clause."""
+    j = 1
+    while j < len(toks) and j < 6 and toks[j].cap:
+        j += 1
+    return j > 1 and (j == len(toks) or toks[j].word in ",.;")
+
+
+def _with_name_participle(toks: Sequence[Tok], k: int) -> tuple[int, int] | None:
+    """`with Donald Trump tweeting that ... and asking` (toks[k] is the later
+    participle): the offsets of the name before the first participle, or None."""
+    for j in range(k - 1, max(0, k - 20), -1):
+        t = toks[j]
+        if t.word in ".;:":
+            return None
+        if t.low.endswith("ing") and _speech_verb(t) and toks[j - 1].cap:
+            i = _name_run_start(list(toks), j - 1)
+            if i > 0 and toks[i - 1].low == "with":
+                return toks[i].start, toks[j - 1].end
+            return None
+    return None
+
+
+def _called(toks: Sequence[Tok], k: int) -> list[Tok]:
+    """The name after `known as`, `named` or `called` at toks[k] (`a chief known as
+    Bob`, `an academic named Eric Kingson`), or []."""
+    j = k
+    if j + 1 < len(toks) and toks[j].low == "known" and toks[j + 1].low == "as":
+        j += 2
+    elif 0 < j < len(toks) and toks[j - 1].low == "known" and toks[j].low == "as":
+        j += 1  # the chunk took "known" and stopped at "as"
+    elif j < len(toks) and toks[j].low in ("named", "called"):
+        j += 1
+    else:
+        return []
+    name: list[Tok] = []
+    while j < len(toks) and toks[j].cap and len(name) < 4:
+        name.append(toks[j])
+        j += 1
+    return name
+
+
+def _closing_clause_limit(clause: Sequence[Tok]) -> int:
+    """How long a clause closing a quotation's sentence may be: eight tokens, or ten
+    and its phrase when a phrase follows the verb (`..., Justice Department senior
+    trial counsel Caroline Lewis Wolverton wrote in a court filing.`)."""
+    tail = _trailing_phrase(clause)
+    return 10 + tail if tail else 8
+
+
+def _trailing_phrase(clause: Sequence[Tok]) -> int:
+    """Length of a short prepositional phrase closing an attribution clause after its
+    verb (`..., Kim Lee wrote in a court filing.`, `..., Kim Lee said on Friday.`), or 0."""
+    for k in range(len(clause) - 1, max(0, len(clause) - 6) - 1, -1):
+        t = clause[k]
+        if t.low in TIME_PREPS and k > 0 and _speech_verb(clause[k - 1]):
+            return len(clause) - k
+        if _speech_verb(t) or t.word in ",;:":
+            return 0
+    return 0
+
+
 def _plain_role(words: Sequence[str]) -> bool:
     """`the cheerful owner`, `the executive`: a role with at most adjectives before it,
     which may name the person just introduced; `the band leader` (a noun before the
@@ -1195,11 +1502,24 @@ def _head_name(mention: str) -> str | None:
         w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in CLAUSE_WORDS for w in words
     ):
         return None
+    if len(words) > 1 and words[1][:1].islower() and words[0].lower() in _OPENING_PHRASES:
+        return None  # `Given his past`, `Asked about`: an opening phrase, no name
     if not words[0][:1].isupper() or words[0].lower() in DETERMINERS:
         return mention  # a role or group as written: `the cheerful owner`
     k = 0
     while k < len(words) and (words[k][:1].isupper() or (k and words[k] in NAME_LINKS)):
         k += 1
+    if k == len(words) and k >= 3:
+        # a title-case headline, `Maria Lind Explained Why She Felt "..."`: the name
+        # ends before its verb
+        for m in range(1, k):
+            w = words[m].lower()
+            if words[m].isupper():
+                break  # an all-caps line, `OBAMA'S LAST STATE OF THE UNION`, is no headline
+            if w in HEADLINE_VERBS or (
+                w in SPEECH_VERBS and (w.endswith("ed") or w in ("said", "says", "told", "tells"))
+            ):
+                return " ".join(words[:m])
     if k == len(words) or k == 0:
         return mention
     nxt = words[k].lower()
@@ -1325,6 +1645,23 @@ def scored_quotes(
             # a pronoun that names the speaker of the quotation just before is the
             # common case (`"A," Woolson said. ... "B," he said.`); one that names
             # somebody else is a guess between people
+            antecedent = extractor.antecedents.get(best.mention_start)
+            if antecedent is not None:
+                gap = extractor.text.count("\n", antecedent.end, best.mention_start)
+                features[
+                    "pronoun: names a sentence subject"
+                    if antecedent.subject
+                    else "pronoun: names an attribution's speaker"
+                    if antecedent.speaker
+                    else "pronoun: names only a nearby name"
+                ] = 1.0
+                features[
+                    "pronoun: its person in this paragraph"
+                    if gap == 0
+                    else "pronoun: its person a paragraph back"
+                    if gap <= 2
+                    else "pronoun: its person paragraphs back"
+                ] = 1.0
             if said_last is None or quote.start - said_last[1] > _PRONOUN_CHAIN_WINDOW:
                 features["pronoun: no quotation just before"] = 1.0
             elif said_last[0] == speaker:

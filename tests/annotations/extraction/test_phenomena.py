@@ -301,3 +301,429 @@ def test_extract_quotes_a_role_then_a_name_after_the_quote_is_the_name():
         "“We will rebuild,” the school’s chief of staff, Omar Reyes, said."
     )
     assert [q.speaker for q in extract_quotes(text)] == ["Ruth Adler", "Omar Reyes"]
+
+
+def test_extract_quotes_a_title_s_period_ends_no_sentence_for_pronouns():
+    # "Dr." is no sentence end: the subject of the sentence stays Nadia Flores, and
+    # "she" after it names her, not the doctor the sentence goes on to mention
+    text = (
+        "Nadia Flores said on Monday that the remark by Dr. Helen Park was unkind. "
+        "She writes that “there is no room for that.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Nadia Flores"
+
+
+def test_extract_quotes_a_possessor_before_a_named_role_is_not_the_subject():
+    text = (
+        "The mayor's lawyer, Omar Haddad, said the claim was false. "
+        "“We will see them in court,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+    text = (
+        "Governor Ray Dunn spoke first. Dunn's spokesman, Eli Stone, said the plan was "
+        "ready. “It is all costed,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Eli Stone"
+
+
+def test_extract_quotes_a_lone_surname_with_an_adverb_before_its_verb_is_a_person():
+    text = (
+        "Marta Lind spoke first. Quint openly admitted that the vote was about the budget. "
+        "“It is the money,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Quint"
+
+
+def test_extract_quotes_an_appositive_ending_in_a_place_and_state():
+    text = (
+        'Costs went up. "Firms cannot hire. They have no choice" but to cut hours, says '
+        "Evan Marsh, a consultant with Delta Media in Alexandria, Va. Others disagree."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Evan Marsh"
+
+
+def test_extract_quotes_a_phrase_after_the_closing_verb():
+    text = (
+        'The city answered. "If the city finds more records, it will search them" for '
+        "the request, county lawyer Ines Varga wrote in a court filing. The judge agreed."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ines Varga"
+
+
+def test_extract_quotes_a_possessor_before_a_titled_subject_is_a_modifier():
+    text = "Norway’s Minister Ana Berg heralded the deal as a “breakthrough.” Others were unsure."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_two_named_subjects_speak_as_a_group():
+    text = (
+        "Mayor Kim Lee met Governor Ray Dunn on Monday. Lee and Dunn issued a statement "
+        "describing it as a “very positive step” for all."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Lee and Dunn"
+
+
+def test_extract_quotes_a_capitalised_cue_before_the_name():
+    text = "Ana Berg spoke first. Continued Berg: “So I think it is a real problem.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_dash_aside_between_subject_and_verb():
+    text = "Ana Berg — a teacher from Mount Pleasant — says the endorsement was “a big deal.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_contraction_opening_a_question_is_no_name():
+    text = (
+        "Lena Ortiz, a law professor, was not optimistic. “They will run out the clock,” "
+        "Ortiz said. But what if Dana Kim wins? Don’t Republicans run the risk of a worse "
+        "pick? “That is the gamble,” she said."
+    )
+    speakers = [q.speaker for q in extract_quotes(text)]
+    assert "Don’t Republicans" not in speakers
+
+
+def test_extract_quotes_an_opening_phrase_is_no_subject():
+    text = (
+        "In grave remarks, Mayor Ana Berg called the fire that destroyed the old mill "
+        "“a tragedy for all of us,” and left."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_capitalised_asked_before_a_phrase_names_nobody():
+    text = (
+        "Asked at a briefing Monday about the plan, spokesman Leo Marsh said it had been "
+        "“a success” so far."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Leo Marsh"
+
+
+def test_extract_quotes_a_name_after_a_preposition_is_a_place_not_the_writer():
+    text = (
+        "Ana Berg answered the question on Facebook writing, “Yes, I will. It was a poor choice.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_modals_and_negations_before_the_verb():
+    text = (
+        "Kim Lee wouldn’t say Tuesday how she would vote, saying only that “it is a hard choice.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Kim Lee"
+
+
+def test_extract_quotes_a_person_of_a_place_is_the_person():
+    text = "Sen. Ana Berg of New Mexico said the bill was “dead on arrival.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_modifiers_and_a_role_before_a_subject_name():
+    text = (
+        "Former US secretary of state Mara Lind, a party elder, fanned controversy over her "
+        "remark that “there is a special place for them.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Mara Lind"
+
+
+def test_extract_quotes_a_dash_line_with_a_place_or_a_role_after_the_name():
+    text = (
+        "Readers wrote in.\n\n"
+        '"The whole idea is something we have heard before."\n\n'
+        "-Mia Stone, Philadelphia.\n\n"
+        '"Great speech. She is ready."\n\n'
+        "-President Leo Marsh, tweeting after the speech.\n\n"
+        "More follows."
+    )
+    assert [(q.speaker, q.speaker_title) for q in extract_quotes(text)] == [
+        ("Mia Stone", None),
+        ("Leo Marsh", "President"),
+    ]
+
+
+def test_scored_quotes_a_pronoun_far_from_its_person_is_less_sure():
+    near = (
+        "Mayor Ana Ruiz toured the flooded streets on Monday.\n\n"
+        "Ruiz said the city would pay for repairs. “We will rebuild every house,” she said."
+    )
+    far = (
+        "Mayor Ana Ruiz toured the flooded streets on Monday.\n\n"
+        "Ruiz said the city would pay for repairs.\n\n"
+        "Crews worked through the night to clear the roads.\n\n"
+        "Schools stayed closed and buses ran late.\n\n"
+        "“We will rebuild every house,” she said."
+    )
+    ((a, fa),) = scored_quotes(near)
+    ((b, fb),) = scored_quotes(far)
+    assert (a.speaker, b.speaker) == ("Ana Ruiz", "Ana Ruiz")
+    assert "pronoun: names a sentence subject" in fa
+    assert "pronoun: its person in this paragraph" in fa
+    assert "pronoun: its person paragraphs back" in fb
+    assert b.confidence < a.confidence
+
+
+def test_extract_quotes_a_role_known_as_or_named_a_name_is_the_name():
+    text = (
+        '"There never was an order to stand down," said the base chief known as Bob, '
+        'speaking for the first time. "We sell out by noon," said an academic named '
+        "Eric Kingson, who is running for Congress."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Bob", "Eric Kingson"]
+
+
+def test_extract_quotes_a_full_stop_after_the_closing_mark_ends_the_sentence():
+    text = (
+        "Kim Lee mocked him. “That is why I do not get his hands”. You know what they say "
+        "about small hands? Lee went on."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker != "know what they"
+
+
+def test_extract_quotes_with_a_name_saying_is_the_name():
+    text = (
+        "Senators who agree were irritated by the plan, with Sen. Ana Berg calling it a "
+        "“Chinese menu.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_hopeful_is_a_role_before_a_name():
+    text = "Presidential hopeful Sen. Ana Berg was also critical, telling the radio: “It is weak.”"
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.speaker_title) == ("Ana Berg", "Sen.")
+
+
+def test_extract_quotes_a_state_or_province_after_a_city_is_inside_the_phrase():
+    text = (
+        "Speaking at a town hall in Salem, New Hampshire, Ana Berg went after her rival, "
+        "calling him “a total stiff.”\n\n"
+        "Kim Lee, a lawyer in Dover, Del., said the law was “a mess.”\n\n"
+        "Speaking in Halifax, N.S., Premier Tom Reyes called the budget “fair.”\n\n"
+        "Ray Dunn, who is a pastor at a church in Elizabeth, Colorado, slammed the group "
+        "for its “bad values.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == [
+        "Ana Berg",
+        "Kim Lee",
+        "Tom Reyes",
+        "Ray Dunn",
+    ]
+
+
+def test_extract_quotes_a_speech_act_imagined_in_reported_speech():
+    text = (
+        "Asked about the race, President Ana Berg said she expected that Canadians will say “no.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_time_between_subject_and_verb_is_stepped_over():
+    text = (
+        "The State Department less than two weeks ago said that “top secret” data had "
+        "passed through. Ana Berg at the time said she had asked her “people” to look into "
+        "it. Ray Dunn earlier this year told the crowd it was “a disgrace.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == [
+        "The State Department",
+        "Ana Berg",
+        "Ray Dunn",
+    ]
+
+
+def test_extract_quotes_a_title_case_headline_name_ends_before_its_verb():
+    text = (
+        "Stars gave us plenty to think about this year.\n\n1\n\n"
+        "Maria Lind Explained Why She Felt “Invisible” As A Child.\n\n"
+        "In a talk, the actress spoke about school."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Maria Lind"
+
+
+def test_extract_quotes_name_appositive_said_closing_the_sentence():
+    text = (
+        "Guns are “the ultimate public health crisis” and “stunt children’s growth,” "
+        "Howard Lee, the former governor of Vermont, said."
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Howard Lee", "Howard Lee"]
+
+
+def test_extract_quotes_a_weekday_after_a_state_in_an_opening_phrase():
+    text = (
+        "At the town hall in Hudson, New Hampshire Monday, the Lind supporter retorted: "
+        "“There is a special place for them.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "the Lind supporter"
+
+
+def test_extract_quotes_cues_that_only_close_the_clause():
+    text = (
+        "“Will you raise taxes?” Dan Hale pressed. “Yes or no?”\n\n"
+        "“An awful lot of analysts said no,” remembered Roy Verley, the former spokesman.\n\n"
+        "“France will always be France,” an angry Paul Morel retaliated.\n\n"
+        "“You know, it happens, right?” Ana Berg went on. “But get over it.”\n\n"
+        "Kim Lee pressed the button and went on to call it “a miracle.”"
+    )
+    assert [(q.speaker, q.cue) for q in extract_quotes(text)] == [
+        ("Dan Hale", "pressed"),
+        ("Dan Hale", "pressed"),
+        ("Roy Verley", "remembered"),
+        ("Paul Morel", "retaliated"),
+        ("Ana Berg", "went on"),
+        ("Ana Berg", "went on"),
+        ("Kim Lee", None),
+    ]
+
+
+def test_extract_quotes_and_a_new_subject_after_the_quote_is_another_clause():
+    text = (
+        'Ana Berg accuses the mayor of "leading from behind" and Tom Reyes says he is '
+        '"losing the war."'
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ana Berg", "Tom Reyes"]
+
+
+def test_extract_quotes_with_a_name_and_an_adverb_before_the_participle():
+    text = (
+        "Kim Lee and Ray Dunn have used tough words, with Lee recently promising to "
+        '"carpet bomb them."'
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Kim Lee"
+
+
+def test_extract_quotes_a_name_and_a_colon_label_the_quotation():
+    text = (
+        "Pollsters agree - Carl Bialik: “One lesson was simple.”\n\n"
+        "Ana Berg spoke. More from Berg: “It is done.”\n\n"
+        "Ray Dunn told reporters in New York: “It is over.”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Carl Bialik", "Ana Berg", "Ray Dunn"]
+
+
+def test_extract_quotes_a_participle_after_the_quote_takes_no_object_as_speaker():
+    text = (
+        "Jon Hale said the members will still meet, but said, “It is time we change how we "
+        "do it,” promising the Friends of Abe will return to its roots."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Jon Hale"
+
+
+def test_extract_quotes_two_opening_phrases_before_the_subject():
+    text = (
+        "On Thursday, after remaining neutral throughout the race, Ana Berg appeared on the "
+        "radio and endorsed Lee, saying, “I think a fighter should lead.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_member_is_a_role_before_a_name():
+    text = "Band member Flea shared the news last week, writing “Feels great to support her.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Flea"
+
+
+def test_extract_quotes_a_long_titled_name_then_verb_and_phrase_closing_the_sentence():
+    text = (
+        '"If the city finds more records, it will search them" for the request, State '
+        "Department senior trial counsel Ines Maria Varga wrote in a court filing. The judge "
+        "agreed."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ines Maria Varga"
+
+
+def test_extract_quotes_an_initialism_inside_the_sentence_ends_nothing():
+    text = (
+        "Steve Lund, a top fundraiser and veteran D.C. lobbyist close to the campaign, says "
+        "the main issue is “money.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Steve Lund"
+
+
+def test_extract_quotes_a_section_label_is_no_headline_speaker():
+    text = "The Latest: Lee delivers defense of ‘city values.’\n\nAna Lee spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Lee"
+
+
+def test_extract_quotes_two_names_label_the_quotation():
+    text = "Pollsters agree - Mark Blum and Jon Cole: “Although the polls failed, they were close.”"
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Mark Blum and Jon Cole"
+
+
+def test_extract_quotes_an_opening_phrase_is_never_the_speaker():
+    text = (
+        "Ana Lee said the deadlock has “kept us safe.” Given his past comments on the wall, "
+        "the claim was “odd.”"
+    )
+    assert "Given his past" not in [q.speaker for q in extract_quotes(text)]
+
+
+def test_extract_quotes_with_a_name_and_two_participles():
+    text = (
+        "Senators were quick to chime in, with Ana Berg tweeting that it was a disaster "
+        "and asking, “How can we trust her?”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_surname_between_a_phrase_and_the_verb():
+    text = "“[The situation] is like the 1960s,” the dawn of the modern movement, Bozell says."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Bozell"
+
+
+def test_extract_quotes_a_possessor_and_participle_make_the_next_word_a_noun():
+    text = (
+        "Omar Haddad, who is a doctor, also decried Lee’s repeated calls to close the "
+        "clinic, noting she has “sacrificed nothing” for it."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Omar Haddad"
+
+
+def test_extract_quotes_a_sequence_word_opening_the_sentence_is_no_speaker():
+    text = "The rally turned ugly. First, Ana Berg identified the judge as “Spanish,” wrongly."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_kept_asking_is_the_askers():
+    text = (
+        "When Ana Berg testified before the council, Sen. Ray Dunn (R-Wis.) kept asking her "
+        "why the city had tied the fire to “faulty” wiring."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_sides_with_ends_a_headline_name():
+    text = "Ana Berg Sides With Ray Dunn On ‘Radical Plans.’\n\nBerg spoke on Monday."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
