@@ -688,14 +688,40 @@ def _raised(rows: Sequence[FlagRow]) -> tuple[FamilyChange, ...]:
 
 
 def quote_family_refresh(
-    *, family_ids: Iterable[int] = (), quote_ids: Iterable[int] = ()
+    *, family_ids: Iterable[int] = (), quote_ids: Iterable[int] = (), locked: bool = False
 ) -> tuple[FamilyChange, ...]:
-    """Recompute the derived columns of these families and of the families of these quotes, in
-    one statement; returns the families whose alarm or conflict flag rose.
+    """Recompute the derived columns of these families and of the families of these quotes;
+    returns the families whose alarm or conflict flag rose.
+
+    The families' rows are locked first (`locked`: the caller holds them already), and the
+    columns computed by the next statement: it sees every change committed by a writer that
+    held the lock before, and a writer that wants it waits. Computed in the statement that
+    takes the lock, they would come from a snapshot taken before the wait, and a verdict
+    committed meanwhile on another member would be missed (and overwritten).
 
     A family given by id that was left without members is deleted.
     """
+    if not locked:
+        _lock_families(family_ids=family_ids, quote_ids=quote_ids)
     return _raised(_refresh_rows(family_ids=family_ids, quote_ids=quote_ids))
+
+
+_LOCK_SQL = """
+SELECT f.id
+  FROM annotations_quotefamily f
+ WHERE f.id = ANY(%(family_ids)s::bigint[])
+    OR f.id IN (SELECT m.family_id FROM annotations_quotefamilymember m
+                 WHERE m.quote_id = ANY(%(quote_ids)s::bigint[]))
+ ORDER BY f.id
+   FOR UPDATE OF f
+"""
+
+
+def _lock_families(*, family_ids: Iterable[int], quote_ids: Iterable[int]) -> None:
+    family_ids, quote_ids = sorted(set(family_ids)), sorted(set(quote_ids))
+    if family_ids or quote_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SQL, {"family_ids": family_ids, "quote_ids": quote_ids})
 
 
 def _refresh_rows(

@@ -16,7 +16,11 @@ MAX_EVIDENCE_LINKS = 20
 
 # A decision is one statement: the status change, conditional on the version the editor saw,
 # and the review that records it, written only when the change was. No second round trip, and
-# no window in which one exists without the other.
+# no window in which one exists without the other. It also locks the quote's family, if it has
+# one, and names it: the family's conflict flag is then recomputed (quote_family_refresh) by a
+# statement that sees every decision committed before this one, and a decision on another of
+# its members waits for this one to commit. Without the lock two editors verifying and
+# disputing two copies at once each saw only their own verdict, and the flag stayed down.
 _DECIDE_SQL = """
 WITH decided AS (
     UPDATE annotations_quote
@@ -28,15 +32,23 @@ WITH decided AS (
            anchor = CASE WHEN %(settle_anchor)s THEN %(anchored)s ELSE anchor END
      WHERE id = %(quote)s AND version = %(expected)s
  RETURNING id
+), reviewed AS (
+    INSERT INTO annotations_review
+           (quote_id, reviewer_id, created_at, from_status, to_status, note, evidence,
+            dispute_reason, quote_version)
+    SELECT id, %(user)s::integer, %(now)s::timestamptz, %(from_status)s::varchar,
+           %(status)s::varchar, %(note)s::text, %(evidence)s::varchar[],
+           %(dispute_reason)s::varchar, %(version)s::integer
+      FROM decided
+    RETURNING id
+), family AS (
+    SELECT f.id
+      FROM annotations_quotefamily f
+      JOIN annotations_quotefamilymember m ON m.family_id = f.id
+     WHERE m.quote_id = %(quote)s
+       FOR UPDATE OF f
 )
-INSERT INTO annotations_review
-       (quote_id, reviewer_id, created_at, from_status, to_status, note, evidence,
-        dispute_reason, quote_version)
-SELECT id, %(user)s::integer, %(now)s::timestamptz, %(from_status)s::varchar,
-       %(status)s::varchar, %(note)s::text, %(evidence)s::varchar[], %(dispute_reason)s::varchar,
-       %(version)s::integer
-  FROM decided
-RETURNING id
+SELECT reviewed.id, (SELECT id FROM family) FROM reviewed
 """
 
 
@@ -144,8 +156,10 @@ def quote_review_submit(
     quote.updated_at = now
     if settle_anchor:
         quote.anchor = Quote.Anchor.ANCHORED
-    # A verdict here may contradict one on the same words elsewhere.
-    quote_family_refresh(quote_ids=[quote.pk])
+    family_id = row[1]
+    if family_id is not None:
+        # A verdict here may contradict one on the same words elsewhere.
+        quote_family_refresh(family_ids=[family_id], locked=True)
     events.publish(
         events.decision_event_kind(from_status=review.from_status, to_status=to_status),
         quote=quote,

@@ -317,3 +317,68 @@ def test_families_a_batch_repeating_a_sentence_links_every_copy_to_the_first(
     assert {(m.kind, m.linked_to_id) for m in members[1:60]} == {("identical", first.quote_id)}
     assert members[60].kind == QuoteFamilyMember.Kind.PART_OF
     assert QuoteFamily.objects.get(pk=first.family_id).size == 61
+
+
+def _decide_in_thread(quote_id, username, to_status, *, hold=None, held=None, errors):
+    """Decide in a transaction of this thread; with `hold`, keep it open until `hold` is set."""
+    from django.contrib.auth.models import User
+    from django.db import connection, transaction
+
+    from annotations.models import Quote
+
+    try:
+        with transaction.atomic():
+            quote = Quote.objects.get(pk=quote_id)
+            quote_review_submit(
+                quote=quote,
+                user=User.objects.get(username=username),
+                to_status=to_status,
+                expected_version=quote.version,
+                note="Checked against the recording." if to_status == "disputed" else "",
+                dispute_reason="wrong_words" if to_status == "disputed" else "",
+            )
+            if held is not None:
+                held.set()
+                hold.wait(10)
+    except Exception as error:
+        errors.append(error)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_families_concurrent_opposite_verdicts_raise_the_conflict(
+    django_capture_on_commit_callbacks,
+):
+    import threading
+    import time
+
+    from tests.factories import UserFactory
+
+    UserFactory(username="ana", role="editor")
+    UserFactory(username="ben", role="editor")
+    with django_capture_on_commit_callbacks(execute=False):
+        whole, part, _ = create_speech_articles()
+    errors = []
+    held, hold = threading.Event(), threading.Event()
+    first = threading.Thread(
+        target=_decide_in_thread,
+        args=(whole.pk, "ana", "verified"),
+        kwargs={"hold": hold, "held": held, "errors": errors},
+    )
+    second = threading.Thread(
+        target=_decide_in_thread, args=(part.pk, "ben", "disputed"), kwargs={"errors": errors}
+    )
+    first.start()
+    assert held.wait(10)
+    # Ana's verdict is written, not committed; Ben disputes another copy meanwhile.
+    second.start()
+    time.sleep(0.5)
+    hold.set()
+    first.join(10)
+    second.join(10)
+
+    assert errors == []
+    family = QuoteFamily.objects.get()
+    assert member(whole).family_id == member(part).family_id == family.pk
+    assert family.conflict is True
