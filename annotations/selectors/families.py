@@ -3,7 +3,7 @@
 import datetime as dt
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -173,8 +173,8 @@ class _FamilyFacts:
     articles: int = 0
     verified: int = 0
     disputed: int = 0
-    names: list[tuple[str, int]] | None = None  # (credited name, distinct articles), in order
-    verdicts: list[FamilyVerdict] | None = None  # newest first
+    names: list[tuple[str, int]] = field(default_factory=list)  # (credited name, articles)
+    verdicts: list[FamilyVerdict] = field(default_factory=list)  # newest first
     first_verdict: FamilyVerdict | None = None
 
 
@@ -229,7 +229,7 @@ def family_cards_for_quotes(
         if total:
             fact.articles, fact.verified, fact.disputed = articles, verified, disputed
         else:
-            fact.names = [*(fact.names or []), (name, articles)]
+            fact.names.append((name, articles))
     labels = dict(Quote.Status.choices)
     for family_id, quote_id, status, editor, decided_at, outlet in decided:
         fact = facts[family_id]
@@ -243,7 +243,7 @@ def family_cards_for_quotes(
         )
         if quote_id == fact.family.first_quote_id:
             fact.first_verdict = verdict
-        fact.verdicts = [*(fact.verdicts or []), verdict]
+        fact.verdicts.append(verdict)
     # The normalised words of each card's quote and of each first appearance, for the diff.
     normalized = dict(
         QuoteFamilyMember.objects.filter(
@@ -262,7 +262,7 @@ def _card(here: Quote, facts: _FamilyFacts, normalized: dict[int, str]) -> Famil
     is_first = family.first_quote_id == here.pk
     # The newest verdicts on the other members (the query read one more than a card names, in
     # case this quote is among them).
-    verdicts = [v for v in facts.verdicts or [] if v.quote_id != here.pk][:CARD_VERDICTS]
+    verdicts = [v for v in facts.verdicts if v.quote_id != here.pk][:CARD_VERDICTS]
     decided_here = here.status in VERDICTS
     more = facts.verified + facts.disputed - int(decided_here) - len(verdicts)
     first_verdict = None if is_first else facts.first_verdict
@@ -301,7 +301,7 @@ def _card(here: Quote, facts: _FamilyFacts, normalized: dict[int, str]) -> Famil
         diff=diff,
         speaker_here=speaker_here,
         speakers_elsewhere=tuple(
-            (name, count) for name, count in facts.names or [] if name != speaker_here
+            (name, count) for name, count in facts.names if name != speaker_here
         ),
     )
 

@@ -687,6 +687,17 @@ def _raised(rows: Sequence[FlagRow]) -> tuple[FamilyChange, ...]:
     return raised
 
 
+_LOCK_SQL = """
+SELECT f.id
+  FROM annotations_quotefamily f
+ WHERE f.id = ANY(%(family_ids)s::bigint[])
+    OR f.id IN (SELECT m.family_id FROM annotations_quotefamilymember m
+                 WHERE m.quote_id = ANY(%(quote_ids)s::bigint[]))
+ ORDER BY f.id
+   FOR UPDATE OF f
+"""
+
+
 def quote_family_refresh(
     *, family_ids: Iterable[int] = (), quote_ids: Iterable[int] = (), locked: bool = False
 ) -> tuple[FamilyChange, ...]:
@@ -701,27 +712,11 @@ def quote_family_refresh(
 
     A family given by id that was left without members is deleted.
     """
-    if not locked:
-        _lock_families(family_ids=family_ids, quote_ids=quote_ids)
-    return _raised(_refresh_rows(family_ids=family_ids, quote_ids=quote_ids))
-
-
-_LOCK_SQL = """
-SELECT f.id
-  FROM annotations_quotefamily f
- WHERE f.id = ANY(%(family_ids)s::bigint[])
-    OR f.id IN (SELECT m.family_id FROM annotations_quotefamilymember m
-                 WHERE m.quote_id = ANY(%(quote_ids)s::bigint[]))
- ORDER BY f.id
-   FOR UPDATE OF f
-"""
-
-
-def _lock_families(*, family_ids: Iterable[int], quote_ids: Iterable[int]) -> None:
     family_ids, quote_ids = sorted(set(family_ids)), sorted(set(quote_ids))
-    if family_ids or quote_ids:
+    if not locked and (family_ids or quote_ids):
         with connection.cursor() as cursor:
             cursor.execute(_LOCK_SQL, {"family_ids": family_ids, "quote_ids": quote_ids})
+    return _raised(_refresh_rows(family_ids=family_ids, quote_ids=quote_ids))
 
 
 def _refresh_rows(
