@@ -416,9 +416,32 @@ def _intro_word(toks: list[Tok], i: int) -> bool:
     t = toks[i]
     if t.low in INTRO_WORDS:
         return True
+    if t.low in ("here", "there") and i + 1 < len(toks) and toks[i + 1].low in PREP:
+        return True  # `Here in Columbia, Sanders stepped up ...`
     # a participle opening the sentence: "Bemoaning the cuts, ..."
     nxt = toks[i + 1] if i + 1 < len(toks) else None
     return t.cap and len(t.word) > 5 and t.low.endswith("ing") and nxt is not None and not nxt.cap
+
+
+def _without_time_phrase(toks: list[Tok]) -> list[Tok] | None:
+    """`Kim Lee on Thursday said`, `Kim Lee last week said`: the name's tokens with the
+    time phrase after them left out, or None when no time phrase follows the name."""
+    j = 1
+    while j < len(toks) and j < 6 and toks[j].cap:
+        j += 1
+    k = j
+    if k < len(toks) and toks[k].low in WEEKDAY_LEAD:
+        k += 1
+        if k < len(toks) and toks[k].low in ("this", "last", "next"):
+            k += 1  # `earlier this week`
+    if k == j or k >= len(toks) or not (toks[k].low in WEEKDAYS or toks[k].low in _TIME_NOUNS):
+        return None
+    k += 1
+    while k < len(toks) and toks[k].low in _TIME_NOUNS:
+        k += 1  # `on Monday night`
+    if k >= len(toks) or toks[k].word[:1].isupper() or toks[k].word in ",;:":
+        return None
+    return toks[:j] + toks[k:]
 
 
 def _verbish(t: Tok) -> bool:
@@ -1143,6 +1166,10 @@ class _Extractor:
                 )
             return None
         if first.cap:
+            timed = _without_time_phrase(toks)
+            if timed is not None:
+                # `Donald Trump on Thursday ratcheted up`: the time is no part of the subject
+                return self._np_at(timed)
             j = 0
             while j + 1 < len(toks) and (
                 toks[j + 1].cap or toks[j + 1].low == "of" or toks[j + 1].low in NAME_LINKS

@@ -727,3 +727,23 @@ def test_extract_quotes_sides_with_ends_a_headline_name():
     text = "Ana Berg Sides With Ray Dunn On ‘Radical Plans.’\n\nBerg spoke on Monday."
     (q,) = extract_quotes(text)
     assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_here_in_a_place_opens_the_sentence():
+    text = (
+        "Ana Berg toured the state.\n\n"
+        "Here in Dayton, Berg stepped up her attacks on the plan, saying, “It will fail.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_time_phrase_after_the_subject_is_skipped():
+    for time in ("on Thursday", "last week", "earlier this month", "on Monday night"):
+        text = (
+            "Ray Dunn criticised the mayor, with his aide saying it was “not enough.”\n\n"
+            f"Ana Berg {time} ratcheted up her attacks, saying he is “weak on crime.”"
+        )
+        _first, second = extract_quotes(text)
+        assert (time, second.speaker) == (time, "Ana Berg")
+
