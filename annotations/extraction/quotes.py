@@ -1569,8 +1569,12 @@ def _is_boilerplate(text: str, ps: int, pe: int) -> bool:
     line = text[ps:pe]
     if line.isupper() and sum(1 for c in line if c.isalpha()) >= _ALL_CAPS_LINE_MIN:
         return True
-    low = line.lower()
-    return low.lstrip().startswith(BOILERPLATE_LINES)
+    low = line.lower().lstrip(" \t\u00a0" + _MARK_CHARS)
+    return low.startswith(BOILERPLATE_LINES) or _FOLLOW_RE.match(low) is not None
+
+
+# `Follow Pam Key on Twitter @pamkey`: the sign-off a site puts under its articles
+_FOLLOW_RE = re.compile(r"follow [^\n]{1,60}? on (?:twitter|instagram|x)\W{0,3}@\w")
 
 
 _TITLE_BEFORE_RE = re.compile(

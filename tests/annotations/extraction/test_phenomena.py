@@ -747,3 +747,11 @@ def test_extract_quotes_a_time_phrase_after_the_subject_is_skipped():
         _first, second = extract_quotes(text)
         assert (time, second.speaker) == (time, "Ana Berg")
 
+
+def test_extract_quotes_a_follow_us_sign_off_is_no_quotation():
+    text = "BERG: That is why we won.\n\n“Follow Ana Berg on Twitter @anaberg.”"
+    quotes = extract_quotes(text)
+    assert [q.confidence for q in quotes if "Twitter" in q.text] == [0.05]
+    lookalike = "Ana Berg runs a shop.\n\n“Follow the money on Twitter, they say,” Berg said."
+    (q,) = extract_quotes(lookalike)
+    assert q.confidence > 0.05
