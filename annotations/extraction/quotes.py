@@ -880,7 +880,12 @@ class _Extractor:
                 if r is not None:
                     return r
                 continue
-            if not _speech_verb(t) or not _verb_position(toks, k):
+            if not _speech_verb(t):
+                continue
+            inverted = self._inverted_before(toks, k)
+            if inverted is not None:
+                return inverted
+            if not _verb_position(toks, k):
                 continue
             gap = len(toks) - 1 - k
             put_it = k + 1 < len(toks) and toks[k + 1].low == "it"  # `as the memo put it, "..."`
@@ -946,6 +951,24 @@ class _Extractor:
             strength = 0.9 if gap <= 3 else 0.8
             return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
         return None
+
+    def _inverted_before(self, toks: list[Tok], k: int) -> Attribution | None:
+        """`Because of the schedule, explained Kim Lee, "..."`: a speech verb after a comma
+        and the name after it, which ends the text before the opening mark."""
+        t = toks[k]
+        if k == 0 or toks[k - 1].word != "," or t.low.endswith("ing") or toks[-1].word not in ",:":
+            return None
+        name = toks[k + 1 : -1]
+        if not name or len(name) > 5:
+            return None
+        if not (
+            _is_full_name(name)
+            or (len(name) == 1 and name[0].cap and self._proper(name[0].word))
+            or (name[0].low in DETERMINERS and _role_head(name[-1].low))
+        ):
+            return None
+        a, b = name[0].start, name[-1].end
+        return Attribution(self.text[a:b], a, b, t.word, 0.9)
 
     def _light_verb_subject(self, toks: list[Tok], k: int) -> Attribution | None:
         """`Sanders made the following comment: "..."`: the subject of a light verb whose

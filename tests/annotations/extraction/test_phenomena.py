@@ -755,3 +755,13 @@ def test_extract_quotes_a_follow_us_sign_off_is_no_quotation():
     lookalike = "Ana Berg runs a shop.\n\n“Follow the money on Twitter, they say,” Berg said."
     (q,) = extract_quotes(lookalike)
     assert q.confidence > 0.05
+
+
+def test_extract_quotes_an_inverted_cue_mid_sentence_names_the_speaker():
+    text = (
+        "Simon Kerr runs a polling firm.\n\n"
+        "Because of how the parties set the calendar, explained Kerr, “it could be over by "
+        "mid-March.”"
+    )
+    (q,) = extract_quotes(text)
+    assert (q.speaker, q.cue) == ("Simon Kerr", "explained")
