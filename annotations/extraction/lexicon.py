@@ -1774,6 +1774,52 @@ CLAUSE_WORDS = frozenset(
 TITLE_SMALL = frozenset(["a", "an", "the", "of", "and", "in", "on", "to", "for", "at", "with"])
 
 SAY = frozenset(["say", "says", "said", "saying"])
+
+# Speech verbs whose object is the person spoken to: `Kim Lee told POLITICO, "..."` is never
+# inverted; the name after the verb is the listener
+ADDRESSEE_VERBS = _british(
+    frozenset(
+        [
+            "told",
+            "tells",
+            "tell",
+            "asked",
+            "asks",
+            "urged",
+            "urges",
+            "warned",
+            "warns",
+            "reminded",
+            "reminds",
+            "assured",
+            "assures",
+            "informed",
+            "informs",
+            "called",
+            "calls",
+            "begged",
+            "begs",
+            "pressed",
+            "presses",
+            "implored",
+            "implores",
+            "thanked",
+            "thanks",
+            "challenged",
+            "challenges",
+            "cautioned",
+            "cautions",
+            "answered",
+            "answers",
+            "interrupted",
+            "interrupts",
+            "emailed",
+            "emails",
+            "texted",
+            "texts",
+        ]
+    )
+)
 # Words that end a noun phrase after a speech verb (`said Kim Lee in a statement`).
 CHUNK_BREAKS = frozenset(
     [

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .confidence import ConfidenceModel, shipped_model
 from .lexicon import (
     ABBREV,
+    ADDRESSEE_VERBS,
     ADJECTIVE_ENDINGS,
     AUX,
     BOILERPLATE_LINES,
@@ -956,7 +957,13 @@ class _Extractor:
         """`Because of the schedule, explained Kim Lee, "..."`: a speech verb after a comma
         and the name after it, which ends the text before the opening mark."""
         t = toks[k]
-        if k == 0 or toks[k - 1].word != "," or t.low.endswith("ing") or toks[-1].word not in ",:":
+        if (
+            k == 0
+            or toks[k - 1].word != ","
+            or t.low.endswith("ing")
+            or t.low in ADDRESSEE_VERBS
+            or toks[-1].word not in ",:"
+        ):
             return None
         name = toks[k + 1 : -1]
         if not name or len(name) > 5:

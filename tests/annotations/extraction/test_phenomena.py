@@ -765,3 +765,13 @@ def test_extract_quotes_an_inverted_cue_mid_sentence_names_the_speaker():
     )
     (q,) = extract_quotes(text)
     assert (q.speaker, q.cue) == ("Simon Kerr", "explained")
+
+
+def test_extract_quotes_the_listener_after_told_is_no_inverted_speaker():
+    for verb in ("told", "asked", "warned"):
+        text = (
+            "Jo Park spoke first.\n\n"
+            f"Dick Dever, who was listed on the slate, {verb} POLITICO, “I like Kasich best.”"
+        )
+        (q,) = extract_quotes(text)
+        assert (verb, q.speaker) == (verb, "Dick Dever")
