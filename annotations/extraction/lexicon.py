@@ -1708,6 +1708,9 @@ INTRO_WORDS = frozenset(
     ]
 )
 
+# words opening a phrase that names nobody: `Given his past`, `Despite the ruling`
+OPENING_PHRASES = INTRO_WORDS | {"given", "despite", "unlike"}
+
 SUBJECT_DETS = frozenset(["the", "a", "an", "his", "her", "their", "its", "our", "my", "one"])
 
 AUX = frozenset(
@@ -1849,6 +1852,14 @@ CHUNK_BREAKS = frozenset(
 
 # a time adverbial between a subject and its verb (`Sanders on Saturday criticized`,
 # `Priebus later Thursday told`) is stepped over
+# time words closing a time phrase: `Kim Lee last week said`, `two years ago`
+TIME_NOUNS = frozenset(
+    ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
+)
+# two-word cues: `he went on`, `Lee chimed in`
+PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}
+MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
+
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 WEEKDAY_LEAD = frozenset(["on", "late", "early", "last", "this", "next", "later", "earlier"])
 

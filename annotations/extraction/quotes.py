@@ -29,10 +29,13 @@ from .lexicon import (
     LIGHT_VERBS,
     MALE,
     MALE_NAMES,
+    MODALS,
     NAME_LINKS,
     NOT_BEFORE_VERB,
+    OPENING_PHRASES,
     ORG_WORDS,
     PERSON_ROLES,
+    PHRASAL_CUES,
     POSS,
     POSS_DETS,
     PREP,
@@ -48,6 +51,7 @@ from .lexicon import (
     SUBJECT_DETS,
     SUBJECT_VERBS,
     SUBORDINATORS,
+    TIME_NOUNS,
     TIME_PREPS,
     TITLE_SMALL,
     WEAK_VERBS,
@@ -230,12 +234,6 @@ _DASH_LINE_RE = re.compile(
     r"\s*\n[ \t]*[-\u2013\u2014\u2015][ \t]*([A-Z][^\n,.;:]{1,60})[ \t.]*"
     r"(?:,[^\n]{1,80})?(?:\n|$)"  # `- Michelle Marks, Philadelphia.`: a place or a role
 )
-_TIME_NOUNS = frozenset(
-    ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
-)
-_PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}
-_OPENING_PHRASES = INTRO_WORDS | {"given", "despite", "unlike"}
-_MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 _PRONOUN_CHAIN_WINDOW = 1200  # chars: a quotation this close is the one just before
 _ROLE_WINDOW = 600  # chars back within which "the owner" is the person just introduced
 
@@ -252,7 +250,7 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
             j -= 1
         while j > 0 and toks[j - 1].low in SKIP_BEFORE_VERB:
             j -= 1
-    if j > 2 and toks[j - 1].low in _TIME_NOUNS:
+    if j > 2 and toks[j - 1].low in TIME_NOUNS:
         # `The State Department less than two weeks ago said`, `Trump at the time said`,
         # `Lee earlier this year told`: a time, not the subject
         i = j - 1
@@ -346,7 +344,7 @@ def _phrasal_cue(toks: Sequence[Tok], k: int) -> bool:
     closes the attribution clause."""
     return (
         k + 1 < len(toks)
-        and toks[k + 1].low == _PHRASAL_CUES.get(toks[k].low)
+        and toks[k + 1].low == PHRASAL_CUES.get(toks[k].low)
         and _clause_end(list(toks), k + 2)
     )
 
@@ -435,10 +433,10 @@ def _without_time_phrase(toks: list[Tok]) -> list[Tok] | None:
         k += 1
         if k < len(toks) and toks[k].low in ("this", "last", "next"):
             k += 1  # `earlier this week`
-    if k == j or k >= len(toks) or not (toks[k].low in WEEKDAYS or toks[k].low in _TIME_NOUNS):
+    if k == j or k >= len(toks) or not (toks[k].low in WEEKDAYS or toks[k].low in TIME_NOUNS):
         return None
     k += 1
-    while k < len(toks) and toks[k].low in _TIME_NOUNS:
+    while k < len(toks) and toks[k].low in TIME_NOUNS:
         k += 1  # `on Monday night`
     if k >= len(toks) or toks[k].word[:1].isupper() or toks[k].word in ",;:":
         return None
@@ -937,7 +935,7 @@ class _Extractor:
                 if subj is None:
                     continue
                 return Attribution(subj.mention, subj.start, subj.end, cue, 0.75)
-            if k > 1 and toks[k - 1].low in _MODALS:
+            if k > 1 and toks[k - 1].low in MODALS:
                 # `Obama said he expected that Americans will say "no"`: a speech act
                 # imagined inside reported speech is the reporting speaker's words
                 fin = self._finite_before(toks, k - 1)
@@ -1559,7 +1557,7 @@ def _head_name(mention: str) -> str | None:
         w.lower().strip(",.") in SENTENCE_OPENERS or w.lower() in CLAUSE_WORDS for w in words
     ):
         return None
-    if len(words) > 1 and words[1][:1].islower() and words[0].lower() in _OPENING_PHRASES:
+    if len(words) > 1 and words[1][:1].islower() and words[0].lower() in OPENING_PHRASES:
         return None  # `Given his past`, `Asked about`: an opening phrase, no name
     if not words[0][:1].isupper() or words[0].lower() in DETERMINERS:
         return mention  # a role or group as written: `the cheerful owner`
