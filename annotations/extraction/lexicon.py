@@ -1850,6 +1850,46 @@ CHUNK_BREAKS = frozenset(
     ]
 )
 
+# An anonymous source and the phrase that places it: `a person close to the Clintons`,
+# `A source familiar with the talks`. The noun, and the two words that link it to the rest
+SOURCE_NOUNS = frozenset(
+    [
+        "source",
+        "sources",
+        "person",
+        "people",
+        "official",
+        "officials",
+        "insider",
+        "insiders",
+        "operative",
+        "operatives",
+        "staffer",
+        "staffers",
+        "friend",
+        "friends",
+        "associate",
+        "associates",
+        "ally",
+        "allies",
+        "confidant",
+        "confidants",
+        "individual",
+        "individuals",
+    ]
+)
+SOURCE_LINKS = frozenset(
+    [
+        ("familiar", "with"),
+        ("close", "to"),
+        ("briefed", "on"),
+        ("knowledgeable", "about"),
+        ("involved", "in"),
+        ("aware", "of"),
+        ("privy", "to"),
+    ]
+)
+
 # a time adverbial between a subject and its verb (`Sanders on Saturday criticized`,
 # `Priebus later Thursday told`) is stepped over
 # time words closing a time phrase: `Kim Lee last week said`, `two years ago`

@@ -45,6 +45,8 @@ from .lexicon import (
     SAY,
     SENTENCE_OPENERS,
     SKIP_BEFORE_VERB,
+    SOURCE_LINKS,
+    SOURCE_NOUNS,
     SPEECH_NOUNS,
     SPEECH_VERBS,
     STOP_CONJ,
@@ -173,10 +175,13 @@ def _drop_parens(toks: list[Tok]) -> list[Tok]:
 
 def _np_from_chunk(toks: list[Tok]) -> tuple[int, int] | None:
     """Speaker span inside a noun-phrase chunk: the pronoun, the last capitalised run
-    when the chunk ends in a name, or the whole role phrase ("a senior official")."""
+    when the chunk ends in a name, or the whole role phrase ("a senior official", "a
+    person close to the Clintons")."""
     toks = [t for t in toks if t.word not in ",;:()"]
     if not toks:
         return None
+    if _source_link(toks) > 0:
+        return toks[0].start, toks[-1].end
     if toks[0].low in PRONOUNS:
         return toks[0].start, toks[0].end
     if toks[-1].cap:
@@ -186,6 +191,41 @@ def _np_from_chunk(toks: list[Tok]) -> tuple[int, int] | None:
     if len(toks) > 7:
         return None
     return toks[0].start, toks[-1].end
+
+
+_SOURCE_LEADS = frozenset(["another", "one", "two", "three", "several", "some", "multiple"])
+
+
+def _source_link(toks: Sequence[Tok]) -> int:
+    """Where the phrase placing an anonymous source starts in a chunk that opens with
+    that source (`a person close to the Clintons`: 2, the offset of "close"), else 0."""
+    for i in range(1, min(len(toks) - 2, 5)):
+        if (toks[i].low, toks[i + 1].low) in SOURCE_LINKS and toks[i - 1].low in SOURCE_NOUNS:
+            lead = toks[0].low
+            if lead in DETERMINERS or lead in _SOURCE_LEADS or toks[0].word.islower():
+                return i
+            return 0
+    return 0
+
+
+def _source_before(toks: list[Tok], j: int) -> list[Tok] | None:
+    """`A source familiar with the talks said`: the described source ending at toks[j - 1],
+    found by its link words within ten tokens."""
+    for m in range(j - 2, max(0, j - 10), -1):
+        if toks[m].word in ",;:()\u2014\u2013" or _speech_verb(toks[m]):
+            return None
+        if (toks[m].low, toks[m + 1].low) not in SOURCE_LINKS or m == 0:
+            continue
+        if toks[m - 1].low not in SOURCE_NOUNS:
+            return None
+        s = m - 1
+        while s > 0 and m - s < 4 and toks[s - 1].word not in ",;:()\u2014\u2013":
+            if toks[s].low in DETERMINERS or toks[s].low in _SOURCE_LEADS:
+                break
+            s -= 1
+        chunk = toks[s:j]
+        return chunk if _source_link(chunk) > 0 else None
+    return None
 
 
 def _name_run_start(toks: list[Tok], j: int) -> int:
@@ -221,6 +261,9 @@ def _chunk_after(toks: list[Tok], k: int) -> list[Tok]:
         if t.low in CHUNK_BREAKS and out:
             if t.low == "of" and out and not out[-1].cap:
                 out.append(t)  # "a spokesman of ..." keeps going
+                continue
+            if len(out) > 1 and (out[-1].low, t.low) in SOURCE_LINKS:
+                out.append(t)  # "a person close to the Clintons"
                 continue
             break
         out.append(t)
@@ -308,6 +351,9 @@ def _chunk_before(toks: list[Tok], k: int) -> list[Tok]:
     head = toks[j - 1]
     if head.low in PRONOUNS:
         return [head]
+    source = _source_before(toks, j)
+    if source is not None:
+        return source
     out: list[Tok] = []
     i = j - 1
     if head.cap:
@@ -474,6 +520,8 @@ def _object_not_subject(toks: list[Tok], chunk: list[Tok], verb: Tok | None = No
     an object? `32% of Republican claims`, `through the streets chanted`, `a Donald
     Trump tweet`, `a controversial comment`."""
     first, head = chunk[0], chunk[-1]
+    if _source_link(chunk) > 0:
+        return False  # `two officials briefed on the plan said`: a described source
     if first.low in PREP_NOT_BY and len(chunk) > 1 and not head.cap:
         return True  # `In somber comments, Trump called`: a phrase, not the subject
     prep = next((n for n, t in enumerate(chunk[:-1]) if t.low in PREP_NOT_BY), -1)
@@ -508,7 +556,7 @@ def _valid_np(chunk: list[Tok]) -> bool:
     if not words:
         return False
     first, head = words[0], words[-1]
-    if first.low in PRONOUNS or head.cap:
+    if first.low in PRONOUNS or head.cap or _source_link(words) > 0:
         return True
     if len(words) == 2 and first.word[:1].isdigit() and head.low == "percent":
         return True  # a poll's share: `63 percent said`
@@ -631,6 +679,12 @@ class _Extractor:
                 return None
             if t.low in SUBORDINATORS and not appos:
                 return None  # `"...," while Sanders suggests`: another clause's speaker
+            if (
+                k + 1 < len(toks)
+                and (t.low, toks[k + 1].low) in SOURCE_LINKS
+                and toks[k - 1].low in SOURCE_NOUNS
+            ):
+                continue  # `officials briefed on the plan said`: "briefed" places them
             if (
                 (_speech_verb(t) or _phrasal_cue(toks, k))
                 and _verb_position(toks, k)

@@ -775,3 +775,22 @@ def test_extract_quotes_the_listener_after_told_is_no_inverted_speaker():
         )
         (q,) = extract_quotes(text)
         assert (verb, q.speaker) == (verb, "Dick Dever")
+
+
+def test_extract_quotes_an_anonymous_source_keeps_the_phrase_that_places_it():
+    texts = {
+        "Ray Dunn spoke.\n\nA source familiar with the talks said, “He will sign.”": (
+            "A source familiar with the talks"
+        ),
+        "Ray Dunn spoke.\n\n“The drop is real,” said a person close to the Dunns.": (
+            "a person close to the Dunns"
+        ),
+        "Ray Dunn spoke.\n\n“The drop is real,” two officials briefed on the plan said.": (
+            "two officials briefed on the plan"
+        ),
+    }
+    for text, speaker in texts.items():
+        (q,) = extract_quotes(text)
+        assert q.speaker == speaker
+    (named,) = extract_quotes("Ana Lee spoke.\n\nAna Lee, who is close to the mayor, said “no.”")
+    assert named.speaker == "Ana Lee"
