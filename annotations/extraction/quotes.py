@@ -1412,7 +1412,14 @@ class _Extractor:
             return None
         start = text.rfind("\n", 0, ps) + 1
         fake = RawQuote(ps, ps, ps, -1, start, ps, "intro")
-        return self.before(fake, start)
+        att = self.before(fake, start)
+        if att is None:
+            # `The foundation describes itself this way:`: like a colon in the sentence,
+            # the subject of the introducing sentence
+            att = self.subject(fake)
+            if att is not None:
+                att.strength = 0.75
+        return att
 
     # -- resolution ------------------------------------------------------------------
 

@@ -794,3 +794,13 @@ def test_extract_quotes_an_anonymous_source_keeps_the_phrase_that_places_it():
         assert q.speaker == speaker
     (named,) = extract_quotes("Ana Lee spoke.\n\nAna Lee, who is close to the mayor, said “no.”")
     assert named.speaker == "Ana Lee"
+
+
+def test_extract_quotes_a_paragraph_ending_in_a_colon_without_a_speech_verb():
+    text = (
+        "Ray Dunn spoke.\n\n"
+        "The Harbour Trust describes its mission this way:\n\n"
+        "“We work ourselves out of a job, one pier at a time.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "The Harbour Trust"
