@@ -804,3 +804,16 @@ def test_extract_quotes_a_paragraph_ending_in_a_colon_without_a_speech_verb():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "The Harbour Trust"
+
+
+def test_extract_quotes_roles_from_local_business_and_health_news():
+    texts = {
+        "Flu cases rose.\n\nAna Ruiz, the county’s epidemiologist, tracked the outbreak.\n\n"
+        "“We expect a second wave,” the epidemiologist said.": "Ana Ruiz",
+        "Rents rose.\n\nTom Hale owns three buildings downtown. “Costs doubled,” says the "
+        "landlord.": "Tom Hale",
+        "Polls closed.\n\nCampaign chair Lena Ortiz dismissed the fuss as “absurd.”": "Lena Ortiz",
+    }
+    for text, speaker in texts.items():
+        (q,) = extract_quotes(text)
+        assert q.speaker == speaker
