@@ -38,6 +38,14 @@ SPEECH_VERBS = _british(
         "insist/insists/insisted",
         "claim/claims/claimed",
         "tweet/tweets/tweeted",
+        "murmur/murmurs/murmured",
+        "summarize/summarizes/summarized",
+        "venture/ventures/ventured",
+        "elaborate/elaborates/elaborated",
+        "clarify/clarifies/clarified",
+        "confide/confides/confided",
+        "enthuse/enthuses/enthused",
+        "chuckle/chuckles/chuckled",
         # cues only where they close the attribution clause (see WEAK_VERBS):
         # `"...?" Hannity pressed.`, `"...," Verley remembered.`
         "press/presses/pressed",

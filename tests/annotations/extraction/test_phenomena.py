@@ -50,7 +50,7 @@ def test_extract_quotes_chain_continues_past_a_boilerplate_line():
 
 def test_extract_quotes_present_tense_and_inverted_reporting_verbs():
     verbs = ["says", "writes", "explains", "recalls", "adds", "counters", "echoes", "notes"]
-    verbs += ["charged", "affirms", "scoffed"]
+    verbs += ["charged", "affirms", "scoffed", "chuckled", "elaborated", "clarifies", "confided"]
     for verb in verbs:
         (inverted,) = extract_quotes(f"“The data are clear,” {verb} Priya Natarajan.")
         (plain,) = extract_quotes(f"“The data are clear,” Priya Natarajan {verb}.")
