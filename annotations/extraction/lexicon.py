@@ -1790,6 +1790,10 @@ INTRO_WORDS = frozenset(
     ]
 )
 
+# a place or time word opening a sentence before a preposition: `Here in Columbia, ...`,
+# `Early in his campaign, ...`
+PLACE_TIME_LEADS = frozenset(["here", "there", "early", "late", "earlier", "later", "shortly"])
+
 # words opening a phrase that names nobody: `Given his past`, `Despite the ruling`
 OPENING_PHRASES = INTRO_WORDS | {"given", "despite", "unlike"}
 
@@ -1960,6 +1964,8 @@ SOURCE_NOUNS = frozenset(
         "individuals",
     ]
 )
+# words that may open a described source instead of a determiner: `two officials ...`
+SOURCE_LEADS = frozenset(["another", "one", "two", "three", "several", "some", "multiple"])
 SOURCE_LINKS = frozenset(
     [
         ("familiar", "with"),

@@ -36,6 +36,7 @@ from .lexicon import (
     ORG_WORDS,
     PERSON_ROLES,
     PHRASAL_CUES,
+    PLACE_TIME_LEADS,
     POSS,
     POSS_DETS,
     PREP,
@@ -45,6 +46,7 @@ from .lexicon import (
     SAY,
     SENTENCE_OPENERS,
     SKIP_BEFORE_VERB,
+    SOURCE_LEADS,
     SOURCE_LINKS,
     SOURCE_NOUNS,
     SPEECH_NOUNS,
@@ -193,16 +195,13 @@ def _np_from_chunk(toks: list[Tok]) -> tuple[int, int] | None:
     return toks[0].start, toks[-1].end
 
 
-_SOURCE_LEADS = frozenset(["another", "one", "two", "three", "several", "some", "multiple"])
-
-
 def _source_link(toks: Sequence[Tok]) -> int:
     """Where the phrase placing an anonymous source starts in a chunk that opens with
     that source (`a person close to the Clintons`: 2, the offset of "close"), else 0."""
     for i in range(1, min(len(toks) - 2, 5)):
         if (toks[i].low, toks[i + 1].low) in SOURCE_LINKS and toks[i - 1].low in SOURCE_NOUNS:
             lead = toks[0].low
-            if lead in DETERMINERS or lead in _SOURCE_LEADS or toks[0].word.islower():
+            if lead in DETERMINERS or lead in SOURCE_LEADS or toks[0].word.islower():
                 return i
             return 0
     return 0
@@ -220,7 +219,7 @@ def _source_before(toks: list[Tok], j: int) -> list[Tok] | None:
             return None
         s = m - 1
         while s > 0 and m - s < 4 and toks[s - 1].word not in ",;:()\u2014\u2013":
-            if toks[s].low in DETERMINERS or toks[s].low in _SOURCE_LEADS:
+            if toks[s].low in DETERMINERS or toks[s].low in SOURCE_LEADS:
                 break
             s -= 1
         chunk = toks[s:j]
@@ -461,8 +460,8 @@ def _intro_word(toks: list[Tok], i: int) -> bool:
     t = toks[i]
     if t.low in INTRO_WORDS:
         return True
-    if t.low in ("here", "there") and i + 1 < len(toks) and toks[i + 1].low in PREP:
-        return True  # `Here in Columbia, Sanders stepped up ...`
+    if t.low in PLACE_TIME_LEADS and i + 1 < len(toks) and toks[i + 1].low in PREP:
+        return True  # `Here in Columbia, Sanders ...`, `Early in his campaign, Trump ...`
     # a participle opening the sentence: "Bemoaning the cuts, ..."
     nxt = toks[i + 1] if i + 1 < len(toks) else None
     return t.cap and len(t.word) > 5 and t.low.endswith("ing") and nxt is not None and not nxt.cap

@@ -817,3 +817,13 @@ def test_extract_quotes_roles_from_local_business_and_health_news():
     for text, speaker in texts.items():
         (q,) = extract_quotes(text)
         assert q.speaker == speaker
+
+
+def test_extract_quotes_early_in_a_time_opens_the_sentence():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "Early in his campaign, Ray Dunn attacked Lee, calling her, among other things, "
+        "“a failed candidate.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ray Dunn"
