@@ -718,6 +718,10 @@ class _Extractor:
                         chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
+                elif chunk and chunk[0].low in PREP_NOT_BY and len(chunk) > 1:
+                    # `a "mistake" in the check for Dylann Roof, Comey has said`: the
+                    # sentence goes on after the quote; its closing clause attributes
+                    return None
                 np = _np_from_chunk(chunk) if _valid_np(chunk) else None
                 if np is None:
                     return None

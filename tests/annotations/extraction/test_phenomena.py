@@ -827,3 +827,12 @@ def test_extract_quotes_early_in_a_time_opens_the_sentence():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_a_sentence_going_on_after_the_quote_is_attributed_at_its_end():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "The agency made a “mistake” in the background check for Ray Dunn, Lee has said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Kim Lee"
