@@ -685,6 +685,23 @@ class _Extractor:
             ):
                 continue  # `officials briefed on the plan said`: "briefed" places them
             if (
+                _speech_verb(t)
+                and toks[k - 1].word == ","
+                and k > 1
+                and not toks[k - 2].cap  # `Mitch McConnell, R-Ky., said Tuesday`
+                and not t.low.endswith("ing")
+                and t.low not in ADDRESSEE_VERBS
+                and t.low not in WEAK_VERBS
+            ):
+                # `"We're happy" about the decision, said Kim Lee, ...`: the sentence goes
+                # on after the quote, then an inverted attribution names the speaker
+                name = _chunk_after(toks, k + 1)
+                if name and (
+                    _is_full_name(name) or (len(name) == 1 and self._proper(name[0].word))
+                ):
+                    a, b = name[0].start, name[-1].end
+                    return Attribution(text[a:b], a, b, t.word, 0.85)
+            if (
                 (_speech_verb(t) or _phrasal_cue(toks, k))
                 and _verb_position(toks, k)
                 and (t.low not in WEAK_VERBS or _clause_end(toks, k + 1))

@@ -836,3 +836,14 @@ def test_extract_quotes_a_sentence_going_on_after_the_quote_is_attributed_at_its
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Kim Lee"
+
+
+def test_extract_quotes_an_inverted_attribution_after_the_sentence_goes_on():
+    text = (
+        "Ray Dunn spoke.\n\n"
+        "“We’re extremely happy” about the decision, said Rosa Diaz, director of the union."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Diaz"
+    (dated,) = extract_quotes("“It passes,” Senate leader Ray Dunn, R-Ky., said Tuesday.")
+    assert dated.speaker == "Ray Dunn"
