@@ -105,6 +105,8 @@ class Attribution:
     end: int
     cue: str | None
     strength: float
+    # the cue ends in a colon (`..., Trump said: "`): it may introduce the next quotation
+    forward: bool = False
 
 
 def _tokens(text: str, s: int, e: int) -> list[Tok]:
@@ -752,7 +754,8 @@ class _Extractor:
                     rest = [x for x in toks[k + 1 :] if x.word not in ","]
                     if rest and rest[0].word != ".":
                         return None
-                return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
+                forward = k + 1 < len(toks) and toks[k + 1].word == ":"
+                return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength, forward)
         return None
 
     def _dash_line(self, para_end: int) -> Attribution | None:
@@ -1929,6 +1932,12 @@ def _attribute(
             prev = raws[i - 1]
             floor = prev.close_pos + 1 if prev.close_pos >= 0 else prev.end
         att, rule = extractor.after(quote, nxt_mark), "after"
+        if att is not None and att.forward:
+            # `After Scalia said that ... "less advanced schools," Trump said: "..."`: the
+            # colon points at the next quotation; this one's own sentence may name its speaker
+            own = extractor.before(quote, floor)
+            if own is not None:
+                att, rule = own, "before"
         if att is None:
             att, rule = extractor.before(quote, floor), "before"
         if att is None:

@@ -847,3 +847,15 @@ def test_extract_quotes_an_inverted_attribution_after_the_sentence_goes_on():
     assert q.speaker == "Rosa Diaz"
     (dated,) = extract_quotes("“It passes,” Senate leader Ray Dunn, R-Ky., said Tuesday.")
     assert dated.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_a_cue_ending_in_a_colon_introduces_the_next_quote():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "After Ana Berg said that students might do better at “smaller schools,” Ray Dunn "
+        "said: “I do not like what she said.”"
+    )
+    first, second = extract_quotes(text)
+    assert (first.speaker, second.speaker) == ("Ana Berg", "Ray Dunn")
+    same = extract_quotes("“I love it,” Ray Dunn said: “It is great.”")
+    assert [q.speaker for q in same] == ["Ray Dunn", "Ray Dunn"]
