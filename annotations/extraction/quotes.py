@@ -737,7 +737,11 @@ class _Extractor:
                         chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
-                elif chunk and chunk[0].low in PREP_NOT_BY and len(chunk) > 1:
+                elif (
+                    chunk
+                    and (chunk[0].low in PREP_NOT_BY or chunk[0].low == "by")
+                    and len(chunk) > 1
+                ):
                     # `a "mistake" in the check for Dylann Roof, Comey has said`: the
                     # sentence goes on after the quote; its closing clause attributes
                     return None

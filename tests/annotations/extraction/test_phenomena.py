@@ -836,6 +836,12 @@ def test_extract_quotes_a_sentence_going_on_after_the_quote_is_attributed_at_its
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Kim Lee"
+    agent = (
+        "Kim Lee spoke.\n\n“If there had not been that intervention” by the United States "
+        "and its partners, Lee said at a town hall."
+    )
+    (q,) = extract_quotes(agent)
+    assert q.speaker == "Kim Lee"
 
 
 def test_extract_quotes_an_inverted_attribution_after_the_sentence_goes_on():
