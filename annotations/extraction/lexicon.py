@@ -1982,7 +1982,21 @@ SOURCE_LINKS = frozenset(
 # `Priebus later Thursday told`) is stepped over
 # time words closing a time phrase: `Kim Lee last week said`, `two years ago`
 TIME_NOUNS = frozenset(
-    ["ago", "time", "week", "month", "year", "weekend", "night", "morning", "evening", "day"]
+    [
+        "ago",
+        "time",
+        "week",
+        "month",
+        "year",
+        "weekend",
+        "night",
+        "morning",
+        "evening",
+        "day",
+        "hour",
+        "minute",
+        "moment",
+    ]
 )
 # two-word cues: `he went on`, `Lee chimed in`
 PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}

@@ -464,6 +464,13 @@ def _intro_word(toks: list[Tok], i: int) -> bool:
         return True
     if t.low in PLACE_TIME_LEADS and i + 1 < len(toks) and toks[i + 1].low in PREP:
         return True  # `Here in Columbia, Sanders ...`, `Early in his campaign, Trump ...`
+    j = i + 1 if t.low in DETERMINERS or t.word.isdigit() else i
+    if (
+        j + 1 < len(toks)
+        and toks[j + 1].low in ("later", "earlier")
+        and (toks[j].low in TIME_NOUNS or toks[j].low[:-1] in TIME_NOUNS)
+    ):
+        return True  # `Hours later, Trump returned the compliment`, `A day earlier, ...`
     # a participle opening the sentence: "Bemoaning the cuts, ..."
     nxt = toks[i + 1] if i + 1 < len(toks) else None
     return t.cap and len(t.word) > 5 and t.low.endswith("ing") and nxt is not None and not nxt.cap

@@ -865,3 +865,15 @@ def test_extract_quotes_a_cue_ending_in_a_colon_introduces_the_next_quote():
     assert (first.speaker, second.speaker) == ("Ana Berg", "Ray Dunn")
     same = extract_quotes("“I love it,” Ray Dunn said: “It is great.”")
     assert [q.speaker for q in same] == ["Ray Dunn", "Ray Dunn"]
+
+
+def test_extract_quotes_hours_later_opens_the_sentence():
+    for opening in ("Hours later", "A day earlier", "Two weeks later"):
+        text = (
+            "Kim Lee spoke.\n\n"
+            f"{opening}, Ray Dunn returned the compliment, telling Reuters, “We are friends.”"
+        )
+        (q,) = extract_quotes(text)
+        assert (opening, q.speaker) == (opening, "Ray Dunn")
+    (named,) = extract_quotes("Ray Dunn later defended the remark as “sarcastic.”")
+    assert named.speaker == "Ray Dunn"
