@@ -917,6 +917,10 @@ class _Extractor:
             # `Pollsters agree - Carl Bialik: "..."`, `More from Jones: "..."`: a name
             # labelling the quotation
             run = _name_run_start(toks, len(toks) - 2)
+            for at in range(len(toks) - 2, run, -1):
+                if " - " in text[toks[at - 1].end : toks[at].start + 1]:
+                    run = at  # `TURNOUT IS DOWN - Michael P. McDonald:`: a headline before
+                    break
             name = toks[run:-1]
             if (
                 len(name) <= 4 + 2 * any(t.low == "and" for t in name)

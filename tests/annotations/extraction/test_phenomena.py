@@ -877,3 +877,12 @@ def test_extract_quotes_hours_later_opens_the_sentence():
         assert (opening, q.speaker) == (opening, "Ray Dunn")
     (named,) = extract_quotes("Ray Dunn later defended the remark as “sarcastic.”")
     assert named.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_a_digest_headline_before_a_name_label_is_no_name():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "TURNOUT IN IOWA IS DOWN - Rosa Diaz and Ray Dunn: “We found that turnout fell.”"
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Diaz and Ray Dunn"
