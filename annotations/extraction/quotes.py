@@ -744,6 +744,10 @@ class _Extractor:
                         chunk = name
                 if chunk and chunk[0].low == "as":
                     chunk = chunk[1:]  # `"...," as the memo put it`
+                elif len(chunk) > 1 and chunk[0].low in PRONOUNS:
+                    # `the "firepower" they need to win, DFA spokesman Neil Sroka said`:
+                    # a clause goes on after the quote; its closing clause attributes
+                    return None
                 elif (
                     chunk
                     and (chunk[0].low in PREP_NOT_BY or chunk[0].low == "by")

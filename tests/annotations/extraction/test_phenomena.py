@@ -886,3 +886,15 @@ def test_extract_quotes_a_digest_headline_before_a_name_label_is_no_name():
     )
     (q,) = extract_quotes(text)
     assert q.speaker == "Rosa Diaz and Ray Dunn"
+
+
+def test_extract_quotes_a_clause_after_the_quote_leaves_it_to_the_closing_clause():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "The endorsements bring candidates the “grass-roots firepower” they need to win, "
+        "union spokesman Ray Dunn said."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ray Dunn"
+    (plain,) = extract_quotes("Ray Dunn spoke.\n\n“It works,” he then said.")
+    assert plain.speaker == "Ray Dunn"
