@@ -1999,7 +1999,21 @@ TIME_NOUNS = frozenset(
     ]
 )
 # two-word cues: `he went on`, `Lee chimed in`
-PHRASAL_CUES = {"went": "on", "goes": "on", "cut": "in", "cuts": "in", "chimed": "in"}
+PHRASAL_CUES = {
+    "went": "on",
+    "goes": "on",
+    "cut": "in",
+    "cuts": "in",
+    "chimed": "in",
+    "fired": "back",
+    "fires": "back",
+    "shot": "back",
+    "shoots": "back",
+    "hit": "back",
+    "hits": "back",
+    "snapped": "back",
+    "pushed": "back",
+}
 MODALS = frozenset(["will", "would", "could", "might", "should", "may", "can"])
 
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])

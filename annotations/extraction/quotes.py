@@ -396,6 +396,20 @@ def _phrasal_cue(toks: Sequence[Tok], k: int) -> bool:
     )
 
 
+def _phrasal_cue_before(toks: Sequence[Tok], k: int) -> bool:
+    """`Rubio fired back forcefully: "..."`, `Lee went on to say, "..."`: a phrasal verb of
+    speaking at toks[k] whose clause ends at the quotation (not `the Senate goes on
+    recess, "..."`)."""
+    if k + 1 >= len(toks) or toks[k + 1].low != PHRASAL_CUES.get(toks[k].low):
+        return False
+    rest = [t for t in toks[k + 2 :] if t.word not in ",:"]
+    if len(rest) > 3:
+        return False
+    if rest and rest[0].low == "to":
+        return len(rest) >= 2 and _speech_verb(rest[1])
+    return all(t.low.endswith("ly") for t in rest)
+
+
 def _cue(toks: list[Tok], k: int, text: str) -> tuple[str, int]:
     v = toks[k]
     end = v.end
@@ -976,6 +990,11 @@ class _Extractor:
                     return r
                 continue
             if not _speech_verb(t):
+                if _phrasal_cue_before(toks, k):
+                    # `Rubio fired back forcefully: "..."`: a phrasal verb of speaking
+                    att = self._subject_of_verb(toks, k)
+                    if att is not None:
+                        return att
                 continue
             inverted = self._inverted_before(toks, k)
             if inverted is not None:
@@ -1046,6 +1065,18 @@ class _Extractor:
             strength = 0.9 if gap <= 3 else 0.8
             return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
         return None
+
+    def _subject_of_verb(self, toks: list[Tok], k: int) -> Attribution | None:
+        """The noun phrase right before the verb toks[k], as the plain `before` reading
+        takes it, or None."""
+        chunk = _chunk_before(toks, k)
+        if not chunk or _object_not_subject(toks, chunk, toks[k]) or not _valid_np(chunk):
+            return None
+        np = _np_from_chunk(chunk)
+        if np is None:
+            return None
+        cue = self.text[toks[k].start : toks[k + 1].end]
+        return Attribution(self.text[np[0] : np[1]], np[0], np[1], cue, 0.85)
 
     def _inverted_before(self, toks: list[Tok], k: int) -> Attribution | None:
         """`Because of the schedule, explained Kim Lee, "..."`: a speech verb after a comma

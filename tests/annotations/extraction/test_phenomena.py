@@ -898,3 +898,18 @@ def test_extract_quotes_a_clause_after_the_quote_leaves_it_to_the_closing_clause
     assert q.speaker == "Ray Dunn"
     (plain,) = extract_quotes("Ray Dunn spoke.\n\n“It works,” he then said.")
     assert plain.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_phrasal_verbs_of_speaking_before_the_quote():
+    texts = {
+        "Kim Lee spoke.\n\nWhen Lee suggested the city would sue, Ray Dunn fired back "
+        "forcefully: “If they sue us, they lose.”": "Ray Dunn",
+        "Kim Lee spoke.\n\nThe report goes on to say: “The river is clean.”": "The report",
+        "“We lost,” Ray Dunn shot back.": "Ray Dunn",
+    }
+    for text, speaker in texts.items():
+        (q,) = extract_quotes(text)
+        assert q.speaker == speaker
+    recess = "Ray Dunn spoke.\n\nOnce the Senate goes on recess, Dunn said, “I will campaign.”"
+    (q,) = extract_quotes(recess)
+    assert q.speaker == "Ray Dunn"
