@@ -39,6 +39,8 @@ SPEECH_VERBS = _british(
         "claim/claims/claimed",
         "tweet/tweets/tweeted",
         "murmur/murmurs/murmured",
+        "react/reacts/reacted",
+        "exhort/exhorts/exhorted",
         "summarize/summarizes/summarized",
         "venture/ventures/ventured",
         "elaborate/elaborates/elaborated",

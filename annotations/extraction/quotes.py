@@ -677,8 +677,11 @@ class _Extractor:
                     if x.word in ",.;":
                         break
                     name.append(x)
-                if _is_full_name(name):
-                    chunk = name
+                roles = 0  # `..., actress Jamie Lee Curtis`: a role word before the name
+                while roles < len(name) - 2 and name[roles].low in PERSON_ROLES:
+                    roles += 1
+                if _is_full_name(name[roles:]):
+                    chunk = name[roles:]
             np = _np_from_chunk(chunk)
             if np is None:
                 return None

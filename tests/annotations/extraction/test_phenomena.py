@@ -913,3 +913,11 @@ def test_extract_quotes_phrasal_verbs_of_speaking_before_the_quote():
     recess = "Ray Dunn spoke.\n\nOnce the Senate goes on recess, Dunn said, “I will campaign.”"
     (q,) = extract_quotes(recess)
     assert q.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_a_role_word_before_the_name_in_an_inverted_appositive():
+    text = "“It is about time,” exhorted the mayor’s introducer, actress Rosa Diaz."
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Rosa Diaz"
+    (reacted,) = extract_quotes("“Sports heroes? Which sport?” reacted Ray Dunn.")
+    assert reacted.speaker == "Ray Dunn"
