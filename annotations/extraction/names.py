@@ -125,6 +125,10 @@ def _roles(text: str, ms: int, s: int, me: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+# a nickname in marks between the parts of a name: ` "Chico" `
+_NICKNAME_GAP_RE = re.compile(
+    "[ \u00a0][\"\u201c\u2018'][A-Z][a-z][\\w\\-]*(?: [A-Z][\\w\\-]*)?[\"\u201d\u2019'][ \u00a0]"
+)
 _DOT_SPLIT_RE = re.compile(r"([\w\u2019'\-]+)\.[ \u00a0]+")
 
 
@@ -147,6 +151,13 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
                     out.append((s, d.start(1) + len(d.group(1)) + 1))
                     s = d.end()
         if s < e:
+            if (
+                len(out) > 1
+                and _NICKNAME_GAP_RE.fullmatch(text, out[-2][1], s) is not None
+                and not text[out[-2][0] : out[-2][1]].endswith(_POSSESSIVE)
+            ):
+                out.pop()  # `Juan "Chico" Manriquez`: one name around a nickname
+                s = out.pop()[0]
             out.append((s, e))
     return out
 
@@ -187,6 +198,7 @@ def clean_name(raw: str) -> tuple[str, str, str | None, int]:
 
     `skip` is how many characters were removed from the front of `raw`.
     """
+    raw = _NICKNAME_GAP_RE.sub(" ", raw)  # `Juan "Chico" Manriquez` -> `Juan Manriquez`
     toks = raw.split()
     offs: list[int] = []
     pos = 0

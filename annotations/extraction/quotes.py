@@ -58,6 +58,7 @@ from .lexicon import (
     TIME_NOUNS,
     TIME_PREPS,
     TITLE_SMALL,
+    TITLES,
     WEAK_VERBS,
     WEEKDAY_LEAD,
     WEEKDAYS,
@@ -678,8 +679,10 @@ class _Extractor:
                         break
                     name.append(x)
                 roles = 0  # `..., actress Jamie Lee Curtis`: a role word before the name
-                while roles < len(name) - 2 and name[roles].low in PERSON_ROLES:
-                    roles += 1
+                while roles < len(name) - 2 and (
+                    name[roles].low in PERSON_ROLES or not name[roles].cap
+                ):
+                    roles += 1  # (`state Del. Marcia Price`: a modifier too)
                 if _is_full_name(name[roles:]):
                     chunk = name[roles:]
             np = _np_from_chunk(chunk)
@@ -751,6 +754,8 @@ class _Extractor:
                     name = [x for x in toks[n + 1 : k] if x.word != ","]
                     while name and name[-1].low in SKIP_BEFORE_VERB:
                         name.pop()
+                    while len(name) > 2 and (name[0].low in PERSON_ROLES or not name[0].cap):
+                        name = name[1:]  # `Scott's niece, state Del. Marcia Price, shouted`
                     if _is_full_name(name) or (
                         # `"...," the dawn of the movement, Bozell says`
                         len(name) == 1
@@ -1747,6 +1752,33 @@ _TITLE_BEFORE_RE = re.compile(
 )
 
 
+_NICKNAME_RE = re.compile(r"[A-Z][a-z][\w\-]*(?: [A-Z][\w\-]*)?")
+_SURNAME_AFTER_RE = re.compile(r"[ \u00a0][A-Z][\w'\-]+(?:[,.;:)(]|[ \u00a0][a-z(])")
+_NAME_BEFORE_RE = re.compile(r"(?:^|(?<=[\s(]))([\w.\-]+)[ \u00a0]([A-Z][\w'\-]+)[ \u00a0]$")
+
+
+def _nickname(text: str, quote: RawQuote) -> bool:
+    """`Juan "Chico" Manriquez`, `Del. Marcia "Cia" Price`: one or two capitalised words in
+    marks between a first name and a surname, in running text (not a title-case headline:
+    the word before the first name is lowercase, a title, or punctuation)."""
+    if quote.open_pos < 1 or quote.close_pos < 0 or quote.end - quote.start > 20:
+        return False
+    if _NICKNAME_RE.fullmatch(text, quote.start, quote.end) is None:
+        return False
+    # the surname after the marks, then running text: `Manriquez of`, `Price (D-Va.)`
+    if _SURNAME_AFTER_RE.match(text, quote.close_pos + 1) is None:
+        return False
+    before = text[max(quote.para_start, quote.open_pos - 40) : quote.open_pos]
+    m = _NAME_BEFORE_RE.search(before)
+    if m is None:
+        # the first name opens the paragraph: `Juan "Chico" Manriquez carried ...`
+        return re.fullmatch(r"\s*[A-Z][a-z][\w\-]*[ \u00a0]", before) is not None
+    lead, first = m.group(1), m.group(2)
+    if first.lower() in FUNCTION_WORDS or first.endswith(("s", "\u2019", "'")):
+        return False  # `The "Dealmaker"`, `NBC's "Nightly News"`: no first name
+    return lead[:1].islower() or lead.lower() in TITLES or lead.endswith((".", ","))
+
+
 def _programme_title(text: str, quote: RawQuote) -> bool:
     """`told MSNBC's "Morning Joe"`, `on CNN's "State of the Union."`, `a broadcast of "Fox
     News Sunday,"`: a short title-case name of a show or work after a capitalised possessive
@@ -1797,11 +1829,12 @@ def scored_quotes(
     shipped one by default) is the candidate's confidence; for training and the bench.
     `options_out` collects each quotation's speaker options, which the model ranks."""
     model = model or shipped_model()
-    # markup attribute values (`author="..."`) are not quotations
+    # markup attribute values (`author="..."`) and nicknames inside a name (`Juan
+    # "Chico" Manriquez`) are not quotations
     raws = [
         r
         for r in find_quotes(text, double_apostrophe_quotes)
-        if not (r.open_pos > 0 and text[r.open_pos - 1] == "=")
+        if not (r.open_pos > 0 and text[r.open_pos - 1] == "=") and not _nickname(text, r)
     ]
     if not raws:
         return []

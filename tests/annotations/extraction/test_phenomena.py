@@ -921,3 +921,25 @@ def test_extract_quotes_a_role_word_before_the_name_in_an_inverted_appositive():
     assert q.speaker == "Rosa Diaz"
     (reacted,) = extract_quotes("“Sports heroes? Which sport?” reacted Ray Dunn.")
     assert reacted.speaker == "Ray Dunn"
+
+
+def test_extract_quotes_a_nickname_inside_a_name_is_no_quotation():
+    text = (
+        "Marchers walked.\n\n"
+        "Juan “Chico” Manriquez of Oakland carried a photo. “I cried the whole way,” he said."
+    )
+    (q,) = extract_quotes(text)
+    assert (q.text, q.speaker) == ("I cried the whole way,", "Juan Manriquez")
+    inverted = (
+        "Marchers walked.\n\n“This is our year!” Ray Dunn’s niece, state Del. Marcia “Cia” "
+        "Price (D-Va.), shouted to the crowd."
+    )
+    (q,) = extract_quotes(inverted)
+    assert q.speaker == "Marcia Price"
+
+
+def test_extract_quotes_title_case_and_programme_quotes_are_no_nicknames():
+    headline = "Trump ‘The Dealmaker’ Could Fix Energy, Ray Dunn Says.\n\nDunn spoke."
+    assert [q.text for q in extract_quotes(headline)] == ["The Dealmaker"]
+    show = "Ray Dunn, the anchor of NBC’s “Nightly News.” For Lee, the format was not ideal."
+    assert [q.text for q in extract_quotes(show)] == ["Nightly News."]
