@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 
 # Bump when the feature names or their meaning change; the shipped file must match.
-MODEL_VERSION = 3
+MODEL_VERSION = 4
 WEIGHTS_FILE = "confidence.json"
 NOT_QUOTATIONS = frozenset(["promo line", "programme title"])
 NOT_A_QUOTATION = 0.05

@@ -177,6 +177,7 @@ class Mention:
     strong: bool = False  # titled, a known first name, or a surname used on its own
     roles: tuple[str, ...] = ()
     speaker: bool = False  # the subject of a speech verb (`Woolson said`, `said Hemsley`)
+    sentence: int = 0  # offset where the mention's sentence starts
 
 
 def _opening_participle(word: str) -> bool:
@@ -401,7 +402,15 @@ class Mentions:
                 elif full not in self.gender:
                     self.gender[full] = gender
             mention = Mention(
-                s, me, name, kind, gender, in_quote=in_quote, strong=strong, roles=roles
+                s,
+                me,
+                name,
+                kind,
+                gender,
+                in_quote=in_quote,
+                strong=strong,
+                roles=roles,
+                sentence=sent_start,
             )
             if kind == "person" and not in_quote and not self._modifier(me):
                 if raw.endswith(POSS) and _POSS_ROLE_NAME_RE.match(text, me):
@@ -526,6 +535,24 @@ class Mentions:
             if fallback is None:
                 fallback = m
         return fallback
+
+    def rivals(self, antecedent: Mention, pos: int, gender: str | None) -> int:
+        """How many other people a he/she at `pos` could also name: persons of a
+        compatible gender mentioned outside quotations in the sentences from its
+        antecedent's up to `pos` (0: the resolution had no choice to make)."""
+        full = self.canonical(antecedent.name, antecedent.start, gender)
+        seen: set[str] = set()
+        i = bisect_left(self.starts, antecedent.sentence)
+        while i < len(self.items) and self.items[i].start < pos:
+            m = self.items[i]
+            i += 1
+            if m.kind != "person" or m.in_quote or m is antecedent:
+                continue
+            other = self.canonical(m.name, m.start, gender)
+            g = m.gender or self.gender.get(other)
+            if other != full and (gender is None or g is None or g == gender):
+                seen.add(other)
+        return len(seen)
 
     def resolve_role(self, pos: int, role: str, window: int = 4000) -> Mention | None:
         """`the mayor`: the latest person introduced with that role before `pos`."""

@@ -1891,6 +1891,16 @@ def scored_quotes(
                     if gap <= 2
                     else "pronoun: its person paragraphs back"
                 ] = 1.0
+                word = text[best.mention_start : best.mention_end].lower()
+                gender = "m" if word in MALE else "f" if word in FEMALE else None
+                rivals = extractor.mentions.rivals(antecedent, best.mention_start, gender)
+                features[
+                    "pronoun: nobody else in reach"
+                    if rivals == 0
+                    else "pronoun: one other person in reach"
+                    if rivals == 1
+                    else "pronoun: several people in reach"
+                ] = 1.0
             if said_last is None or quote.start - said_last[1] > _PRONOUN_CHAIN_WINDOW:
                 features["pronoun: no quotation just before"] = 1.0
             elif said_last[0] == speaker:

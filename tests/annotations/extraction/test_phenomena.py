@@ -943,3 +943,15 @@ def test_extract_quotes_title_case_and_programme_quotes_are_no_nicknames():
     assert [q.text for q in extract_quotes(headline)] == ["The Dealmaker"]
     show = "Ray Dunn, the anchor of NBC’s “Nightly News.” For Lee, the format was not ideal."
     assert [q.text for q in extract_quotes(show)] == ["Nightly News."]
+
+
+def test_scored_quotes_counts_the_people_a_pronoun_could_also_name():
+    alone = "Ray Dunn spoke first.\n\nDunn visited the plant. “It will close,” he said."
+    crowded = (
+        "Ray Dunn spoke first.\n\n"
+        "Dunn met Tom Hale and Sam Ortiz at the plant. “It will close,” he said."
+    )
+    ((_, features),) = scored_quotes(alone)
+    assert "pronoun: nobody else in reach" in features
+    ((_, features),) = scored_quotes(crowded)
+    assert "pronoun: several people in reach" in features
