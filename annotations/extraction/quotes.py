@@ -1717,7 +1717,23 @@ def _head_name(mention: str) -> str | None:
                 w in SPEECH_VERBS and (w.endswith("ed") or w in ("said", "says", "told", "tells"))
             ):
                 return " ".join(words[:m])
-    if k == len(words) or k == 0:
+    if k == 0:
+        return mention
+    if k < len(words) and words[k][:1].islower():
+        # `Democratic presidential candidate Bernie Sanders is disavowing`: a role before
+        # the name; the clause starts at the first verb after a capitalised word
+        for c in range(k + 1, len(words)):
+            w = words[c].lower()
+            if (
+                words[c - 1][:1].isupper()
+                and words[c][:1].islower()
+                and (w in AUX or w in SKIP_BEFORE_VERB or w in CLAUSE_WORDS)
+            ):
+                end = 0
+                for word in words[:c]:
+                    end = mention.index(word, end) + len(word)
+                return mention[:end]
+    if k == len(words):
         return mention
     nxt = words[k].lower()
     if (

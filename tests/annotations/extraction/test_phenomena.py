@@ -955,3 +955,13 @@ def test_scored_quotes_counts_the_people_a_pronoun_could_also_name():
     assert "pronoun: nobody else in reach" in features
     ((_, features),) = scored_quotes(crowded)
     assert "pronoun: several people in reach" in features
+
+
+def test_head_name_cuts_the_clause_after_a_role_and_a_name():
+    mention = "Democratic presidential candidate Ana Berg is disavowing"
+    assert _head_name(mention) == "Democratic presidential candidate Ana Berg"
+    (q,) = extract_quotes(
+        "Kim Lee spoke.\n\nMayoral candidate Ana Berg is disavowing remarks by an aide who "
+        "said voters “should stay home” on Tuesday."
+    )
+    assert q.speaker == "Ana Berg"
