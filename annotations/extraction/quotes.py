@@ -667,6 +667,14 @@ class _Extractor:
             if out == 2 and toks[1].low != "out":
                 return None
             chunk = _chunk_after(toks, out)
+            if (
+                chunk
+                and not any(x.cap for x in chunk)
+                and last.isalnum()
+                and not text[a : toks[0].start].strip()
+                and chunk[0].low not in DETERMINERS
+            ):
+                return None  # `any "top secret" email chains`: a noun, the sentence goes on
             end = out + len(chunk)
             called = _called(toks, end) if chunk and not chunk[-1].cap else []
             if called:

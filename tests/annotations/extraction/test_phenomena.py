@@ -965,3 +965,14 @@ def test_head_name_cuts_the_clause_after_a_role_and_a_name():
         "said voters “should stay home” on Tuesday."
     )
     assert q.speaker == "Ana Berg"
+
+
+def test_extract_quotes_a_noun_after_a_partial_quote_is_no_inverted_speaker():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "Sen. Ana Berg last week said Lee was not the author of any “top secret” email chains."
+    )
+    (q,) = extract_quotes(text)
+    assert q.speaker == "Ana Berg"
+    (plain,) = extract_quotes("“Go home,” said the mayor.")
+    assert plain.speaker == "the mayor"
