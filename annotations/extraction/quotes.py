@@ -1107,6 +1107,10 @@ class _Extractor:
         ):
             return None
         name = toks[k + 1 : -1]
+        if 2 < len(name) <= 7 and name[-1].cap and not _is_full_name(name):
+            run = _name_run_start(name, len(name) - 1)
+            if run > 0 and _is_full_name(name[run:]):
+                name = name[run:]  # `explained CBS moderator Nancy Cordes:`: the name
         if not name or len(name) > 5:
             return None
         if not (

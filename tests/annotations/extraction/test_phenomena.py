@@ -765,6 +765,9 @@ def test_extract_quotes_an_inverted_cue_mid_sentence_names_the_speaker():
     )
     (q,) = extract_quotes(text)
     assert (q.speaker, q.cue) == ("Simon Kerr", "explained")
+    roled = "Kim Lee spoke.\n\nIn other words, explained CBS moderator Nina Cole: “Why?”"
+    (q,) = extract_quotes(roled)
+    assert q.speaker == "Nina Cole"
 
 
 def test_extract_quotes_the_listener_after_told_is_no_inverted_speaker():
