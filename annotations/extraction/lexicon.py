@@ -2000,6 +2000,35 @@ TIME_NOUNS = frozenset(
         "moment",
     ]
 )
+# a work or an outlet whose title-case name in marks is no quotation: `the TV show "Shark
+# Tank"`, `her memoir, "Tough Choices"`, `a podcast called "The Axe Files"`
+WORK_NOUNS = (
+    "show",
+    "play",
+    "film",
+    "movie",
+    "book",
+    "memoir",
+    "novel",
+    "podcast",
+    "song",
+    "album",
+    "series",
+    "program",
+    "programme",
+    "documentary",
+    "musical",
+    "sitcom",
+    "column",
+    "blog",
+    "website",
+    "account",
+    "organization",
+    "organisation",
+    "club",
+    "magazine",
+    "newspaper",
+)
 # two-word cues: `he went on`, `Lee chimed in`
 PHRASAL_CUES = {
     "went": "on",

@@ -62,6 +62,7 @@ from .lexicon import (
     WEAK_VERBS,
     WEEKDAY_LEAD,
     WEEKDAYS,
+    WORK_NOUNS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
 from .names import Mention, Mentions, clean_name, title_of
@@ -1776,7 +1777,9 @@ _FOLLOW_RE = re.compile(r"follow [^\n]{1,60}? on (?:twitter|instagram|x)\W{0,3}@
 
 
 _TITLE_BEFORE_RE = re.compile(
-    r"(?:\b[A-Z][\w.]*[\u2019']s|\b(?:episode|broadcast|edition|host|anchor) of)[ \u00a0]$"
+    r"(?:\b[A-Z][\w.]*[\u2019']s|\b(?:episode|broadcast|edition|host|anchor) of"
+    # `the TV show "Shark Tank."`, `her memoir, "Tough Choices."`, `an account called "..."`
+    r"|\b(?:" + "|".join(WORK_NOUNS) + r"),?(?: (?:called|named|titled|dubbed))?)[ \u00a0]$"
 )
 
 

@@ -979,3 +979,20 @@ def test_extract_quotes_a_noun_after_a_partial_quote_is_no_inverted_speaker():
     assert q.speaker == "Ana Berg"
     (plain,) = extract_quotes("“Go home,” said the mayor.")
     assert plain.speaker == "the mayor"
+
+
+def test_extract_quotes_the_title_of_a_work_is_no_quotation():
+    texts = [
+        "“It’s too early,” said Ray Dunn, who hosts the TV show “Shark Tank.” He left.",
+        "Ana Berg wrote in her memoir, “Tough Choices,” that she was sure.",
+        "Ray Dunn spoke on a podcast called “The Axe Files” on Thursday.",
+    ]
+    for text in texts:
+        titles = [
+            q
+            for q in extract_quotes(text)
+            if q.text.strip(",.") in ("Shark Tank", "Tough Choices", "The Axe Files")
+        ]
+        assert [q.confidence for q in titles] == [0.05]
+    (said,) = extract_quotes("Ray Dunn called the show “a disgrace.”")
+    assert said.confidence > 0.05
