@@ -1055,6 +1055,13 @@ class _Extractor:
                     if np is not None and not any(x.low in FUNCTION_WORDS for x in chunk):
                         return Attribution(text[np[0] : np[1]], np[0], np[1], cue, 0.8)
                 with_name = _with_name_participle(toks, k)
+                if with_name is None and floor > quote.para_start:
+                    # an earlier quotation of the sentence set the floor: `with Trump
+                    # tweeting that it was a "disaster" and asking, "..."`
+                    whole = self._sentence_before(quote)
+                    at = next((n for n, x in enumerate(whole) if x.start == t.start), -1)
+                    if at > 0:
+                        with_name = _with_name_participle(whole, at)
                 if with_name is not None:
                     # `with Donald Trump tweeting that ... and asking, "..."`
                     a, b = with_name

@@ -996,3 +996,12 @@ def test_extract_quotes_the_title_of_a_work_is_no_quotation():
         assert [q.confidence for q in titles] == [0.05]
     (said,) = extract_quotes("Ray Dunn called the show “a disgrace.”")
     assert said.confidence > 0.05
+
+
+def test_extract_quotes_with_a_name_participle_across_an_earlier_quote():
+    text = (
+        "Kim Lee spoke.\n\n"
+        "Critics were quick to chime in, with Ray Dunn tweeting that it was a “disaster” for "
+        "Lee and asking, “How can she lead?”"
+    )
+    assert [q.speaker for q in extract_quotes(text)] == ["Ray Dunn", "Ray Dunn"]
