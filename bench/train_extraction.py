@@ -136,7 +136,7 @@ def collect_choices(records: Iterable[Mapping[str, Any]], scorer: Any) -> list[l
 def ranker_helps(choices: Sequence[Sequence[Example]], l2: float = L2) -> bool:
     """Does a ranker beat the first rule's answer on quotations it was not fitted on?
     Five folds, in order (no randomness). The ranker has a few dozen weights: fitted on a
-    handful of choices (the dev split has some 16) it only learns noise, and the first
+    handful of choices (the dev split has 9) it only learns noise, and the first
     rule's answer is the better prior."""
     if len(choices) < FOLDS:
         return False
