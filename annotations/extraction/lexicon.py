@@ -1659,6 +1659,10 @@ NOT_BEFORE_VERB = frozenset(
 
 GROUPS = frozenset(
     [
+        "backers",
+        "fans",
+        "loyalists",
+        "followers",
         "officials",
         "sources",
         "aides",

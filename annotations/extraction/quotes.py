@@ -1364,6 +1364,18 @@ class _Extractor:
                 j -= 1
             nxt = toks[j + 1] if j + 1 < len(toks) else None
             last = toks[j]
+            if (
+                nxt is not None
+                and nxt.low in GROUPS
+                and not last.word.endswith(POSS)
+                and j + 2 < len(toks)
+                and toks[j + 2].word[:1].islower()
+                and toks[j + 2].low not in PREP
+                and toks[j + 2].low not in STOP_CONJ
+            ):
+                # `Cruz backers stood`, `Trump supporters chanted`: the group, not the name
+                a, b = first.start, nxt.end
+                return Attribution(text[a:b], a, b, None, 0.5)
             if nxt is not None and nxt.word[:1].islower() and not last.word.endswith(POSS):
                 # `Former US secretary of state Madeleine Albright said`: modifiers and a
                 # role before the name

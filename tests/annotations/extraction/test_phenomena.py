@@ -1005,3 +1005,17 @@ def test_extract_quotes_with_a_name_participle_across_an_earlier_quote():
         "Lee and asking, “How can she lead?”"
     )
     assert [q.speaker for q in extract_quotes(text)] == ["Ray Dunn", "Ray Dunn"]
+
+
+def test_extract_quotes_a_candidates_backers_are_not_the_candidate():
+    texts = {
+        "Ray Dunn spoke.\n\nDunn backers stood and watched, chanting “Four more years!”": (
+            "Dunn backers"
+        ),
+        "Ray Dunn spoke.\n\nDunn fans booed, yelling “Go home!”": "Dunn fans",
+    }
+    for text, speaker in texts.items():
+        (q,) = extract_quotes(text)
+        assert q.speaker == speaker
+    (own,) = extract_quotes("Ray Dunn spoke.\n\nDunn told supporters, “We won.”")
+    assert own.speaker == "Ray Dunn"
