@@ -126,8 +126,9 @@ def _roles(text: str, ms: int, s: int, me: int) -> tuple[str, ...]:
 
 
 # a nickname in marks between the parts of a name: ` "Chico" `
+NICKNAME = r"[A-Z][a-z][\w\-]*(?: [A-Z][\w\-]*)?"  # `Chico`, `Big Mike`
 _NICKNAME_GAP_RE = re.compile(
-    "[ \u00a0][\"\u201c\u2018'][A-Z][a-z][\\w\\-]*(?: [A-Z][\\w\\-]*)?[\"\u201d\u2019'][ \u00a0]"
+    "[ \u00a0][\"\u201c\u2018']" + NICKNAME + "[\"\u201d\u2019'][ \u00a0]"
 )
 _DOT_SPLIT_RE = re.compile(r"([\w\u2019'\-]+)\.[ \u00a0]+")
 

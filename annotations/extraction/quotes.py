@@ -65,7 +65,7 @@ from .lexicon import (
     WORK_NOUNS,
 )
 from .marks import DOUBLE_MARKS, SINGLE_MARKS, RawQuote, find_quotes
-from .names import Mention, Mentions, clean_name, title_of
+from .names import NICKNAME, Mention, Mentions, clean_name, title_of
 from .speakers import SpeakerIndex
 from .types import QuoteCandidate, SpeakerRecord
 
@@ -1802,7 +1802,7 @@ _TITLE_BEFORE_RE = re.compile(
 )
 
 
-_NICKNAME_RE = re.compile(r"[A-Z][a-z][\w\-]*(?: [A-Z][\w\-]*)?")
+_NICKNAME_RE = re.compile(NICKNAME)
 _SURNAME_AFTER_RE = re.compile(r"[ \u00a0][A-Z][\w'\-]+(?:[,.;:)(]|[ \u00a0][a-z(])")
 _NAME_BEFORE_RE = re.compile(r"(?:^|(?<=[\s(]))([\w.\-]+)[ \u00a0]([A-Z][\w'\-]+)[ \u00a0]$")
 
