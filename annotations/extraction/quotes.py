@@ -244,6 +244,15 @@ def _name_run_start(toks: list[Tok], j: int) -> int:
         return i
 
 
+def _without_role_words(name: list[Tok]) -> list[Tok]:
+    """An appositive's name without the role words and modifiers before it (`actress
+    Jamie Lee Curtis`, `state Del. Marcia Price`), keeping at least two tokens."""
+    i = 0
+    while i < len(name) - 2 and (name[i].low in PERSON_ROLES or not name[i].cap):
+        i += 1
+    return name[i:]
+
+
 def _is_full_name(toks: Sequence[Tok]) -> bool:
     """Two to five capitalised words (name links allowed): `James B. Comey`."""
     return (
@@ -687,13 +696,9 @@ class _Extractor:
                     if x.word in ",.;":
                         break
                     name.append(x)
-                roles = 0  # `..., actress Jamie Lee Curtis`: a role word before the name
-                while roles < len(name) - 2 and (
-                    name[roles].low in PERSON_ROLES or not name[roles].cap
-                ):
-                    roles += 1  # (`state Del. Marcia Price`: a modifier too)
-                if _is_full_name(name[roles:]):
-                    chunk = name[roles:]
+                name = _without_role_words(name)  # `..., actress Jamie Lee Curtis`
+                if _is_full_name(name):
+                    chunk = name
             np = _np_from_chunk(chunk)
             if np is None:
                 return None
@@ -763,8 +768,8 @@ class _Extractor:
                     name = [x for x in toks[n + 1 : k] if x.word != ","]
                     while name and name[-1].low in SKIP_BEFORE_VERB:
                         name.pop()
-                    while len(name) > 2 and (name[0].low in PERSON_ROLES or not name[0].cap):
-                        name = name[1:]  # `Scott's niece, state Del. Marcia Price, shouted`
+                    # `Scott's niece, state Del. Marcia Price, shouted`
+                    name = _without_role_words(name)
                     if _is_full_name(name) or (
                         # `"...," the dawn of the movement, Bozell says`
                         len(name) == 1
