@@ -1014,7 +1014,8 @@ class _Extractor:
             if not _speech_verb(t):
                 if _phrasal_cue_before(toks, k):
                     # `Rubio fired back forcefully: "..."`: a phrasal verb of speaking
-                    att = self._subject_of_verb(toks, k)
+                    phrasal = text[t.start : toks[k + 1].end]
+                    att = self._subject_of_verb(toks, k, phrasal, 0.85)
                     if att is not None:
                         return att
                 continue
@@ -1085,27 +1086,23 @@ class _Extractor:
                 fin = self._finite_before(toks, k - 1)
                 if fin is not None:
                     return Attribution(fin[0], fin[1], fin[2], cue, 0.8)
-            chunk = _chunk_before(toks, k)
-            if chunk and _object_not_subject(toks, chunk, t):
-                continue
-            np = _np_from_chunk(chunk) if _valid_np(chunk) else None
-            if np is None:
-                continue
-            strength = 0.9 if gap <= 3 else 0.8
-            return Attribution(text[np[0] : np[1]], np[0], np[1], cue, strength)
+            att = self._subject_of_verb(toks, k, cue, 0.9 if gap <= 3 else 0.8)
+            if att is not None:
+                return att
         return None
 
-    def _subject_of_verb(self, toks: list[Tok], k: int) -> Attribution | None:
-        """The noun phrase right before the verb toks[k], as the plain `before` reading
-        takes it, or None."""
+    def _subject_of_verb(
+        self, toks: list[Tok], k: int, cue: str, strength: float
+    ) -> Attribution | None:
+        """The noun phrase right before the verb toks[k] as its speaker, or None when the
+        words there are no subject."""
         chunk = _chunk_before(toks, k)
         if not chunk or _object_not_subject(toks, chunk, toks[k]) or not _valid_np(chunk):
             return None
         np = _np_from_chunk(chunk)
         if np is None:
             return None
-        cue = self.text[toks[k].start : toks[k + 1].end]
-        return Attribution(self.text[np[0] : np[1]], np[0], np[1], cue, 0.85)
+        return Attribution(self.text[np[0] : np[1]], np[0], np[1], cue, strength)
 
     def _inverted_before(self, toks: list[Tok], k: int) -> Attribution | None:
         """`Because of the schedule, explained Kim Lee, "..."`: a speech verb after a comma
